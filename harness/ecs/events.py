@@ -1,0 +1,202 @@
+"""Typed service events: what a user sees in ``DescribeServices`` ``events[]``.
+
+Each event class knows its service and renders AWS's exact wording in ``message``; the
+scheduler turns them into :class:`~harness.ecs.domain.ServiceEvent` records (kept on the
+service, newest first, 100 kept) and publishes the typed object on an :class:`EventBus`,
+so the CLI, the report and the load test can react to *what happened* (``isinstance``)
+without parsing messages or reaching into the scheduler.
+
+Wording marked "approximate" is reconstructed from AWS console output, not documented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceEventBase:
+    """Common to every event: the service's name and when the event happened (epoch s)."""
+
+    service_name: str
+    at: float
+
+    @property
+    def message(self) -> str:
+        raise NotImplementedError
+
+    def _svc(self) -> str:
+        return f"(service {self.service_name})"
+
+
+def _ids(task_ids: tuple[str, ...]) -> str:
+    return " ".join(f"(task {t})" for t in task_ids)
+
+
+@dataclass(frozen=True)
+class TasksStarted(ServiceEventBase):
+    task_ids: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return f"{self._svc()} has started {len(self.task_ids)} tasks: {_ids(self.task_ids)}."
+
+
+@dataclass(frozen=True)
+class TasksStopped(ServiceEventBase):
+    """The scheduler began stopping running tasks (rollout, scale-in, or failed health)."""
+
+    task_ids: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        n = len(self.task_ids)
+        return f"{self._svc()} has stopped {n} running tasks: {_ids(self.task_ids)}."
+
+
+@dataclass(frozen=True)
+class TargetsRegistered(ServiceEventBase):
+    target_group_arn: str
+    task_ids: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        n = len(self.task_ids)
+        return f"{self._svc()} registered {n} targets in (target-group {self.target_group_arn})"
+
+
+@dataclass(frozen=True)
+class DrainingBegan(ServiceEventBase):
+    task_ids: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return f"{self._svc()} has begun draining connections on {len(self.task_ids)} tasks."
+
+
+@dataclass(frozen=True)
+class TargetsDeregistered(ServiceEventBase):
+    target_group_arn: str
+    task_ids: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        n = len(self.task_ids)
+        return (
+            f"{self._svc()} deregistered {n} targets in (target-group {self.target_group_arn})"
+        )
+
+
+@dataclass(frozen=True)
+class DeploymentCompleted(ServiceEventBase):
+    deployment_id: str
+
+    @property
+    def message(self) -> str:
+        return f"{self._svc()} (deployment {self.deployment_id}) deployment completed."
+
+
+@dataclass(frozen=True)
+class SteadyState(ServiceEventBase):
+    @property
+    def message(self) -> str:
+        return f"{self._svc()} has reached a steady state."
+
+
+@dataclass(frozen=True)
+class DeploymentConfigurationStall(ServiceEventBase):
+    """Neither a stop nor a start is allowed by minimumHealthyPercent / maximumPercent."""
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self._svc()} was unable to stop or start tasks during a deployment because of "
+            "the service deployment configuration. Update the minimumHealthyPercent or "
+            "maximumPercent value and try again."
+        )
+
+
+@dataclass(frozen=True)
+class TaskFailedContainerHealthChecks(ServiceEventBase):
+    """Approximate wording."""
+
+    task_id: str
+
+    @property
+    def message(self) -> str:
+        return f"{self._svc()} (task {self.task_id}) failed container health checks."
+
+
+@dataclass(frozen=True)
+class TargetUnhealthy(ServiceEventBase):
+    """Approximate wording (AWS names the instance or task, the port and the reason)."""
+
+    task_id: str
+    port: int
+    target_group_arn: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self._svc()} (task {self.task_id}) (port {self.port}) is unhealthy in "
+            f"(target-group {self.target_group_arn}) due to (reason Health checks failed)."
+        )
+
+
+@dataclass(frozen=True)
+class DeploymentFailed(ServiceEventBase):
+    """The circuit breaker tripped. Approximate wording."""
+
+    deployment_id: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"{self._svc()} (deployment {self.deployment_id}) deployment failed: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RollingBack(ServiceEventBase):
+    """The circuit breaker returned the service to its last COMPLETED deployment.
+
+    Approximate wording.
+    """
+
+    failed_deployment_id: str
+    rollback_deployment_id: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self._svc()} (deployment {self.failed_deployment_id}) deployment failed: "
+            f"rolling back to deployment {self.rollback_deployment_id}."
+        )
+
+
+Subscriber = Callable[[ServiceEventBase], None]
+
+
+class EventBus:
+    """Synchronous publish/subscribe for typed service events.
+
+    Subscribers run in the publisher's thread, in subscription order; one that raises
+    does not stop the others (a broken report must not break a deployment), and the
+    error is kept in ``errors`` for whoever drives the loop to surface.
+    """
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+        self.errors: list[BaseException] = []
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Add a subscriber; returns a function that removes it again."""
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    def publish(self, event: ServiceEventBase) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception as exc:  # isolation is the point
+                self.errors.append(exc)

@@ -1,0 +1,1 @@
+"""The model side: train, package with a manifest, publish to S3."""

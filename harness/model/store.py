@@ -1,0 +1,144 @@
+"""The model registry in S3: versioned keys, a ``latest`` pointer, no overwrites.
+
+Layout (the server reads the same one, see ``serving.model_source``)::
+
+    s3://<bucket>/models/<name>/<version>/manifest.json
+    s3://<bucket>/models/<name>/<version>/model.pkl | model.skops
+    s3://<bucket>/models/<name>/latest.json        {"name": ..., "version": ...}
+
+The bucket has S3 versioning on, so even the pointer's history is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from harness.errors import BucketMissingError, DrydockError, ModelVersionExistsError
+from harness.model.artifact import ModelArtifact
+from serving.manifest import MANIFEST_FILENAME, ModelManifest
+from serving.model_source import LATEST_POINTER
+
+MODELS_PREFIX = "models"
+
+
+def version_prefix(name: str, version: str) -> str:
+    return f"{MODELS_PREFIX}/{name}/{version}"
+
+
+def latest_key(name: str) -> str:
+    return f"{MODELS_PREFIX}/{name}/{LATEST_POINTER}"
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class ModelStore:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+
+    def uri(self, name: str, version: str = "latest") -> str:
+        return f"s3://{self.bucket}/{MODELS_PREFIX}/{name}/{version}"
+
+    def create_bucket(self) -> bool:
+        """Create the bucket with versioning on; return False when it already existed."""
+        created = False
+        try:
+            self._s3.create_bucket(Bucket=self.bucket)
+            created = True
+        except ClientError as exc:
+            if _error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise DrydockError(f"cannot create bucket {self.bucket}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DrydockError(f"S3 is not reachable to create {self.bucket}: {exc}") from exc
+        self._s3.put_bucket_versioning(
+            Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
+        )
+        return created
+
+    def check_bucket(self) -> None:
+        try:
+            self._s3.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if _error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+                raise BucketMissingError(
+                    f"S3 bucket {self.bucket} does not exist; create it with "
+                    "`drydock stack up` (or set DRYDOCK_MODEL_BUCKET to an existing bucket)"
+                ) from exc
+            raise DrydockError(f"cannot access S3 bucket {self.bucket}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DrydockError(f"S3 is not reachable for bucket {self.bucket}: {exc}") from exc
+
+    def manifest(self, name: str, version: str) -> ModelManifest | None:
+        key = f"{version_prefix(name, version)}/{MANIFEST_FILENAME}"
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if _error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise
+        return ModelManifest.from_json(body)
+
+    def latest_version(self, name: str) -> str | None:
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=latest_key(name))["Body"].read()
+        except ClientError as exc:
+            if _error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise
+        return str(json.loads(body)["version"])
+
+    def publish(self, artifact: ModelArtifact, make_latest: bool = True) -> str:
+        """Upload model then manifest, then move ``latest``; refuse an existing version.
+
+        The manifest is written with ``If-None-Match: *`` so two publishers racing
+        for one version cannot both win; it goes last among the version's files,
+        so a reader that finds a manifest finds its model file too.
+        """
+        manifest = artifact.manifest
+        self.check_bucket()
+        if self.manifest(manifest.name, manifest.version) is not None:
+            raise ModelVersionExistsError(
+                f"model {manifest.name} version {manifest.version} is already published in "
+                f"s3://{self.bucket}; versions are never overwritten, publish a new version"
+            )
+        prefix = version_prefix(manifest.name, manifest.version)
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=f"{prefix}/{manifest.artifact}",
+            Body=artifact.model_bytes,
+            ContentType="application/octet-stream",
+            Metadata={"sha256": manifest.sha256},
+        )
+        try:
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=f"{prefix}/{MANIFEST_FILENAME}",
+                Body=manifest.to_json().encode(),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        except ClientError as exc:
+            if _error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                raise ModelVersionExistsError(
+                    f"model {manifest.name} version {manifest.version} was published by "
+                    "someone else meanwhile; publish a new version"
+                ) from exc
+            raise
+        if make_latest:
+            self.point_latest(manifest.name, manifest.version)
+        return self.uri(manifest.name, manifest.version)
+
+    def point_latest(self, name: str, version: str) -> None:
+        if self.manifest(name, version) is None:
+            raise ModelVersionExistsError(f"model {name} has no version {version} to point to")
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=latest_key(name),
+            Body=json.dumps({"name": name, "version": version}).encode(),
+            ContentType="application/json",
+        )

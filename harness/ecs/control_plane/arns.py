@@ -1,0 +1,57 @@
+"""ARNs and identifiers in AWS's formats, for the one fake account and region Drydock uses.
+
+Code that later runs against real AWS parses ARNs (``split('/')[-1]`` for a task id,
+``:rev`` for a revision); emitting the real formats keeps such code honest.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+REGION = "us-east-1"
+ACCOUNT_ID = "000000000000"
+
+_ECS = f"arn:aws:ecs:{REGION}:{ACCOUNT_ID}"
+_ELB = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}"
+
+
+def cluster_arn(name: str) -> str:
+    return f"{_ECS}:cluster/{name}"
+
+
+def task_definition_arn(family: str, revision: int) -> str:
+    return f"{_ECS}:task-definition/{family}:{revision}"
+
+
+def service_arn(cluster: str, name: str) -> str:
+    return f"{_ECS}:service/{cluster}/{name}"
+
+
+def task_arn(cluster: str, task_id: str) -> str:
+    return f"{_ECS}:task/{cluster}/{task_id}"
+
+
+def new_task_id() -> str:
+    """ECS task ids are 32 lowercase hex characters."""
+    return secrets.token_hex(16)
+
+
+def target_group_arn(name: str) -> str:
+    return f"{_ELB}:targetgroup/{name}/{secrets.token_hex(8)}"
+
+
+def load_balancer_arn(kind: str, name: str) -> str:
+    """``kind`` is ``app`` or ``net``, as in real ALB/NLB ARNs."""
+    return f"{_ELB}:loadbalancer/{kind}/{name}/{secrets.token_hex(8)}"
+
+
+def listener_arn(load_balancer: str) -> str:
+    suffix = load_balancer.split(":loadbalancer/", 1)[1]
+    return f"{_ELB}:listener/{suffix}/{secrets.token_hex(8)}"
+
+
+def name_from_arn_or_name(value: str) -> str:
+    """ECS accepts a short name or a full ARN almost everywhere; reduce both to the name."""
+    if value.startswith("arn:"):
+        return value.rsplit("/", 1)[-1]
+    return value

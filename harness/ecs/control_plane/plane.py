@@ -1,0 +1,68 @@
+"""The control plane: every registry behind one lock and one clock.
+
+The API server's request threads and the driver loop (which steps the schedulers in
+another thread) share this state; one re-entrant lock around each whole operation keeps
+multi-registry changes (CreateService touches clusters, task definitions, target groups
+and services) atomic. The driver must take :attr:`ControlPlane.lock` while it steps a
+scheduler, since Describe* reads the scheduler's objects.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.ecs.control_plane.clusters import ClusterRegistry
+from harness.ecs.control_plane.load_balancing import LoadBalancing
+from harness.ecs.control_plane.scheduler_port import SchedulerFactory, SchedulerHandle
+from harness.ecs.control_plane.services import ServiceRegistry
+from harness.ecs.control_plane.task_definitions import TaskDefinitionRegistry
+
+#: An operation: the control plane and the validated request (AWS member names) ->
+#: the output (AWS member names; timestamps as datetime).
+Operation = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
+
+
+class ControlPlane:
+    """State of the emulated ECS and ELBv2 APIs for one account and region.
+
+    ``clock`` returns epoch seconds (the scheduler's clock, so times agree);
+    ``scheduler_factory`` builds a scheduler handle per new service. Without one,
+    services converge at once (:class:`InstantScheduler`), which suits API tests.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time,
+                 scheduler_factory: SchedulerFactory | None = None) -> None:
+        if scheduler_factory is None:
+            from harness.ecs.control_plane.instant_scheduler import InstantScheduler
+
+            scheduler_factory = InstantScheduler.factory(clock)
+        self.clock = clock
+        self.scheduler_factory = scheduler_factory
+        self.lock = threading.RLock()
+        self.clusters = ClusterRegistry()
+        self.task_definitions = TaskDefinitionRegistry()
+        self.services = ServiceRegistry()
+        self.load_balancing = LoadBalancing()
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
+
+    @contextmanager
+    def locked(self) -> Iterator[ControlPlane]:
+        with self.lock:
+            yield self
+
+    def call(self, operation: Operation, request: dict[str, Any]) -> dict[str, Any]:
+        """Run one API operation atomically."""
+        with self.lock:
+            return operation(self, request)
+
+    def schedulers(self) -> list[SchedulerHandle]:
+        """Every service's scheduler handle (for the driver loop; hold :attr:`lock`)."""
+        with self.lock:
+            return list(self.services.handles())

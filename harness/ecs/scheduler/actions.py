@@ -1,0 +1,72 @@
+"""What the scheduler asks the runtime and the load balancer to do.
+
+The scheduler decides, the runtime acts: ``ServiceScheduler.step`` returns these, and a
+driver hands each one to the matching port (see ``ports.dispatch``). Durations carried
+here are already multiplied by the time scale, so the runtime can use them as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.ecs.domain import Task, TaskDefinitionSpec
+
+
+@dataclass(frozen=True)
+class HealthCheckSchedule:
+    """How often the runtime runs one container's health check command (scaled seconds).
+
+    The runtime runs ``command`` every ``interval`` seconds once the task is RUNNING,
+    counts a run longer than ``timeout`` as a failure, and reports every result as a
+    ``ContainerHealthCheckResult``; retries, startPeriod and the grace period are the
+    scheduler's business.
+    """
+
+    container_name: str
+    command: tuple[str, ...]
+    interval: float
+    timeout: float
+
+
+@dataclass(frozen=True)
+class StartTask:
+    """Create and start the task's containers; report ``TaskRunning`` or ``TaskStopped``."""
+
+    task: Task
+    task_definition: TaskDefinitionSpec
+    health_checks: tuple[HealthCheckSchedule, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegisterTarget:
+    """Register the task's ``container_name:container_port`` in the target group.
+
+    The driver resolves the task's address from the runtime; the balancer then reports
+    ``TargetHealthChanged`` as its health checks decide.
+    """
+
+    task_arn: str
+    target_group_arn: str
+    container_name: str
+    container_port: int
+
+
+@dataclass(frozen=True)
+class DeregisterTarget:
+    """Begin draining: no new requests to the target; report ``TargetDrained`` when the
+    target group's deregistration delay has passed (or in-flight requests are done)."""
+
+    task_arn: str
+    target_group_arn: str
+
+
+@dataclass(frozen=True)
+class StopTask:
+    """Stop the task: SIGTERM to each container, SIGKILL after ``stop_timeout`` (scaled)."""
+
+    task_arn: str
+    reason: str
+    stop_timeout: float
+
+
+Action = StartTask | RegisterTarget | DeregisterTarget | StopTask

@@ -1,0 +1,51 @@
+"""The scheduler's view of the outside world: a clock, a task runtime, a load balancer.
+
+The docker runtime (``harness.ecs.runtime``) and the proxy driver
+(``harness.ecs.balancer``) implement these; tests use fakes. Implementations report back
+by calling ``ServiceScheduler.step`` with observations, from one thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from harness.ecs.scheduler.actions import (
+    Action,
+    DeregisterTarget,
+    RegisterTarget,
+    StartTask,
+    StopTask,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch (a fake clock in tests, ``time.time`` in the emulator)."""
+        ...
+
+
+class TaskRuntime(Protocol):
+    def start_task(self, action: StartTask) -> None: ...
+
+    def stop_task(self, action: StopTask) -> None: ...
+
+
+class TargetBalancer(Protocol):
+    def register_target(self, action: RegisterTarget) -> None: ...
+
+    def deregister_target(self, action: DeregisterTarget) -> None: ...
+
+
+def dispatch(actions: Iterable[Action], runtime: TaskRuntime, balancer: TargetBalancer) -> None:
+    """Hand each action to the port that performs it, in the order the scheduler chose."""
+    for action in actions:
+        match action:
+            case StartTask():
+                runtime.start_task(action)
+            case StopTask():
+                runtime.stop_task(action)
+            case RegisterTarget():
+                balancer.register_target(action)
+            case DeregisterTarget():
+                balancer.deregister_target(action)

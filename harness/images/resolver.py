@@ -60,9 +60,7 @@ class ImageResolver:
 
         def done(ref: str, source: Source, how: How) -> ResolvedImage:
             notes = spec.notes if source == "stand-in" else ""
-            resolved = ResolvedImage(
-                spec.role, ref, source, how, time.monotonic() - started, notes
-            )
+            resolved = ResolvedImage(spec.role, ref, source, how, time.monotonic() - started, notes)
             self._resolved[spec.role] = resolved
             return resolved
 
@@ -84,9 +82,12 @@ class ImageResolver:
             extra["wheelhouse"] = wheelhouse_key(standin.requirements, standin.constraints)
         return f"{standin.repository}:{content_tag([standin.context], extra)}"
 
-    def base_ref(self) -> str:
+    def resolve_base(self, on_progress: Progress | None = None) -> ResolvedImage:
         """The Python base every stand-in and the serving image build on."""
-        return self.resolve(PYTHON_BASE).ref
+        return self.resolve(PYTHON_BASE, on_progress)
+
+    def base_ref(self) -> str:
+        return self.resolve_base().ref
 
     def _pull(self, ref: str, on_progress: Progress | None) -> bool:
         if on_progress:
@@ -98,9 +99,7 @@ class ImageResolver:
             return False
         return True
 
-    def _build_standin(
-        self, spec: ImageSpec, ref: str, on_progress: Progress | None
-    ) -> None:
+    def _build_standin(self, spec: ImageSpec, ref: str, on_progress: Progress | None) -> None:
         standin = spec.standin
         state = self._settings.state_dir
         if isinstance(standin, DebootstrapStandIn):

@@ -26,9 +26,7 @@ def wheelhouse_key(requirements: Path, constraints: Path | None) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_wheelhouse(
-    requirements: Path, cache_dir: Path, constraints: Path | None = None
-) -> Path:
+def ensure_wheelhouse(requirements: Path, cache_dir: Path, constraints: Path | None = None) -> Path:
     """Return a folder of wheels for a requirements file, downloading them only once."""
     target = cache_dir / wheelhouse_key(requirements, constraints)
     if (target / ".complete").exists():
@@ -37,8 +35,18 @@ def ensure_wheelhouse(
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
-        "--python-version", PYTHON_VERSION, "--implementation", "cp", "--dest", str(partial),
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--only-binary=:all:",
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--dest",
+        str(partial),
     ]
     for platform in PLATFORMS:
         command += ["--platform", platform]

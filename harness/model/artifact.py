@@ -69,6 +69,17 @@ def package(
     return ModelArtifact(manifest, model_bytes)
 
 
+def with_version(artifact: ModelArtifact, version: str) -> ModelArtifact:
+    """The same model bytes under another version, validated like a new manifest."""
+    try:
+        manifest = ModelManifest.model_validate(
+            {**artifact.manifest.model_dump(), "version": version}
+        )
+    except ValidationError as exc:
+        raise ModelArtifactError(f"invalid model version {version!r}: {_first_error(exc)}") from exc
+    return ModelArtifact(manifest, artifact.model_bytes)
+
+
 def write_artifact(artifact: ModelArtifact, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / artifact.manifest.artifact).write_bytes(artifact.model_bytes)
@@ -93,7 +104,9 @@ def read_artifact(directory: Path) -> ModelArtifact:
     try:
         model_bytes = model_path.read_bytes()
     except FileNotFoundError as exc:
-        raise ModelArtifactError(f"model file {model_path} named by the manifest is missing") from exc
+        raise ModelArtifactError(
+            f"model file {model_path} named by the manifest is missing"
+        ) from exc
     except OSError as exc:
         raise ModelArtifactError(f"cannot read model file {model_path}: {exc}") from exc
     actual = sha256_of(model_bytes)

@@ -83,6 +83,18 @@ class ModelStore:
             raise
         return ModelManifest.from_json(body)
 
+    def versions(self, name: str) -> list[str]:
+        """Published versions of ``name`` (those with a manifest), oldest first by number."""
+        paginator = self._s3.get_paginator("list_objects_v2")
+        prefix = f"{MODELS_PREFIX}/{name}/"
+        found = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"][len(prefix) :]
+                if key.endswith(f"/{MANIFEST_FILENAME}") and key.count("/") == 1:
+                    found.append(key.split("/")[0])
+        return sorted(found, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+
     def latest_version(self, name: str) -> str | None:
         try:
             body = self._s3.get_object(Bucket=self.bucket, Key=latest_key(name))["Body"].read()

@@ -28,7 +28,13 @@ class ComposeProject:
 
     def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
         command = [
-            "docker", "compose", "-f", str(COMPOSE_FILE), "-p", self._settings.project, *args,
+            "docker",
+            "compose",
+            "-f",
+            str(COMPOSE_FILE),
+            "-p",
+            self._settings.project,
+            *args,
         ]
         try:
             return subprocess.run(

@@ -1,0 +1,163 @@
+"""The ``drydock`` command. Expected failures print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+
+from harness.errors import DrydockError
+from harness.settings import DrydockSettings
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> DrydockSettings:
+    try:
+        return DrydockSettings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "DRYDOCK_" + str(error["loc"][0]).upper()
+        raise DrydockError(f"invalid setting {name}: {error['msg']}") from exc
+
+
+def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DrydockError as exc:
+            errors.print(f"[bold red]drydock: error:[/bold red] {exc}", highlight=False)
+            sys.exit(exc.exit_code)
+
+    return run
+
+
+@click.group()
+def main() -> None:
+    """Rehearse an ECS-style ML model deployment, and its failures, on one machine."""
+
+
+@main.command()
+@_friendly
+def demo() -> None:
+    """Set everything up and serve a prediction from the registry image."""
+    from harness.pipeline.demo import run_demo
+
+    run_demo(_settings(), console)
+
+
+@main.group()
+def stack() -> None:
+    """The local cloud (docker compose)."""
+
+
+@stack.command("up")
+@_friendly
+def stack_up() -> None:
+    """Resolve images (upstream or stand-in), start the services, create the bucket."""
+    from harness.docker_engine import docker_client
+    from harness.images.resolver import ImageResolver
+    from harness.pipeline.stages import StageRun
+    from harness.stack.local_cloud import bring_up, ensure_model_bucket, resolve_cloud_images
+
+    settings = _settings()
+    client = docker_client()
+    run = StageRun(console)
+    with run.stage("resolve cloud images") as stage:
+        images = resolve_cloud_images(ImageResolver(client, settings), stage.progress)
+        stage.detail = ", ".join(f"{i.role}: {i.ref} ({i.description})" for i in images.resolved)
+    with run.stage("start local cloud") as stage:
+        bring_up(client, settings, images)
+    with run.stage("create versioned model bucket") as stage:
+        stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
+
+
+@stack.command("down")
+@click.option("--volumes", is_flag=True, help="Also delete the registry's stored images.")
+@_friendly
+def stack_down(volumes: bool) -> None:
+    """Stop the local cloud and remove Drydock's task containers."""
+    from harness.docker_engine import docker_client
+    from harness.ecs.runtime.containers import containers_labelled, remove_container
+    from harness.stack.compose import ComposeProject
+
+    settings = _settings()
+    client = docker_client()
+    for container in containers_labelled(client, project=settings.project):
+        remove_container(client, container.id, timeout_s=10)
+    ComposeProject(settings, {}).down(volumes=volumes)
+    console.print("local cloud stopped")
+
+
+@main.group()
+def model() -> None:
+    """The model pipeline."""
+
+
+@model.command("publish")
+@click.option("--version", default=None, help="Version to publish (default: next number).")
+@click.option("--dataset", default="iris", show_default=True)
+@click.option(
+    "--format",
+    "model_format",
+    type=click.Choice(["pickle", "skops"]),
+    default="pickle",
+    show_default=True,
+)
+@click.option(
+    "--regularization",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Inverse regularisation strength C; change it to get a different model.",
+)
+@click.option(
+    "--from-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Publish an already packaged model (manifest.json + model file).",
+)
+@_friendly
+def model_publish(
+    version: str | None,
+    dataset: str,
+    model_format: str,
+    regularization: float,
+    from_dir: Path | None,
+) -> None:
+    """Train (or read) a model and publish it to S3 under a new version."""
+    from harness.aws import s3_client
+    from harness.model.artifact import read_artifact, with_version
+    from harness.model.store import ModelStore
+    from harness.pipeline.model_pipeline import release_model
+
+    settings = _settings()
+    store = ModelStore(s3_client(settings), settings.model_bucket)
+    if from_dir is not None:
+        artifact = read_artifact(from_dir)
+        if version:
+            artifact = with_version(artifact, version)
+        console.print(f"published {store.publish(artifact)}")
+        return
+    release = release_model(
+        store,
+        settings.model_name,
+        dataset=dataset,
+        version=version,
+        model_format=model_format,  # type: ignore[arg-type]
+        regularization=regularization,
+    )
+    verb = "already latest" if release.reused else "published"
+    console.print(f"{verb}: {release.uri} (sha256 {release.manifest.sha256[:16]}…)")
+
+
+if __name__ == "__main__":
+    main()

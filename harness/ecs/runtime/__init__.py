@@ -1,0 +1,1 @@
+"""The runtime acts: tasks as Docker containers. It decides nothing."""

@@ -1,0 +1,1 @@
+"""The model pipeline and the service pipeline, as timed stages."""

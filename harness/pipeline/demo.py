@@ -1,0 +1,164 @@
+"""``drydock demo``: from nothing to a prediction served from the registry image.
+
+Every stage is idempotent: a second run finds the images, the stack, the model
+version and the running task already there and only checks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from rich.console import Console
+from rich.table import Table
+from sklearn import datasets
+
+from harness.aws import s3_client
+from harness.docker_engine import docker_client
+from harness.errors import ServingError
+from harness.images.resolver import ImageResolver
+from harness.model.store import ModelStore
+from harness.pipeline.model_pipeline import release_model
+from harness.pipeline.service_pipeline import build_and_push, run_single_task
+from harness.pipeline.stages import StageRun
+from harness.settings import DrydockSettings
+from harness.stack.local_cloud import bring_up, ensure_model_bucket, resolve_cloud_images
+
+DEMO_TASK_NAME = "drydock-demo-task"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    features: list[float]
+    expected: str
+    predicted: str
+    model_version: str
+    task_id: str
+
+
+def sample_predictions(url: str, rows: int = 4) -> list[Prediction]:
+    iris = datasets.load_iris()
+    picks = list(range(0, len(iris.target), len(iris.target) // rows))[:rows]
+    instances = [iris.data[i].tolist() for i in picks]
+    try:
+        response = requests.post(url + "/predict", json={"instances": instances}, timeout=10)
+    except requests.RequestException as exc:
+        raise ServingError(f"POST {url}/predict failed: {exc}") from exc
+    if response.status_code != 200:
+        raise ServingError(f"POST {url}/predict answered {response.status_code}: {response.text}")
+    body = response.json()
+    return [
+        Prediction(
+            features=instances[n],
+            expected=str(iris.target_names[iris.target[i]]),
+            predicted=str(_label(body["predictions"][n], iris.target_names)),
+            model_version=response.headers.get("X-Model-Version", "?"),
+            task_id=response.headers.get("X-Task-Id", "?"),
+        )
+        for n, i in enumerate(picks)
+    ]
+
+
+def _label(prediction: object, names: object) -> object:
+    if isinstance(prediction, int):
+        return names[prediction]  # type: ignore[index]
+    return prediction
+
+
+def run_demo(settings: DrydockSettings, console: Console | None = None) -> StageRun:
+    run = StageRun(console or Console())
+    client = docker_client()
+    resolver = ImageResolver(client, settings)
+
+    with run.stage("resolve cloud images") as stage:
+        images = resolve_cloud_images(resolver, stage.progress)
+        stage.outcome = ", ".join(sorted({f"{i.how}" for i in images.resolved}))
+        stage.detail = ", ".join(f"{i.role}: {i.source}" for i in images.resolved)
+    with run.stage("start local cloud (LocalStack S3, registry)") as stage:
+        bring_up(client, settings, images)
+        stage.detail = f"S3 {settings.localstack_url}, registry {settings.registry_address}"
+    with run.stage("create versioned model bucket") as stage:
+        stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
+        stage.detail = f"s3://{settings.model_bucket}"
+    with run.stage("model pipeline: train, package, publish") as stage:
+        store = ModelStore(s3_client(settings), settings.model_bucket)
+        release = release_model(store, settings.model_name)
+        stage.outcome = "reused" if release.reused else "published"
+        metrics = release.manifest.metrics
+        stage.detail = (
+            f"{release.manifest.name} v{release.manifest.version} "
+            f"accuracy {metrics.get('accuracy', 0):.3f} -> {release.uri}"
+        )
+    with run.stage("service pipeline: build and push serving image") as stage:
+        image, pushed = build_and_push(client, resolver, settings, stage.progress)
+        stage.outcome = ("built" if image.built else "cached") + (
+            ", pushed" if pushed.pushed else ", already in registry"
+        )
+        stage.detail = pushed.by_digest
+    with run.stage("run a serving task from the registry image") as stage:
+        task = run_single_task(
+            client,
+            settings,
+            pushed,
+            store.uri(settings.model_name, "latest"),
+            release.manifest.version,
+            DEMO_TASK_NAME,
+        )
+        stage.outcome = "reused" if task.reused else "started"
+        stage.detail = f"{task.container.name} at {task.container.url}"
+    with run.stage("send predictions") as stage:
+        predictions = sample_predictions(task.container.url)
+        correct = sum(p.expected == p.predicted for p in predictions)
+        stage.detail = f"{correct}/{len(predictions)} correct"
+
+    _print_summary(run, settings, images.resolved, release, image, pushed, task, predictions)
+    return run
+
+
+def _print_summary(run, settings, resolved, release, image, pushed, task, predictions) -> None:  # type: ignore[no-untyped-def]
+    console = run.console
+    where = Table(title="What ran where", show_header=True, header_style="bold")
+    for column in ("component", "image / artifact", "source", "address"):
+        where.add_column(column)
+    addresses = {
+        "localstack": settings.localstack_url,
+        "registry": f"http://{settings.registry_address}",
+    }
+    for item in resolved:
+        where.add_row(item.role, item.ref, item.description, addresses.get(item.role, "-"))
+    where.add_row(
+        "model",
+        f"{release.manifest.name} v{release.manifest.version}",
+        f"sha256 {release.manifest.sha256[:16]}…",
+        release.uri,
+    )
+    where.add_row("serving image", image.ref, f"base {image.base}", pushed.by_digest)
+    where.add_row(
+        "serving task",
+        task.container.name,
+        f"ready in {task.seconds_to_ready:.1f}s",
+        task.container.url,
+    )
+    console.print(where)
+
+    answers = Table(title="Predictions (POST /predict)", header_style="bold")
+    for column in ("features", "expected", "predicted", "X-Model-Version", "X-Task-Id"):
+        answers.add_column(column)
+    for p in predictions:
+        answers.add_row(
+            ", ".join(f"{v:g}" for v in p.features),
+            p.expected,
+            p.predicted,
+            p.model_version,
+            p.task_id,
+        )
+    console.print(answers)
+
+    timings = Table(title="Stage timings", header_style="bold")
+    timings.add_column("stage")
+    timings.add_column("outcome")
+    timings.add_column("seconds", justify="right")
+    for result in run.results:
+        timings.add_row(result.name, result.outcome, f"{result.seconds:.1f}")
+    timings.add_row("[bold]total[/bold]", "", f"[bold]{run.total_seconds:.1f}[/bold]")
+    console.print(timings)

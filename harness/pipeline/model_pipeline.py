@@ -1,0 +1,59 @@
+"""The model pipeline: train, package with a manifest, publish to S3, move ``latest``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.model.artifact import package, with_version
+from harness.model.store import ModelStore
+from harness.model.training import train
+from serving.manifest import ModelFormat, ModelManifest
+
+PROVISIONAL_VERSION = "0"
+
+
+@dataclass(frozen=True)
+class ModelRelease:
+    manifest: ModelManifest
+    uri: str
+    reused: bool  # True when ``latest`` already held these exact model bytes
+
+
+def next_version(existing: list[str]) -> str:
+    numbers = [int(version) for version in existing if version.isdigit()]
+    return str(max(numbers, default=0) + 1)
+
+
+def release_model(
+    store: ModelStore,
+    name: str,
+    *,
+    dataset: str = "iris",
+    version: str | None = None,
+    model_format: ModelFormat = "pickle",
+    seed: int = 0,
+    regularization: float = 1.0,
+) -> ModelRelease:
+    """Publish a newly trained model.
+
+    With an explicit ``version`` that already exists, publishing is refused
+    (``ModelVersionExistsError``). Without one, the version is the next number,
+    unless ``latest`` already holds byte-identical model bytes: then nothing is
+    published and the release is reported as reused, which keeps the demo
+    idempotent without ever overwriting a version.
+    """
+    store.check_bucket()
+    artifact = package(
+        train(dataset, seed=seed, regularization=regularization),
+        name,
+        version or PROVISIONAL_VERSION,
+        model_format,
+    )
+    if version is None:
+        latest = store.latest_version(name)
+        current = store.manifest(name, latest) if latest else None
+        if current is not None and current.sha256 == artifact.manifest.sha256:
+            return ModelRelease(current, store.uri(name, current.version), reused=True)
+        artifact = with_version(artifact, next_version(store.versions(name)))
+    uri = store.publish(artifact)
+    return ModelRelease(artifact.manifest, uri, reused=False)

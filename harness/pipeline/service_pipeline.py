@@ -1,0 +1,105 @@
+"""The service pipeline: build the serving image, push it, run a task from the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import docker
+from harness.ecs.runtime.containers import (
+    StartedContainer,
+    TaskContainerSpec,
+    containers_labelled,
+    pull_image,
+    remove_container,
+    start_container,
+    wait_until_ready,
+)
+from harness.images.registry import PushedImage, push_image
+from harness.images.resolver import ImageResolver
+from harness.images.serving_image import ServingImage, ensure_serving_image
+from harness.settings import DrydockSettings
+
+LOCAL_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+}
+
+
+def serving_environment(settings: DrydockSettings, model_uri: str, task_id: str) -> dict[str, str]:
+    """What a serving task needs at run time; the image itself holds no credentials."""
+    return {
+        **LOCAL_AWS_ENVIRONMENT,
+        "AWS_DEFAULT_REGION": settings.region,
+        "AWS_ENDPOINT_URL": settings.localstack_url_in_network,
+        "DRYDOCK_MODEL_URI": model_uri,
+        "DRYDOCK_TASK_ID": task_id,
+    }
+
+
+def build_and_push(
+    client: docker.DockerClient,
+    resolver: ImageResolver,
+    settings: DrydockSettings,
+    on_progress: Callable[[str], None] | None = None,
+) -> tuple[ServingImage, PushedImage]:
+    image = ensure_serving_image(client, resolver, settings, on_progress)
+    if on_progress:
+        on_progress(f"pushing {image.ref} to {settings.registry_address}")
+    pushed = push_image(
+        client, image.ref, settings.registry_address, settings.serving_repository, image.tag
+    )
+    return image, pushed
+
+
+@dataclass(frozen=True)
+class RunningTask:
+    container: StartedContainer
+    image: str
+    model_version: str
+    reused: bool
+    seconds_to_ready: float
+
+
+def run_single_task(
+    client: docker.DockerClient,
+    settings: DrydockSettings,
+    pushed: PushedImage,
+    model_uri: str,
+    model_version: str,
+    name: str,
+) -> RunningTask:
+    """Run one serving task from the registry image; keep an identical healthy one."""
+    labels = {"role": "standalone-task", "image": pushed.digest, "model-version": model_version}
+    for existing in containers_labelled(client, role="standalone-task"):
+        same = all(existing.labels.get(f"drydock.{k}") == v for k, v in labels.items())
+        if same and existing.status == "running" and existing.name == name:
+            started = _started_from(existing, settings)
+            ready = wait_until_ready(client, started, timeout_s=settings.serving_ready_timeout_s)
+            return RunningTask(started, pushed.by_digest, model_version, True, ready)
+        remove_container(client, existing.id, timeout_s=10)
+    pull_image(client, pushed.by_digest)
+    spec = TaskContainerSpec(
+        name=name,
+        image=pushed.by_digest,
+        container_port=settings.serving_port,
+        network=settings.network,
+        environment=serving_environment(settings, model_uri, name),
+        labels={**labels, "project": settings.project},
+    )
+    started = start_container(client, spec)
+    ready = wait_until_ready(client, started, timeout_s=settings.serving_ready_timeout_s)
+    return RunningTask(started, pushed.by_digest, model_version, False, ready)
+
+
+def _started_from(container: object, settings: DrydockSettings) -> StartedContainer:
+    attrs = container.attrs  # type: ignore[attr-defined]
+    binding = attrs["NetworkSettings"]["Ports"][f"{settings.serving_port}/tcp"][0]
+    network_ip = attrs["NetworkSettings"]["Networks"][settings.network]["IPAddress"]
+    return StartedContainer(
+        attrs["Id"],
+        attrs["Name"].lstrip("/"),
+        binding["HostIp"],
+        int(binding["HostPort"]),
+        network_ip,
+    )

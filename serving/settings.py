@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 from functools import lru_cache
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The application load balancer's default idle timeout (seconds). Kept here so
@@ -87,3 +87,11 @@ def settings_from_env() -> ServingSettings:
     the cache makes "read once" literally true there.
     """
     return ServingSettings()
+
+
+def describe_invalid_settings(exc: ValidationError) -> str:
+    """One line naming the offending variable, for a process that must exit cleanly."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"])
+    variable = f"DRYDOCK_{field.upper()}" if field else "the DRYDOCK_* settings"
+    return f"invalid configuration: {variable}: {first['msg']}"

@@ -1,0 +1,41 @@
+"""The WSGI app: one endpoint for ECS (JSON 1.1) and ELBv2 (query), as AWS clients call them.
+
+Routing is by request shape, the way a single local endpoint must tell the two apart:
+an ``X-Amz-Target`` header means ECS, a form body means the query protocol.
+``GET /_drydock/health`` answers for compose health checks and test fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from harness.ecs.api import ecs_json, elbv2_query
+from harness.ecs.control_plane import ControlPlane
+
+HEALTH_PATH = "/_drydock/health"
+
+
+def make_wsgi_app(control_plane: ControlPlane) -> Any:
+    """A WSGI callable serving ``control_plane``'s ECS and ELBv2 APIs."""
+
+    @Request.application  # type: ignore[arg-type]
+    def app(request: Request) -> Response:
+        if request.method == "GET" and request.path == HEALTH_PATH:
+            return _json({"status": "ok", "services": ["ecs", "elbv2"]}, 200)
+        if ecs_json.is_ecs_request(request):
+            return ecs_json.handle(request, control_plane)
+        if elbv2_query.is_query_request(request):
+            return elbv2_query.handle(request, control_plane)
+        return _json({"__type": "UnknownOperationException",
+                      "message": "Not an ECS (X-Amz-Target) or ELBv2 (Action=...) request: "
+                                 f"{request.method} {request.path}"}, 404)
+
+    return app
+
+
+def _json(payload: dict[str, Any] | Iterable[Any], status: int) -> Response:
+    return Response(json.dumps(payload), status=status, content_type="application/json")

@@ -1,0 +1,238 @@
+"""The ALB stand-in on a real HAProxy: health, fail-open and draining, end to end.
+
+Builds the HAProxy image from the Debian base, runs it and three tiny HTTP targets on a
+private docker network, and drives it through ``HaproxyBalancer`` from the host over the
+Runtime API published on 127.0.0.1 (the emulator-on-the-host case).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from harness.ecs.balancer import (
+    RUNTIME_API_PORT,
+    DockerConfigSink,
+    HaproxyBalancer,
+    HealthCheck,
+    RuntimeApiAddress,
+    RuntimeApiClient,
+    TargetGroup,
+    TargetHealthReason,
+    TargetHealthState,
+)
+from harness.ecs.balancer.stats import parse_show_stat
+
+docker = pytest.importorskip("docker")
+
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(180)]
+
+IMAGE_DIR = Path(__file__).resolve().parents[1] / "docker" / "haproxy"
+LISTENER_PORTS = (8080, 8081)
+APP_PORT = 8000
+# A target: "/" answers its name, "/slow?s=N" after N seconds, "/health" 500 once sick.
+APP = """
+import http.server, os, socketserver, time, urllib.parse
+NAME = os.environ["NAME"]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/slow":
+            time.sleep(float(urllib.parse.parse_qs(url.query)["s"][0]))
+        sick = url.path == "/health" and os.path.exists("/tmp/sick")
+        body = NAME.encode()
+        self.send_response(500 if sick else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+S(("0.0.0.0", 8000), H).serve_forever()
+"""
+FAST = HealthCheck(
+    path="/health", interval_s=0.3, timeout_s=0.2, healthy_threshold=2, unhealthy_threshold=2
+)
+
+
+def _base_image(client: Any) -> str:
+    images = sorted(
+        client.images.list(name="drydock/debian-base"),
+        key=lambda i: i.attrs["Created"],
+        reverse=True,
+    )
+    tags = [t for i in images for t in i.tags]
+    if not tags:
+        pytest.skip("no drydock/debian-base image on this engine")
+    return tags[0]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[dict[str, Any]]:
+    """HAProxy + targets a, b, c on a fresh network; everything removed afterwards."""
+    client = docker.from_env()
+    suffix = uuid.uuid4().hex[:8]
+    client.images.build(
+        path=str(IMAGE_DIR),
+        buildargs={"BASE_IMAGE": _base_image(client)},
+        tag="drydock/haproxy:test",
+        forcerm=True,
+    )
+    base = _base_image(client)
+    containers: list[Any] = []
+    network = client.networks.create(f"drydock-balancer-test-{suffix}", driver="bridge")
+    try:
+        ports = {f"{p}/tcp": ("127.0.0.1", None) for p in (RUNTIME_API_PORT, *LISTENER_PORTS)}
+        lb = client.containers.run(
+            "drydock/haproxy:test",
+            name=f"drydock-balancer-test-lb-{suffix}",
+            network=network.name,
+            ports=ports,
+            detach=True,
+        )
+        containers.append(lb)
+        targets = {}
+        for name in ("a", "b", "c"):
+            container = client.containers.run(
+                base,
+                ["python3", "-c", APP],
+                name=f"drydock-balancer-test-{name}-{suffix}",
+                environment={"NAME": name},
+                network=network.name,
+                detach=True,
+            )
+            containers.append(container)
+            targets[name] = container
+        lb.reload()
+        published = {
+            int(key.split("/")[0]): int(value[0]["HostPort"])
+            for key, value in lb.attrs["NetworkSettings"]["Ports"].items()
+            if value
+        }
+        api = RuntimeApiClient(RuntimeApiAddress("127.0.0.1", published[RUNTIME_API_PORT]))
+        _wait(lambda: "HAProxy" in api.worker("show info"), "runtime API")
+        for container in targets.values():
+            container.reload()
+        yield {
+            "balancer": HaproxyBalancer(api, DockerConfigSink(lb)),
+            "api": api,
+            "url": {p: f"http://127.0.0.1:{published[p]}" for p in LISTENER_PORTS},
+            "ip": {
+                n: c.attrs["NetworkSettings"]["Networks"][network.name]["IPAddress"]
+                for n, c in targets.items()
+            },
+            "targets": targets,
+        }
+    finally:
+        for container in containers:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+        with contextlib.suppress(Exception):
+            network.remove()
+
+
+def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if condition():
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _states(balancer: HaproxyBalancer, tg: str) -> dict[str, TargetHealthState]:
+    return {h.target_id: h.state for h in balancer.target_health(tg)}
+
+
+def _names(session: requests.Session, url: str, count: int = 12) -> list[str]:
+    answers = [session.get(url + "/", timeout=5) for _ in range(count)]
+    assert all(r.status_code == 200 for r in answers), [r.status_code for r in answers]
+    return [r.text for r in answers]
+
+
+def _sick(container: Any, sick: bool) -> None:
+    container.exec_run(["sh", "-c", "touch /tmp/sick" if sick else "rm -f /tmp/sick"])
+
+
+def test_health_gates_traffic_and_all_unhealthy_fails_open(stack: dict[str, Any]) -> None:
+    balancer, ip, url = stack["balancer"], stack["ip"], stack["url"][8080]
+    balancer.create_target_group(TargetGroup("web", FAST, deregistration_delay_s=1))
+    balancer.bind_listener(8080, "web")
+    balancer.register_target("web", "task-a", ip["a"], APP_PORT)
+    first = balancer.target_health("web")[0]
+    assert first.state is TargetHealthState.INITIAL
+    _wait(lambda: _states(balancer, "web") == {"task-a": TargetHealthState.HEALTHY}, "a healthy")
+
+    balancer.register_target("web", "task-b", ip["b"], APP_PORT)
+    _wait(lambda: set(_states(balancer, "web").values()) == {TargetHealthState.HEALTHY}, "b")
+    session = requests.Session()
+    assert set(_names(session, url)) == {"a", "b"}
+
+    _sick(stack["targets"]["b"], True)
+    _wait(lambda: _states(balancer, "web")["task-b"] is TargetHealthState.UNHEALTHY, "b down")
+    (b_health,) = [h for h in balancer.target_health("web") if h.target_id == "task-b"]
+    assert b_health.reason is TargetHealthReason.RESPONSE_CODE_MISMATCH
+    assert "500" in b_health.description
+    assert set(_names(session, url)) == {"a"}
+
+    _sick(stack["targets"]["a"], True)
+    _wait(
+        lambda: set(_states(balancer, "web").values()) == {TargetHealthState.UNHEALTHY},
+        "all unhealthy",
+    )
+    assert set(_names(session, url)) == {"a", "b"}, "every target unhealthy: fail open to all"
+
+    _sick(stack["targets"]["a"], False)
+    _sick(stack["targets"]["b"], False)
+    _wait(lambda: set(_states(balancer, "web").values()) == {TargetHealthState.HEALTHY}, "heal")
+
+
+def test_draining_finishes_in_flight_and_sends_new_requests_elsewhere(
+    stack: dict[str, Any],
+) -> None:
+    balancer, ip, url = stack["balancer"], stack["ip"], stack["url"][8081]
+    balancer.create_target_group(TargetGroup("api", FAST, deregistration_delay_s=3))
+    balancer.bind_listener(8081, "api")
+    balancer.register_target("api", "task-a", ip["a"], APP_PORT)
+    balancer.register_target("api", "task-c", ip["c"], APP_PORT)
+    _wait(lambda: set(_states(balancer, "api").values()) == {TargetHealthState.HEALTHY}, "up")
+    session = requests.Session()  # one keep-alive client connection throughout
+    assert set(_names(session, url)) == {"a", "c"}
+
+    slow: dict[str, requests.Response] = {}
+    worker = threading.Thread(
+        target=lambda: slow.update(r=requests.get(url + "/slow?s=2", timeout=10))
+    )
+    worker.start()
+    busy: list[str] = []
+
+    def find_busy() -> bool:
+        rows = parse_show_stat(stack["api"].worker("show stat tg-api 4 -1"))
+        busy[:] = [r.server for r in rows if r.current_sessions > 0]
+        return len(busy) == 1
+
+    _wait(find_busy, "the slow request to reach a target", timeout_s=2)
+    draining_id = {"t-task-a": "task-a", "t-task-c": "task-c"}[busy[0]]
+    draining_name = draining_id[-1]
+    balancer.deregister_target("api", draining_id)
+    assert _states(balancer, "api")[draining_id] is TargetHealthState.DRAINING
+
+    assert draining_name not in set(_names(session, url)), "no new requests while draining"
+    assert not balancer.draining_complete("api", draining_id)
+    worker.join(timeout=10)
+    assert slow["r"].status_code == 200 and slow["r"].text == draining_name, "in-flight finished"
+
+    _wait(lambda: balancer.draining_complete("api", draining_id), "draining complete", 6)
+    assert draining_id not in _states(balancer, "api")
+    assert draining_name not in set(_names(session, url))

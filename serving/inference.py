@@ -137,14 +137,16 @@ def rows_from_tensor(body: Any, n_features: int, max_rows: int) -> tuple[np.ndar
     if type(tensor) is not dict:
         raise InvalidInput(f"inputs[0] is {_describe(tensor)}, expected a tensor object")
     name, shape, datatype, data = (
-        tensor.get("name"), tensor.get("shape"), tensor.get("datatype"), tensor.get("data")
+        tensor.get("name"),
+        tensor.get("shape"),
+        tensor.get("datatype"),
+        tensor.get("data"),
     )
     if type(name) is not str:
         raise InvalidInput("inputs[0].name must be a string")
     if datatype not in DATATYPES:
         raise InvalidInput(
-            f"inputs[0].datatype {datatype!r} is not supported; use one of "
-            f"{', '.join(DATATYPES)}"
+            f"inputs[0].datatype {datatype!r} is not supported; use one of {', '.join(DATATYPES)}"
         )
     if (
         type(shape) is not list

@@ -129,8 +129,7 @@ def verify_bytes(manifest: ModelManifest, data: bytes) -> None:
     actual = sha256_of(data)
     if actual != manifest.sha256:
         raise ModelLoadError(
-            f"sha256 mismatch for {manifest.artifact}: manifest {manifest.sha256}, "
-            f"file {actual}"
+            f"sha256 mismatch for {manifest.artifact}: manifest {manifest.sha256}, file {actual}"
         )
 
 

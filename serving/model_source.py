@@ -74,9 +74,7 @@ class S3Source:
         parsed = urlparse(uri)
         parts = [unquote(p) for p in parsed.path.split("/") if p]
         if not parsed.netloc or len(parts) < 2:
-            raise ModelLoadError(
-                "expected s3://<bucket>/models/<name>/<version or latest>"
-            )
+            raise ModelLoadError("expected s3://<bucket>/models/<name>/<version or latest>")
         self.bucket = parsed.netloc
         self._client = client if client is not None else _s3_client()
         *prefix, self.expected_name, version = parts

@@ -1,0 +1,167 @@
+"""HaproxyBalancer against a scripted Runtime API: which commands, in which order."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.ecs.balancer.driver import HaproxyBalancer
+from harness.ecs.balancer.errors import (
+    InvalidTargetError,
+    RuntimeApiError,
+    TargetGroupNotFoundError,
+)
+from harness.ecs.balancer.model import HealthCheck, TargetGroup, TargetHealthState
+
+HEADER = "# pxname,svname,scur,status,weight,chkdown,check_status,check_code,bck\n"
+
+
+class ScriptedApi:
+    """Answers like HAProxy 2.6; ``stat`` is the next ``show stat`` body."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+        self.stat = HEADER
+        self.pid = 10
+        self.failed_reloads = 0
+        self.reject_reload = False
+
+    def master(self, command: str) -> str:
+        self.commands.append(command)
+        if command == "reload":
+            if self.reject_reload:
+                self.failed_reloads += 1
+            else:
+                self.pid += 1
+            return ""
+        return (
+            "#<PID> <type> <reloads> <uptime> <version>\n"
+            f"1 master 0 [failed: {self.failed_reloads}] 0d 2.6.12\n"
+            "# workers\n"
+            f"{self.pid} worker 0 0d 2.6.12\n"
+        )
+
+    def worker(self, command: str) -> str:
+        self.commands.append(command)
+        if command.startswith("add server"):
+            return "New server registered.\n"
+        if command.startswith("del server"):
+            return "Server deleted.\n"
+        if command.startswith("show stat"):
+            return self.stat
+        return ""
+
+    def expect(self, command: str, ok: str = "") -> None:
+        answer = self.worker(command).strip()
+        if answer != ok:
+            raise RuntimeApiError(answer)
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+
+    def write(self, files: dict[str, str]) -> None:
+        self.files.update(files)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+Parts = tuple[HaproxyBalancer, ScriptedApi, Sink, Clock]
+
+
+@pytest.fixture
+def parts() -> Parts:
+    api, sink, clock = ScriptedApi(), Sink(), Clock()
+    balancer = HaproxyBalancer(api, sink, clock=clock)  # type: ignore[arg-type]
+    hc = HealthCheck(interval_s=1.0, timeout_s=0.5)
+    balancer.create_target_group(TargetGroup("web", hc, deregistration_delay_s=5))
+    balancer.bind_listener(8080, "web")
+    api.commands.clear()
+    return balancer, api, sink, clock
+
+
+def test_target_group_and_listener_are_applied_by_reload(parts: Parts) -> None:
+    _, api, sink, _ = parts
+    assert "backend tg-web" in sink.files["haproxy.cfg"]
+    assert "bind :8080" in sink.files["haproxy.cfg"]
+    assert "servers.state" in sink.files
+    assert api.pid == 12
+
+
+def test_a_rejected_config_is_reported(parts: Parts) -> None:
+    balancer, api, _, _ = parts
+    api.reject_reload = True
+    with pytest.raises(RuntimeApiError, match="rejected"):
+        balancer.create_target_group(TargetGroup("other"))
+
+
+def test_register_never_lets_an_unchecked_server_take_traffic(parts: Parts) -> None:
+    balancer, api, _, _ = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    assert api.commands == [
+        "add server tg-web/t-task-1 172.18.0.5:8000 check inter 1000ms rise 1 fall 2 weight 0",
+        "enable health tg-web/t-task-1",
+        "enable server tg-web/t-task-1",
+        "set server tg-web/t-task-1 health down",
+        "set server tg-web/t-task-1 weight 1",
+        "add server tg-web/t-task-1-fo 172.18.0.5:8000 backup",
+    ]
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)  # idempotent
+    assert len(api.commands) == 6
+    with pytest.raises(InvalidTargetError):
+        balancer.register_target("web", "task-1", "172.18.0.9", 8000)
+    with pytest.raises(TargetGroupNotFoundError):
+        balancer.register_target("nope", "task-1", "172.18.0.5", 8000)
+
+
+def test_fail_open_twin_is_armed_only_after_initial(parts: Parts) -> None:
+    balancer, api, _, _ = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    api.stat = HEADER + "tg-web,t-task-1,0,DOWN,1,1,INI,,0\ntg-web,t-task-1-fo,0,MAINT,1,,,,1\n"
+    assert balancer.target_health("web")[0].state is TargetHealthState.INITIAL
+    assert "enable server tg-web/t-task-1-fo" not in api.commands
+    api.stat = HEADER + "tg-web,t-task-1,0,UP,1,1,L7OK,200,0\ntg-web,t-task-1-fo,0,MAINT,1,,,,1\n"
+    assert balancer.target_health("web")[0].state is TargetHealthState.HEALTHY
+    balancer.target_health("web")
+    assert api.commands.count("enable server tg-web/t-task-1-fo") == 1
+
+
+def test_drain_then_removal_after_the_deregistration_delay(parts: Parts) -> None:
+    balancer, api, _, clock = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    api.commands.clear()
+    balancer.deregister_target("web", "task-1")
+    assert api.commands == [
+        "set server tg-web/t-task-1 state drain",
+        "set server tg-web/t-task-1-fo state drain",
+    ]
+    api.stat = HEADER + "tg-web,t-task-1,1,DRAIN,1,1,L7OK,200,0\n"
+    assert balancer.target_health("web")[0].state is TargetHealthState.DRAINING
+    clock.now += 4.9
+    assert not balancer.draining_complete("web", "task-1")
+    clock.now += 0.1
+    assert balancer.draining_complete("web", "task-1")
+    assert "del server tg-web/t-task-1" in api.commands
+    assert "del server tg-web/t-task-1-fo" in api.commands
+    assert balancer.target_health("web") == []
+    assert balancer.draining_complete("web", "task-1")
+
+
+def test_draining_complete_needs_a_deregistration(parts: Parts) -> None:
+    balancer, _, _, _ = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    with pytest.raises(InvalidTargetError, match="not deregistering"):
+        balancer.draining_complete("web", "task-1")
+
+
+def test_server_lost_by_haproxy_is_reported_unavailable(parts: Parts) -> None:
+    balancer, _, _, _ = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    (health,) = balancer.target_health("web")
+    assert health.state is TargetHealthState.UNAVAILABLE

@@ -19,7 +19,7 @@ def validation_errors(params: dict[str, Any], shape: Shape | None) -> list[str]:
     if shape is None:
         return [f"Unexpected parameter: {k}" for k in params]
     report = ParamValidator().validate(params, shape)
-    problems = report.generate_report().splitlines()[1:] if report.has_errors() else []
+    problems = report.generate_report().splitlines() if report.has_errors() else []
     problems = [p.strip() for p in problems if p.strip()]
     return problems + enum_errors(params, shape, "input")
 

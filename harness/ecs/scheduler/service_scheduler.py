@@ -374,6 +374,7 @@ class ServiceScheduler:
 
     def _scale_in_primary(self, bounds: Bounds, now: float, batch: StepBatch) -> None:
         primary = self.service.primary
+        order = {arn: i for i, arn in enumerate(self._records)}
         mine = [r for r in self._records.values()
                 if r.active and not r.unhealthy and r.task.deployment_id == primary.id]
         excess = len(mine) - primary.desired_count
@@ -381,7 +382,7 @@ class ServiceScheduler:
             return
         # Not-yet-healthy first (stopping them costs no capacity), then the newest:
         # long-running tasks have warm caches and a known track record.
-        mine.sort(key=lambda r: (r.healthy, -r.task.created_at))
+        mine.sort(key=lambda r: (r.healthy, -order[r.arn]))
         healthy = self.healthy_count()
         reason = f"Scaling activity initiated by (deployment {primary.id})"
         for r in mine:

@@ -145,8 +145,8 @@ def test_task_definition_revisions_are_kept(ecs: Any) -> None:
         "INACTIVE")
     assert ecs.describe_task_definition(taskDefinition="web")["taskDefinition"]["revision"] == 1
     assert register(ecs).endswith(":3")  # numbers are never reused
-    assert ecs.list_task_definitions(familyPrefix="we")["taskDefinitionArns"] == [first,
-                                                                                    first[:-1] + "3"]
+    listed = ecs.list_task_definitions(familyPrefix="we")["taskDefinitionArns"]
+    assert listed == [first, first[:-1] + "3"]
     assert ecs.list_task_definitions(status="INACTIVE")["taskDefinitionArns"] == [second]
 
 

@@ -29,7 +29,9 @@ class ApiServer:
         self.control_plane = control_plane
         self._server: BaseWSGIServer = make_server(
             host, port, make_wsgi_app(control_plane), threaded=True)
+        # A short poll interval makes stop() (and so every test's teardown) quick.
         self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
                                         name="drydock-ecs-api", daemon=True)
 
     @property

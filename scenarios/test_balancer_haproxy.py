@@ -45,6 +45,7 @@ NAME = os.environ["NAME"]
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_GET(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         url = urllib.parse.urlparse(self.path)
         if url.path == "/slow":
             time.sleep(float(urllib.parse.parse_qs(url.query)["s"][0]))
@@ -54,6 +55,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+    do_POST = do_GET
     def log_message(self, *args):
         pass
 class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -124,6 +126,7 @@ def stack() -> Iterator[dict[str, Any]]:
         for container in targets.values():
             container.reload()
         yield {
+            "lb_name": lb.name,
             "balancer": HaproxyBalancer(api, DockerConfigSink(lb)),
             "api": api,
             "url": {p: f"http://127.0.0.1:{published[p]}" for p in LISTENER_PORTS},
@@ -209,6 +212,28 @@ def test_draining_finishes_in_flight_and_sends_new_requests_elsewhere(
     _wait(lambda: set(_states(balancer, "api").values()) == {TargetHealthState.HEALTHY}, "up")
     session = requests.Session()  # one keep-alive client connection throughout
     assert set(_names(session, url)) == {"a", "c"}
+    failures: list[str] = []
+    served: list[str] = []
+    stop = threading.Event()
+
+    def steady_load() -> None:
+        """Bounded client traffic (<= 400 requests, <= 15 s) that must never fail."""
+        client, deadline = requests.Session(), time.monotonic() + 15
+        for _ in range(400):
+            if stop.is_set() or time.monotonic() > deadline:
+                return
+            try:
+                answer = client.post(url + "/", json={"features": [1, 2]}, timeout=5)
+                if answer.status_code != 200:
+                    failures.append(str(answer.status_code))
+                else:
+                    served.append(answer.text)
+            except requests.RequestException as exc:
+                failures.append(repr(exc))
+            time.sleep(0.02)
+
+    load = threading.Thread(target=steady_load)
+    load.start()
 
     slow: dict[str, requests.Response] = {}
     worker = threading.Thread(
@@ -235,4 +260,21 @@ def test_draining_finishes_in_flight_and_sends_new_requests_elsewhere(
 
     _wait(lambda: balancer.draining_complete("api", draining_id), "draining complete", 6)
     assert draining_id not in _states(balancer, "api")
+    stack["targets"][draining_name].stop(timeout=2)  # what the emulator does next
     assert draining_name not in set(_names(session, url))
+    stop.set()
+    load.join(timeout=20)
+    assert failures == [], "a client saw errors during the drain and stop"
+    assert len(served) > 50 and draining_name in served, "load ran before and during the drain"
+
+
+def test_runtime_api_answers_on_the_docker_network(stack: dict[str, Any]) -> None:
+    """The emulator-in-a-container case: ``<haproxy container name>:9999``."""
+    probe = (
+        "import socket, sys\n"
+        f"s = socket.create_connection(({stack['lb_name']!r}, {RUNTIME_API_PORT}), timeout=5)\n"
+        "s.sendall(b'@1 show info\\n'); s.shutdown(socket.SHUT_WR)\n"
+        "sys.stdout.write(s.makefile().read())\n"
+    )
+    code, output = stack["targets"]["b"].exec_run(["python3", "-c", probe])
+    assert code == 0 and b"Name: HAProxy" in output, output

@@ -99,6 +99,7 @@ class World:
         deregistration_delay: float = 300.0,
         settings: SchedulerSettings | None = None,
         seed: int = 0,
+        per_task: Callable[[str], Behaviour] | None = None,
     ) -> None:
         self.clock = FakeClock()
         self.behaviours = behaviours or {}
@@ -111,6 +112,10 @@ class World:
         self.events: list[ev.ServiceEventBase] = []
         self.actions: list[tuple[float, Action]] = []
         self.hooks: list[Callable[[list[Action]], None]] = []
+        self.pre_hooks: list[Callable[[], None]] = []
+        #: Behaviour per task, chosen at start: from ``per_task(td_arn)`` when given.
+        self.per_task = per_task
+        self.task_behaviour: dict[str, Behaviour] = {}
         service = Service(
             service_name="model-svc",
             service_arn="arn:aws:ecs:us-east-1:000000000000:service/drydock/model-svc",
@@ -134,6 +139,8 @@ class World:
         return self.clock.t
 
     def step(self, observations: list[Observation] | None = None) -> list[Action]:
+        for hook in self.pre_hooks:
+            hook()
         actions = self.scheduler.step(observations or [])
         for action in actions:
             self.actions.append((self.now, action))
@@ -190,8 +197,7 @@ class World:
         heapq.heappush(self.queue, _Pending(self.now + delay, next(self.seq), make))
 
     def _behaviour(self, task_arn: str) -> Behaviour:
-        return self.behaviours.get(self.scheduler.task(task_arn).task_definition_arn,
-                                   Behaviour())
+        return self.task_behaviour[task_arn]
 
     def _perform(self, action: Action) -> None:
         match action:
@@ -217,7 +223,9 @@ class World:
                             lambda arn=arn, tg=tg: TargetDrained(arn, tg))
 
     def _start(self, arn: str, action: StartTask) -> None:
-        b = self.behaviours.get(action.task_definition.arn, Behaviour())
+        td_arn = action.task_definition.arn
+        b = self.per_task(td_arn) if self.per_task else self.behaviours.get(td_arn, Behaviour())
+        self.task_behaviour[arn] = b
         self.alive.add(arn)
         if b.fail_to_start:
             def failed() -> Observation | None:

@@ -51,7 +51,7 @@ def demo() -> None:
     """Set everything up and serve a prediction from the registry image."""
     from harness.pipeline.demo import run_demo
 
-    run_demo(_settings(), console)
+    run_demo(_settings())
 
 
 @main.group()

@@ -48,8 +48,12 @@ class ModelStore:
         """Create the bucket with versioning on; return False when it already existed."""
         created = False
         try:
-            self._s3.create_bucket(Bucket=self.bucket)
+            self.check_bucket()
+        except BucketMissingError:
             created = True
+        try:
+            if created:
+                self._s3.create_bucket(Bucket=self.bucket)
         except ClientError as exc:
             if _error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise DrydockError(f"cannot create bucket {self.bucket}: {exc}") from exc

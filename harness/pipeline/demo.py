@@ -16,10 +16,12 @@ from sklearn import datasets
 from harness.aws import s3_client
 from harness.docker_engine import docker_client
 from harness.errors import ServingError
-from harness.images.resolver import ImageResolver
+from harness.images.registry import PushedImage
+from harness.images.resolver import ImageResolver, ResolvedImage
+from harness.images.serving_image import ServingImage
 from harness.model.store import ModelStore
-from harness.pipeline.model_pipeline import release_model
-from harness.pipeline.service_pipeline import build_and_push, run_single_task
+from harness.pipeline.model_pipeline import ModelRelease, release_model
+from harness.pipeline.service_pipeline import RunningTask, build_and_push, run_single_task
 from harness.pipeline.stages import StageRun
 from harness.settings import DrydockSettings
 from harness.stack.local_cloud import bring_up, ensure_model_bucket, resolve_cloud_images
@@ -65,8 +67,14 @@ def _label(prediction: object, names: object) -> object:
     return prediction
 
 
+def wide_console() -> Console:
+    """A terminal's own width; 160 columns when output goes to a file or CI log."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=160)
+
+
 def run_demo(settings: DrydockSettings, console: Console | None = None) -> StageRun:
-    run = StageRun(console or Console())
+    run = StageRun(console or wide_console())
     client = docker_client()
     resolver = ImageResolver(client, settings)
 
@@ -111,40 +119,68 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
         correct = sum(p.expected == p.predicted for p in predictions)
         stage.detail = f"{correct}/{len(predictions)} correct"
 
-    _print_summary(run, settings, images.resolved, release, image, pushed, task, predictions)
+    _print_summary(
+        run, settings, DemoOutcome(images.resolved, release, image, pushed, task, predictions)
+    )
     return run
 
 
-def _print_summary(run, settings, resolved, release, image, pushed, task, predictions) -> None:  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class DemoOutcome:
+    resolved: tuple[ResolvedImage, ...]
+    release: ModelRelease
+    image: ServingImage
+    pushed: PushedImage
+    task: RunningTask
+    predictions: list[Prediction]
+
+
+def _print_summary(run: StageRun, settings: DrydockSettings, outcome: DemoOutcome) -> None:
     console = run.console
+    release, image, pushed, task = outcome.release, outcome.image, outcome.pushed, outcome.task
     where = Table(title="What ran where", show_header=True, header_style="bold")
-    for column in ("component", "image / artifact", "source", "address"):
-        where.add_column(column)
+    for column in ("component", "image / artifact", "source", "address", "notes"):
+        where.add_column(column, overflow="fold")
     addresses = {
         "localstack": settings.localstack_url,
         "registry": f"http://{settings.registry_address}",
     }
-    for item in resolved:
-        where.add_row(item.role, item.ref, item.description, addresses.get(item.role, "-"))
+    for item in outcome.resolved:
+        where.add_row(
+            item.role,
+            item.ref,
+            f"{item.source} ({item.how})",
+            addresses.get(item.role, "-"),
+            item.notes,
+        )
+    manifest = release.manifest
     where.add_row(
         "model",
-        f"{release.manifest.name} v{release.manifest.version}",
-        f"sha256 {release.manifest.sha256[:16]}…",
+        f"{manifest.name} v{manifest.version}",
+        "reused" if release.reused else "published",
         release.uri,
+        f"sha256 {manifest.sha256[:16]}…, accuracy {manifest.metrics.get('accuracy', 0):.3f}",
     )
-    where.add_row("serving image", image.ref, f"base {image.base}", pushed.by_digest)
+    where.add_row(
+        "serving image",
+        image.ref,
+        "built" if image.built else "cached",
+        pushed.by_digest,
+        f"base {image.base}",
+    )
     where.add_row(
         "serving task",
         task.container.name,
-        f"ready in {task.seconds_to_ready:.1f}s",
+        "reused" if task.reused else f"started, ready in {task.seconds_to_ready:.1f}s",
         task.container.url,
+        f"serves model v{task.model_version}",
     )
     console.print(where)
 
     answers = Table(title="Predictions (POST /predict)", header_style="bold")
     for column in ("features", "expected", "predicted", "X-Model-Version", "X-Task-Id"):
         answers.add_column(column)
-    for p in predictions:
+    for p in outcome.predictions:
         answers.add_row(
             ", ".join(f"{v:g}" for v in p.features),
             p.expected,

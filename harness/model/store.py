@@ -77,15 +77,17 @@ class ModelStore:
         except BotoCoreError as exc:
             raise DrydockError(f"S3 is not reachable for bucket {self.bucket}: {exc}") from exc
 
-    def manifest(self, name: str, version: str) -> ModelManifest | None:
-        key = f"{version_prefix(name, version)}/{MANIFEST_FILENAME}"
+    def _read_if_present(self, key: str) -> bytes | None:
         try:
-            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if _error_code(exc) in ("NoSuchKey", "404"):
                 return None
             raise
-        return ModelManifest.from_json(body)
+
+    def manifest(self, name: str, version: str) -> ModelManifest | None:
+        body = self._read_if_present(f"{version_prefix(name, version)}/{MANIFEST_FILENAME}")
+        return None if body is None else ModelManifest.from_json(body)
 
     def versions(self, name: str) -> list[str]:
         """Published versions of ``name`` (those with a manifest), oldest first by number."""
@@ -100,13 +102,8 @@ class ModelStore:
         return sorted(found, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
 
     def latest_version(self, name: str) -> str | None:
-        try:
-            body = self._s3.get_object(Bucket=self.bucket, Key=latest_key(name))["Body"].read()
-        except ClientError as exc:
-            if _error_code(exc) in ("NoSuchKey", "404"):
-                return None
-            raise
-        return str(json.loads(body)["version"])
+        body = self._read_if_present(latest_key(name))
+        return None if body is None else str(json.loads(body)["version"])
 
     def publish(self, artifact: ModelArtifact, make_latest: bool = True) -> str:
         """Upload model then manifest, then move ``latest``; refuse an existing version.

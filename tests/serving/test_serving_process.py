@@ -1,0 +1,178 @@
+"""The server as a process: one-line exits on bad models or settings, drain on SIGTERM.
+
+These start real interpreters (``python -m serving.wsgi``, gunicorn), so they
+cover what unit tests cannot: the exit code and stderr a deployment sees, and
+gunicorn's signal handling with the gthread worker.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import PublishModel
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRYDOCK_", "PROMETHEUS_"))}
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=clean_env(**env), capture_output=True, text=True, timeout=60)
+
+
+def assert_one_line(stderr: str, *fragments: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("drydock-serving: "), stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_bad_model_exits_nonzero_with_one_line(tmp_path: Path, publish_model: PublishModel) -> None:
+    publish_model(tmp_path, payload=b"tampered")
+    uri = f"file://{tmp_path}"
+    result = run([sys.executable, "-m", "serving.wsgi"], DRYDOCK_MODEL_URI=uri)
+    assert result.returncode == 3
+    assert_one_line(result.stderr, f"cannot load model {uri}: ", "model.pkl is 8 bytes")
+
+
+def test_good_model_check_exits_zero(tmp_path: Path, publish_model: PublishModel) -> None:
+    publish_model(tmp_path)
+    result = run([sys.executable, "-m", "serving.wsgi"], DRYDOCK_MODEL_URI=f"file://{tmp_path}")
+    assert result.returncode == 0, result.stderr
+    assert "model iris version 7 loads" in result.stdout
+
+
+def test_gunicorn_exits_nonzero_with_one_line_when_the_model_is_missing(tmp_path: Path) -> None:
+    uri = f"file://{tmp_path}"
+    result = run(
+        [GUNICORN, "--config", "python:serving.gunicorn_conf"],
+        DRYDOCK_MODEL_URI=uri,
+        DRYDOCK_BIND=f"127.0.0.1:{free_port()}",
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert_one_line(result.stderr, f"cannot load model {uri}: no such file", "manifest.json")
+
+
+def test_gunicorn_exits_nonzero_with_one_line_on_invalid_settings() -> None:
+    result = run([GUNICORN, "--config", "python:serving.gunicorn_conf"], DRYDOCK_WORKERS="two")
+    assert result.returncode == 2
+    assert_one_line(result.stderr, "DRYDOCK_WORKERS")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(tmp_path: Path, publish_model: PublishModel) -> Iterator[tuple[subprocess.Popen, int]]:
+    publish_model(tmp_path / "model")
+    port = free_port()
+    process = subprocess.Popen(
+        [GUNICORN, "--config", "python:serving.gunicorn_conf"],
+        env=clean_env(
+            DRYDOCK_MODEL_URI=f"file://{tmp_path / 'model'}",
+            DRYDOCK_BIND=f"127.0.0.1:{port}",
+            DRYDOCK_WORKERS="1",
+            DRYDOCK_GRACEFUL_TIMEOUT="5",
+            DRYDOCK_TASK_ID="task-proc",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def wait_ready(port: int, deadline_s: float = 15.0) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < deadline_s:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/v2/health/ready")
+            if connection.getresponse().status == 200:
+                return time.monotonic() - start
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("server never became ready")
+
+
+def get(connection: http.client.HTTPConnection, path: str) -> http.client.HTTPResponse:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+def test_sigterm_flips_readiness_at_once_and_exits_within_grace(
+    gunicorn: tuple[subprocess.Popen, int],
+) -> None:
+    process, port = gunicorn
+    wait_ready(port)
+    kept_alive = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    first = get(kept_alive, "/v2/health/ready")
+    assert first.status == 200
+    assert first.getheader("X-Task-Id") == "task-proc"
+
+    sent = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    # The worker still answers on the kept-alive connection, but no longer as ready.
+    draining = get(kept_alive, "/v2/health/ready")
+    assert draining.status == 503
+    assert draining.getheader("X-Model-Version") == "7"
+    # The draining answer closes the connection; no new connection gets an answer (the
+    # master closed its listener; one still queued on the worker's copy is reset at exit).
+    assert draining.getheader("Connection") == "close"
+    with pytest.raises((ConnectionRefusedError, ConnectionResetError, TimeoutError)):
+        get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/v2/health/live")
+    assert process.wait(timeout=10) == 0
+    assert time.monotonic() - sent < 5 + 2  # graceful timeout plus slack
+
+
+def test_sigterm_lets_an_in_flight_request_finish(gunicorn: tuple[subprocess.Popen, int]) -> None:
+    """A client still uploading its body when SIGTERM arrives gets its full answer."""
+    process, port = gunicorn
+    wait_ready(port)
+    body = b'{"instances": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}'
+    head = (
+        f"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(head + body[:10])
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        client.sendall(body[10:])
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+            if b'"predictions"' in answer and answer.endswith(b"}"):
+                break
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert b'"model_version":"7"' in answer
+    assert process.wait(timeout=10) == 0

@@ -50,6 +50,9 @@ class ScriptedApi:
             return self.stat
         return ""
 
+    def show(self, command: str) -> str:
+        return self.worker(command)
+
     def expect(self, command: str, ok: str = "") -> None:
         answer = self.worker(command).strip()
         if answer != ok:

@@ -188,7 +188,7 @@ class HaproxyBalancer:
             self._retry_deletes()
             rows = {
                 row.server: row
-                for row in parse_show_stat(self.api.worker(f"show stat {tg.backend} 4 -1"))
+                for row in parse_show_stat(self.api.show(f"show stat {tg.backend} 4 -1"))
             }
             now = self.clock()
             result: list[TargetHealth] = []
@@ -263,7 +263,7 @@ class HaproxyBalancer:
         }
         config = render_config(self._groups.values(), self._listeners, servers, self.settings)
         old_pid, old_failures = _current_worker(self.api.master("show proc"))
-        saved_states = self.api.worker("show servers state")
+        saved_states = self.api.show("show servers state")
         self.sink.write({"haproxy.cfg": config, "servers.state": saved_states})
         self.api.master("reload")
         deadline = time.monotonic() + self.reload_timeout_s

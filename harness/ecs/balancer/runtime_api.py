@@ -43,6 +43,19 @@ class RuntimeApiClient:
         """A command for the current worker (``show stat``, ``add server``...)."""
         return self._send(f"@1 {command}")
 
+    def show(self, command: str, attempts: int = 3) -> str:
+        """A worker ``show ...`` command, which always has an answer.
+
+        A rare empty answer was seen through the master CLI (once in a few hundred calls
+        from a container); asking again is harmless for a read-only command.
+        """
+        answer = ""
+        for _ in range(attempts):
+            answer = self.worker(command)
+            if answer.strip():
+                return answer
+        raise RuntimeApiError(f"HAProxy gave no answer to {command!r} ({attempts} tries)")
+
     def expect(self, command: str, ok: str = _SILENT_OK) -> None:
         """Run a worker command whose success answer is known (usually nothing at all)."""
         answer = self.worker(command).strip()

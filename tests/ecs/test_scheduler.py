@@ -233,3 +233,50 @@ def test_events_keep_newest_100(make_world):
         w.run_until_stable()
     assert len(w.service.events) == 100
     assert w.service.events[0].created_at >= w.service.events[-1].created_at
+
+
+def test_scale_to_zero_stops_everything_and_is_steady(make_world):
+    w = make_world(desired=2, load_balanced=True, deregistration_delay=10)
+    w.run_until_stable()
+    w.update(desired_count=0)
+    w.run(max_time=600)
+    assert w.live() == []
+    assert w.scheduler.occupied_count() == 0
+    assert w.messages()[-1] == "(service model-svc) has reached a steady state."
+
+
+def test_stopped_tasks_are_forgotten_after_retention(make_world, make_td, behaviour):
+    from harness.ecs.scheduler import SchedulerSettings
+
+    v1 = make_td(1)
+    w = make_world(desired=1, behaviours={v1.arn: behaviour(fail_to_start=True)},
+                   settings=SchedulerSettings(stopped_task_retention=60))
+    w.run(max_time=1000)
+    assert 0 < len(w.scheduler.tasks) <= 60 / 5 + 2
+
+
+def test_event_bus_isolates_a_broken_subscriber():
+    from harness.ecs.events import EventBus, SteadyState
+
+    bus, seen = EventBus(), []
+    bus.subscribe(lambda e: 1 / 0)
+    unsubscribe = bus.subscribe(seen.append)
+    bus.publish(SteadyState("svc", 0.0))
+    assert len(seen) == 1 and isinstance(bus.errors[0], ZeroDivisionError)
+    unsubscribe()
+    bus.publish(SteadyState("svc", 1.0))
+    assert len(seen) == 1
+
+
+def test_dispatch_routes_actions_to_ports(make_world):
+    from harness.ecs.scheduler import dispatch
+
+    calls = []
+
+    class Port:
+        def __getattr__(self, name):
+            return lambda action: calls.append((name, type(action).__name__))
+
+    w = make_world(desired=1)
+    dispatch(w.scheduler.step(), Port(), Port())
+    assert calls == [("start_task", "StartTask")]

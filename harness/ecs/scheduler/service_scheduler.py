@@ -189,6 +189,7 @@ class ServiceScheduler:
         self._reconcile(now, batch)
         self._refresh_counts(now)
         self._check_outcome(now, batch)
+        self._prune(now)
         self._publish(batch)
         return batch.actions
 
@@ -559,6 +560,12 @@ class ServiceScheduler:
                 and not in_flight and not self._stall_reported):
             self._stall_reported = True
             batch.event(ev.DeploymentConfigurationStall(name, now))
+
+    def _prune(self, now: float) -> None:
+        horizon = now - self.settings.scaled(self.settings.stopped_task_retention)
+        for arn in [arn for arn, r in self._records.items()
+                    if r.task.stopped_at is not None and r.task.stopped_at < horizon]:
+            del self._records[arn]
 
     def _publish(self, batch: StepBatch) -> None:
         for event in batch.events():

@@ -12,12 +12,16 @@ class SchedulerSettings:
     ``circuit_breaker_min_threshold`` is 3 in the current API reference; an older guide
     said 10, so it is configurable. ``no_health_check_ready_after`` is how long a task
     with neither a load balancer nor a container health check must run to count healthy.
+    All durations are AWS seconds, scaled by ``time_scale`` where the scheduler uses them.
     """
 
     time_scale: float = 1.0
     circuit_breaker_min_threshold: int = 3
     circuit_breaker_max_threshold: int = 200
     no_health_check_ready_after: float = 40.0
+    #: STOPPED tasks stay describable this long (AWS: at least an hour), then are dropped
+    #: so a crash-looping service does not grow without bound.
+    stopped_task_retention: float = 3600.0
 
     def __post_init__(self) -> None:
         if not self.time_scale > 0:

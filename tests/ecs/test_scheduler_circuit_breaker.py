@@ -126,3 +126,30 @@ def test_breaker_disabled_keeps_trying(make_world, make_td, behaviour):
     w.run(max_time=600)
     assert w.service.primary.rollout_state is RolloutState.IN_PROGRESS
     assert w.service.primary.failed_tasks > 10
+
+
+def test_after_a_failed_deployment_old_tasks_are_replaced_from_their_revision(
+        make_world, make_td, behaviour):
+    v2 = make_td(2)
+    w = make_world(desired=2, config=breaker(rollback=False),
+                   behaviours={v2.arn: behaviour(fail_to_start=True)})
+    w.run_until_stable()
+    w.update(task_definition=v2)
+    w.run(max_time=3600)
+    assert w.service.primary.rollout_state is RolloutState.FAILED
+    victim = w.live()[0]
+    started = [a for a in w.kill(victim.task_arn) if isinstance(a, StartTask)]
+    assert [a.task_definition.arn for a in started] == [victim.task_definition_arn]
+    assert started[0].task.deployment_id == victim.deployment_id
+
+
+def test_old_task_dying_mid_rollout_is_replaced_by_the_primary(make_world, make_td):
+    w = make_world(desired=2, config=breaker(rollback=True, min_healthy=100, maximum=150))
+    w.run_until_stable()
+    w.update(task_definition=make_td(2))
+    w.step()
+    old = [t for t in w.live() if t.task_definition_arn.endswith(":1")]
+    w.kill(old[0].task_arn)
+    w.run_until_stable()
+    assert [d.task_definition.rsplit(":", 1)[-1] for d in w.service.deployments] == ["2"]
+    assert sum(t.task_definition_arn.endswith(":1") for t in w.scheduler.tasks) == 2

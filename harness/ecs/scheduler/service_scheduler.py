@@ -308,6 +308,8 @@ class ServiceScheduler:
                 r.verdict = Verdict.WAITING
                 continue
             r.verdict = verdict(self._inputs(r, now))
+            if r.verdict is Verdict.HEALTHY:
+                r.unhealthy_reported = False  # a later failure is reported again
             if r.verdict is Verdict.HEALTHY and not r.ever_healthy:
                 r.ever_healthy = True
                 dep = self._deployment(r.task.deployment_id)

@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import docker
 import pytest
 
+import docker
 from harness.aws import s3_client
 from harness.docker_engine import docker_client
 from harness.ecs.runtime.containers import remove_container
@@ -55,7 +55,9 @@ def local_cloud() -> Iterator[LocalCloud]:
     was_running = any(s.get("State") == "running" for s in project.services())
     bring_up(client, settings, images)
     ensure_model_bucket(settings)
-    yield LocalCloud(settings, client, resolver, ModelStore(s3_client(settings), settings.model_bucket))
+    yield LocalCloud(
+        settings, client, resolver, ModelStore(s3_client(settings), settings.model_bucket)
+    )
     if not was_running:
         project.down()
 

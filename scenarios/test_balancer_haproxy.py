@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from harness.docker_engine import docker_client
 from harness.ecs.balancer import (
     RUNTIME_API_PORT,
     DockerConfigSink,
@@ -30,8 +31,8 @@ from harness.ecs.balancer import (
     TargetHealthState,
 )
 from harness.ecs.balancer.stats import parse_show_stat
-
-docker = pytest.importorskip("docker")
+from harness.images.resolver import ImageResolver
+from harness.settings import DrydockSettings
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(180)]
 
@@ -67,30 +68,23 @@ FAST = HealthCheck(
 )
 
 
-def _base_image(client: Any) -> str:
-    images = sorted(
-        client.images.list(name="drydock/debian-base"),
-        key=lambda i: i.attrs["Created"],
-        reverse=True,
-    )
-    tags = [t for i in images for t in i.tags]
-    if not tags:
-        pytest.skip("no drydock/debian-base image on this engine")
-    return tags[0]
+def _base_image() -> str:
+    """The Python base the harness uses (upstream, or the debootstrap stand-in it builds)."""
+    return ImageResolver(docker_client(), DrydockSettings()).base_ref()
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
     """HAProxy + targets a, b, c on a fresh network; everything removed afterwards."""
-    client = docker.from_env()
+    client = docker_client()
     suffix = uuid.uuid4().hex[:8]
     client.images.build(
         path=str(IMAGE_DIR),
-        buildargs={"BASE_IMAGE": _base_image(client)},
+        buildargs={"BASE_IMAGE": _base_image()},
         tag="drydock/haproxy:test",
         forcerm=True,
     )
-    base = _base_image(client)
+    base = _base_image()
     containers: list[Any] = []
     network = client.networks.create(f"drydock-balancer-test-{suffix}", driver="bridge")
     try:

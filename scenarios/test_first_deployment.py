@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import requests
 from sklearn import datasets
+from testcontainers.core.container import DockerContainer
 
-from harness.ecs.runtime.containers import TaskContainerSpec, start_container
 from harness.errors import ModelVersionExistsError
 from harness.images.registry import PushedImage, registry_digest
 from harness.model.training import train
@@ -82,23 +82,21 @@ def test_a_task_with_a_missing_model_exits_nonzero_naming_the_uri(
 ) -> None:
     settings = local_cloud.settings
     missing = local_cloud.store.uri(f"{isolation.model_name}-absent", "latest")
-    name = isolation.container_name("bad-uri")
-    started = start_container(
-        local_cloud.client,
-        TaskContainerSpec(
-            name=name,
-            image=serving_image.by_digest,
-            container_port=settings.serving_port,
-            network=settings.network,
-            environment=serving_environment(settings, missing, name),
-        ),
+    task = (
+        DockerContainer(serving_image.by_digest)
+        .with_name(isolation.container_name("bad-uri"))
+        .with_envs(**serving_environment(settings, missing, "bad-uri"))
+        .with_kwargs(network=settings.network)
     )
-    container = local_cloud.client.containers.get(started.id)
-    deadline = time.monotonic() + 30
-    while container.status != "exited" and time.monotonic() < deadline:
-        time.sleep(0.2)
-        container.reload()
+    with task:  # testcontainers removes it however the test ends
+        container = task.get_wrapped_container()
+        deadline = time.monotonic() + 30
+        while container.status != "exited" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            container.reload()
 
-    assert container.status == "exited"
-    assert container.attrs["State"]["ExitCode"] != 0
-    assert missing in container.logs().decode()
+        assert container.status == "exited"
+        assert container.attrs["State"]["ExitCode"] != 0
+        last_line = container.logs().decode().strip().splitlines()[-1]
+        assert missing in last_line
+        assert "Traceback" not in container.logs().decode()

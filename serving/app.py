@@ -115,9 +115,11 @@ def _install_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
+        message = exc.description or exc.name or "error"
         if status == 413:
             code = "payload_too_large"
-        response = error_response(status, code, exc.description or exc.name or "error")
+            message = f"body is larger than the {app.config['MAX_CONTENT_LENGTH']}-byte limit"
+        response = error_response(status, code, message)
         for key, value in exc.get_headers():
             if key.lower() == "allow":  # a 405 must say which methods exist
                 response.headers[key] = value

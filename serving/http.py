@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Request, Response
 
-from serving.errors import InvalidJson, UnsupportedMediaType
+from serving.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType
 
 JSON_MIMETYPE = "application/json"
 _dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
@@ -37,6 +37,10 @@ def read_json_body(request: Request) -> Any:
         found = f"Content-Type is {mimetype!r}" if mimetype else "Content-Type is missing"
         raise UnsupportedMediaType(f"{found}, expected {JSON_MIMETYPE!r}")
     data = request.get_data(cache=False)
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(data) >= limit:
+        # A chunked body is cut at the limit by Werkzeug rather than refused; refuse it.
+        raise PayloadTooLarge(f"body is larger than the {limit}-byte limit")
     if not data:
         raise InvalidJson("body is empty, expected a JSON document")
     try:

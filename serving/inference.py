@@ -144,7 +144,7 @@ def rows_from_tensor(body: Any, n_features: int, max_rows: int) -> tuple[np.ndar
     )
     if type(name) is not str:
         raise InvalidInput("inputs[0].name must be a string")
-    if datatype not in DATATYPES:
+    if type(datatype) is not str or datatype not in DATATYPES:
         raise InvalidInput(
             f"inputs[0].datatype {datatype!r} is not supported; use one of {', '.join(DATATYPES)}"
         )
@@ -177,10 +177,22 @@ def rows_from_tensor(body: Any, n_features: int, max_rows: int) -> tuple[np.ndar
 
 
 def predict(model: ServedModel, matrix: np.ndarray) -> Prediction:
-    """One vectorised call per batch (and one for probabilities, when the model has them)."""
+    """One vectorised call per batch (and one for probabilities, when the model has them).
+
+    Finite but huge features (1e308) overflow inside the estimator and come out
+    as NaN: that is the input's fault, so it is refused as such, not sent on as
+    invalid JSON or a 500.
+    """
     estimator = model.estimator
-    labels = np.asarray(estimator.predict(matrix))
-    probabilities = np.asarray(estimator.predict_proba(matrix)) if model.has_proba else None
+    with np.errstate(all="ignore"):
+        labels = np.asarray(estimator.predict(matrix))
+        probabilities = np.asarray(estimator.predict_proba(matrix)) if model.has_proba else None
+    for output in (labels, probabilities):
+        if output is not None and output.dtype.kind == "f" and not np.isfinite(output).all():
+            raise InvalidInput(
+                "the model's output is not finite for these inputs; "
+                "feature values are far outside the range it was trained on"
+            )
     return Prediction(labels=labels, probabilities=probabilities)
 
 

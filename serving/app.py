@@ -16,7 +16,6 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from serving import __version__
 from serving.errors import ApiError, ModelLoadError
 from serving.http import error_response
 from serving.inference import oip_datatype
@@ -28,6 +27,7 @@ from serving.openapi import build_openapi
 from serving.routes import ops_blueprint, predict_blueprint, v2_blueprint
 from serving.settings import ServingSettings
 from serving.state import EXTENSION_KEY, ServingState
+from serving.version import __version__
 
 log = logging.getLogger("drydock.serving")
 

@@ -14,6 +14,7 @@ from math import prod
 from typing import Any
 
 import numpy as np
+from sklearn import config_context
 
 from serving.errors import InvalidInput, PayloadTooLarge
 from serving.model_loading import ServedModel
@@ -184,7 +185,8 @@ def predict(model: ServedModel, matrix: np.ndarray) -> Prediction:
     invalid JSON or a 500.
     """
     estimator = model.estimator
-    with np.errstate(all="ignore"):
+    # assume_finite: the matrix was checked above, so scikit-learn need not check it twice.
+    with np.errstate(all="ignore"), config_context(assume_finite=True):
         labels = np.asarray(estimator.predict(matrix))
         probabilities = np.asarray(estimator.predict_proba(matrix)) if model.has_proba else None
     for output in (labels, probabilities):

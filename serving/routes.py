@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from serving import __version__
 from serving.errors import InvalidInput, ModelNotFound
 from serving.http import json_response, read_json_body
 from serving.inference import (
@@ -22,6 +21,7 @@ from serving.inference import (
     rows_from_tensor,
 )
 from serving.state import ServingState
+from serving.version import __version__
 
 SERVER_NAME = "drydock-serving"
 INPUT_NAME = "input-0"

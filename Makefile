@@ -36,6 +36,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 docker: venv
 	scripts/ensure-docker.sh
 
+bench: venv docker
+	$(BIN)/python -m bench.serving
+
 down: venv
 	$(BIN)/drydock stack down
 

@@ -133,6 +133,11 @@ def test_sigterm_flips_readiness_at_once_and_exits_within_grace(
     process, port = gunicorn
     wait_ready(port)
     kept_alive = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    kept_alive.request("GET", "/metrics")
+    metrics = kept_alive.getresponse().read().decode()
+    # multiprocess mode: the master's model gauge and the workers' counters in one scrape
+    assert 'drydock_model_info{name="iris",sklearn_version=' in metrics
+    assert 'route="/v2/health/ready",status="200"}' in metrics
     first = get(kept_alive, "/v2/health/ready")
     assert first.status == 200
     assert first.getheader("X-Task-Id") == "task-proc"

@@ -7,19 +7,19 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export DRYDOCK_VENV := $(VENV)
 
-.PHONY: demo test test-unit test-scenarios lint docker venv down clean bench
+.PHONY: demo test test-unit test-scenarios lint docker tools venv down clean bench
 
-demo: venv docker
+demo: venv tools docker
 	$(BIN)/drydock demo
 
-test: venv docker
+test: venv tools docker
 	$(BIN)/pytest -m "not docker" tests
 	$(BIN)/pytest -m docker scenarios
 
-test-unit: venv
+test-unit: venv tools
 	$(BIN)/pytest -m "not docker" tests
 
-test-scenarios: venv docker
+test-scenarios: venv tools docker
 	$(BIN)/pytest -m docker scenarios
 
 lint: venv
@@ -35,6 +35,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 docker: venv
 	scripts/ensure-docker.sh
+
+tools:
+	scripts/ensure-tools.sh
 
 bench: venv docker
 	$(BIN)/python -m bench.serving

@@ -50,17 +50,6 @@ start_engine() {
 $(tail -n 20 "$DOCKERD_LOG" 2>/dev/null)"
 }
 
-ensure_build_tools() {
-    # debootstrap builds the Debian base image for stand-ins when no image can be
-    # pulled; install it where we may, otherwise the image step says what is missing.
-    if ! command -v debootstrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing debootstrap (builds stand-in images offline)..."
-        apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null \
-            || say "could not install debootstrap; stand-in images cannot be built here"
-    fi
-}
-
 ensure_compose() {
     if docker compose version >/dev/null 2>&1; then
         return 0
@@ -79,5 +68,4 @@ if ! engine_answers; then
     start_engine
 fi
 ensure_compose
-ensure_build_tools
 say "Docker Engine $(docker version --format '{{.Server.Version}}') and $(docker compose version --short 2>/dev/null | sed 's/^/Compose /') ready"

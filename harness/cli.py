@@ -97,6 +97,27 @@ def stack_down(volumes: bool) -> None:
     console.print("local cloud stopped")
 
 
+@main.command()
+@click.option("--port", default=8005, show_default=True, help="API port on 127.0.0.1.")
+@_friendly
+def emulator(port: int) -> None:
+    """Run the ECS/ELBv2 emulator (API, scheduler, docker tasks, HAProxy) until Ctrl-C."""
+    import threading
+
+    from harness.ecs.emulator.emulator import Emulator
+
+    settings = _settings()
+    with Emulator(settings, port=port) as running:
+        console.print(f"ECS/ELBv2 API: {running.endpoint_url} (time scale {settings.time_scale})")
+        for listener in running.listener_ports:
+            console.print(f"listener port {listener}: {running.listener_url(listener)}")
+        running.bus.subscribe(lambda event: console.print(event.message, highlight=False))
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            console.print("stopping: removing task containers and HAProxy")
+
+
 @main.group()
 def model() -> None:
     """The model pipeline."""

@@ -70,3 +70,10 @@ REGISTRY = ImageSpec(
 )
 
 CLOUD_IMAGES: tuple[ImageSpec, ...] = (LOCALSTACK, REGISTRY)
+
+HAPROXY = ImageSpec(
+    role="haproxy",
+    upstream="haproxy:2.6",
+    standin=DockerfileStandIn(context=DOCKER_DIR / "haproxy", repository="drydock/haproxy-standin"),
+    notes="HAProxy 2.6 from Debian on the Debian base (the ALB stand-in, run by the emulator)",
+)

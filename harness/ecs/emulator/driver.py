@@ -1,0 +1,107 @@
+"""The emulator's event loop: one thread that steps every service's scheduler.
+
+It sleeps on the observation queue until something happens (a container started or
+exited, a health check ran, an API call changed a service) or a scheduler's timer is
+due, or the balancer's next health poll comes round. Then it steps every scheduler
+handle while holding ``ControlPlane.lock`` (Describe* reads the same objects) and
+dispatches the actions outside the lock, so slow Docker or HAProxy calls never block
+the API.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Protocol
+
+from harness.ecs.control_plane import ControlPlane
+from harness.ecs.scheduler.ports import TargetBalancer, TaskRuntime, dispatch
+
+log = logging.getLogger(__name__)
+
+#: Put on the queue to wake the loop (an API call changed a service).
+WAKE = object()
+
+
+class PolledBalancer(TargetBalancer, Protocol):
+    def sync(self) -> None: ...
+
+    def poll(self) -> list[object]: ...
+
+
+class Driver:
+    """Runs the loop in a daemon thread; :meth:`stop` ends it within one poll period."""
+
+    def __init__(self, control_plane: ControlPlane, runtime: TaskRuntime,
+                 balancer: PolledBalancer, observations: queue.Queue[object],
+                 poll_interval_s: float = 0.15) -> None:
+        self.control_plane = control_plane
+        self.runtime = runtime
+        self.balancer = balancer
+        self.observations = observations
+        self.poll_interval_s = poll_interval_s
+        self.errors: list[BaseException] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="drydock-ecs-driver",
+                                        daemon=True)
+
+    def wake(self, *_: object) -> None:
+        """The ``on_change`` callback for the scheduler factory."""
+        self.observations.put(WAKE)
+
+    def start(self) -> Driver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.observations.put(WAKE)
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        next_poll = time.monotonic()
+        while not self._stopped.is_set():
+            batch = self._wait(min(self.poll_interval_s, self._until_next_wakeup()))
+            if self._stopped.is_set():
+                return
+            try:
+                if time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + self.poll_interval_s
+                    self.balancer.sync()
+                    batch.extend(self.balancer.poll())
+                self._step(batch)
+            except Exception as exc:  # keep the emulator alive; surface it to the caller
+                log.exception("driver step failed")
+                self.errors.append(exc)
+
+    def _wait(self, timeout_s: float) -> list[object]:
+        found: list[object] = []
+        try:
+            found.append(self.observations.get(timeout=max(0.0, timeout_s)))
+            while True:
+                found.append(self.observations.get_nowait())
+        except queue.Empty:
+            pass
+        return [o for o in found if o is not WAKE]
+
+    def _until_next_wakeup(self) -> float:
+        with self.control_plane.lock:
+            times = [w for h in self.control_plane.schedulers()
+                     if (w := getattr(h, "scheduler", h).next_wakeup()) is not None]
+        if not times:
+            return self.poll_interval_s
+        return min(times) - time.time()
+
+    def _step(self, observations: list[object]) -> None:
+        """Every handle sees every observation: schedulers ignore tasks they don't own."""
+        with self.control_plane.lock:
+            actions = [a for handle in self.control_plane.schedulers()
+                       for a in handle.step(observations)]  # type: ignore[attr-defined]
+        for action in actions:
+            try:
+                dispatch([action], self.runtime, self.balancer)
+            except Exception as exc:  # one failed action must not lose the others
+                log.exception("could not perform %s", action)
+                self.errors.append(exc)

@@ -1,0 +1,119 @@
+"""The whole emulator on the host: API server, driver loop, docker runtime, HAProxy.
+
+A context manager, so a scenario (or ``drydock emulator``) always stops the loop and
+removes every container it started. State lives in memory: services are **not**
+recovered after a restart; instead, task and balancer containers left by an earlier
+run are removed at start so nothing stale keeps serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import time
+from types import TracebackType
+
+import docker
+from harness.ecs.api import ApiServer
+from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
+from harness.ecs.emulator.driver import Driver
+from harness.ecs.emulator.haproxy_container import (
+    BALANCER_ROLE,
+    DEFAULT_LISTENER_PORTS,
+    HaproxyContainer,
+    start_haproxy,
+)
+from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
+from harness.ecs.events import EventBus
+from harness.ecs.runtime.containers import containers_labelled
+from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
+from harness.ecs.runtime.task_containers import EMULATOR_LABEL
+from harness.ecs.scheduler.settings import SchedulerSettings
+from harness.images.resolver import ImageResolver
+from harness.settings import DrydockSettings
+
+
+class WallClock:
+    """The scheduler's clock: epoch seconds, the same the control plane reports."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+class Emulator:
+    """Start with :meth:`start` (or ``with``); read :attr:`endpoint_url` and
+    :meth:`listener_url`; :attr:`bus` carries the typed service events."""
+
+    def __init__(self, settings: DrydockSettings, *, port: int = 0,
+                 listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS) -> None:
+        self.settings = settings
+        self.port = port
+        self.listener_ports = listener_ports
+        self.bus = EventBus()
+        self.observations: queue.Queue[object] = queue.Queue()
+        self._client = docker.from_env(timeout=300)
+        self.runtime = DockerTaskRuntime(
+            lambda: docker.from_env(timeout=300), self.observations,  # type: ignore[arg-type]
+            network=settings.network, project=settings.project)
+        self.haproxy: HaproxyContainer | None = None
+        self.driver: Driver | None = None
+        self.server: ApiServer | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self.server is not None, "the emulator is not started"
+        return self.server.endpoint_url
+
+    def listener_url(self, port: int) -> str:
+        assert self.haproxy is not None, "the emulator is not started"
+        return self.haproxy.listener_url(port)
+
+    def start(self) -> Emulator:
+        scale = self.settings.time_scale
+        try:
+            self._remove_orphans()
+            self.haproxy = start_haproxy(
+                self._client, ImageResolver(self._client, self.settings),
+                network=self.settings.network, project=self.settings.project,
+                listener_ports=self.listener_ports, time_scale=scale)
+            holder: list[Driver] = []
+            factory = service_scheduler_factory(
+                WallClock(), SchedulerSettings(time_scale=scale), self.bus,
+                on_change=lambda handle: holder[0].wake() if holder else None)
+            control_plane = ControlPlane(clock=time.time, scheduler_factory=factory)
+            targets = HaproxyTargetBalancer(self.haproxy.balancer, control_plane,
+                                            self.runtime.address, time_scale=scale)
+            self.driver = Driver(control_plane, self.runtime, targets, self.observations)
+            holder.append(self.driver)
+            self.driver.start()
+            self.server = ApiServer(control_plane, port=self.port).start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, stop the loop, remove every task container and HAProxy."""
+        if self.server is not None:
+            self.server.stop()
+        if self.driver is not None:
+            self.driver.stop()
+        self.runtime.close()
+        if self.haproxy is not None:
+            self.haproxy.remove()
+
+    def _remove_orphans(self) -> None:
+        self.runtime.remove_orphans()
+        stale = containers_labelled(self._client, **{EMULATOR_LABEL: BALANCER_ROLE,
+                                                     "project": self.settings.project})
+        for container in stale:
+            with contextlib.suppress(docker.errors.DockerException):
+                container.remove(force=True)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

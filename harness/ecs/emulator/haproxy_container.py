@@ -1,0 +1,99 @@
+"""The ALB stand-in's container, started by the emulator on the local cloud's network.
+
+Docker cannot publish ports on a running container, so the listener ports an ELBv2
+``CreateListener`` may use are published up front (each on 127.0.0.1 with a dynamic
+host port); :meth:`HaproxyContainer.listener_url` says where a listener answers.
+The Runtime API is published the same way: the emulator drives HAProxy from the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+from harness.ecs.balancer import (
+    RUNTIME_API_PORT,
+    BalancerSettings,
+    DockerConfigSink,
+    HaproxyBalancer,
+    RuntimeApiAddress,
+    RuntimeApiClient,
+)
+from harness.ecs.balancer.errors import BalancerError
+from harness.ecs.runtime.task_containers import EMULATOR_LABEL
+from harness.images.catalog import HAPROXY
+from harness.images.resolver import ImageResolver
+
+#: Listener ports published by default (ALB's usual 80, and common app ports).
+DEFAULT_LISTENER_PORTS: tuple[int, ...] = (80, 8080, 8081)
+BALANCER_ROLE = "balancer"
+
+
+@dataclass
+class HaproxyContainer:
+    container: Any
+    published: dict[int, int]
+    balancer: HaproxyBalancer
+
+    def listener_url(self, port: int) -> str:
+        if port not in self.published:
+            raise BalancerError(f"listener port {port} is not published; the emulator "
+                                f"publishes {sorted(self.published)}")
+        return f"http://127.0.0.1:{self.published[port]}"
+
+    def remove(self) -> None:
+        with contextlib.suppress(docker.errors.DockerException):
+            self.container.remove(force=True)
+
+
+def start_haproxy(
+    client: docker.DockerClient,
+    resolver: ImageResolver,
+    *,
+    network: str,
+    project: str,
+    listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
+    time_scale: float = 1.0,
+    ready_timeout_s: float = 20.0,
+) -> HaproxyContainer:
+    """Build (or reuse) the image, run it, and wait until its Runtime API answers."""
+    image = resolver.resolve(HAPROXY).ref
+    ports = {f"{p}/tcp": ("127.0.0.1", None) for p in (RUNTIME_API_PORT, *listener_ports)}
+    container = client.containers.run(
+        image,
+        name=f"drydock-alb-{uuid.uuid4().hex[:8]}",
+        network=network,
+        ports=ports,
+        labels={"drydock.project": project, f"drydock.{EMULATOR_LABEL}": BALANCER_ROLE},
+        detach=True,
+    )
+    try:
+        container.reload()
+        published = {
+            int(key.split("/")[0]): int(value[0]["HostPort"])
+            for key, value in container.attrs["NetworkSettings"]["Ports"].items()
+            if value
+        }
+        api = RuntimeApiClient(RuntimeApiAddress("127.0.0.1", published[RUNTIME_API_PORT]))
+        _wait_for_runtime_api(api, ready_timeout_s)
+        settings = BalancerSettings(idle_timeout_s=max(1.0, 60.0 * time_scale))
+        balancer = HaproxyBalancer(api, DockerConfigSink(container), settings)
+    except Exception:
+        container.remove(force=True)
+        raise
+    del published[RUNTIME_API_PORT]
+    return HaproxyContainer(container, published, balancer)
+
+
+def _wait_for_runtime_api(api: RuntimeApiClient, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if "HAProxy" in api.worker("show info"):
+                return
+        time.sleep(0.1)
+    raise BalancerError(f"HAProxy's Runtime API did not answer within {timeout_s:.0f} s")

@@ -1,0 +1,171 @@
+"""The scheduler's ``TargetBalancer`` over the real HAProxy, plus what flows back from it.
+
+The ELBv2 API stores target groups and listeners in the control plane
+(:class:`~harness.ecs.control_plane.load_balancing.LoadBalancing`); this adapter copies
+them into HAProxy (:meth:`sync`, called by the driver loop, so the API modules need no
+hook), registers task containers by their docker-network IP, and turns HAProxy's health
+into ``TargetHealthChanged`` and finished draining into ``TargetDrained``. Every AWS
+duration (health check interval and timeout, deregistration delay) is multiplied by
+``time_scale`` on the way in; the ELBv2 API keeps showing AWS's numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness.ecs.balancer.model import HealthCheck, TargetGroup, TargetHealthState
+from harness.ecs.balancer.protocol import LoadBalancer
+from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane import load_balancing as elbv2
+from harness.ecs.runtime.task_containers import task_id
+from harness.ecs.scheduler.actions import DeregisterTarget, RegisterTarget
+from harness.ecs.scheduler.observations import Observation, TargetDrained, TargetHealthChanged
+
+log = logging.getLogger(__name__)
+
+#: Resolves (task ARN, container name) to the container's IP on the balancer's network.
+AddressOf = Callable[[str, str], str]
+
+
+#: A health check answer is a network round trip plus the app's work: it does not get
+#: faster with the time scale, so a scaled timeout never goes below this (seconds).
+MIN_CHECK_TIMEOUT_S = 0.5
+
+
+def balancer_target_group(group: elbv2.TargetGroup, time_scale: float) -> TargetGroup:
+    """The ELBv2 target group as HAProxy's driver wants it, durations scaled.
+
+    The interval and the deregistration delay scale as they are; the timeout scales too
+    but is kept at ``MIN_CHECK_TIMEOUT_S`` at least (and below the interval, as ALB
+    requires), or a busy machine would fail healthy targets on latency alone.
+    """
+    hc = group.health_check
+    interval = hc.interval_seconds * time_scale
+    timeout = min(max(hc.timeout_seconds * time_scale, MIN_CHECK_TIMEOUT_S), interval * 0.8)
+    return TargetGroup(
+        name=group.name,
+        health_check=HealthCheck(
+            path=hc.path,
+            interval_s=interval,
+            timeout_s=timeout,
+            healthy_threshold=max(2, hc.healthy_threshold),
+            unhealthy_threshold=max(2, hc.unhealthy_threshold),
+            matcher=hc.matcher,
+        ),
+        deregistration_delay_s=group.deregistration_delay.total_seconds() * time_scale,
+    )
+
+
+@dataclass
+class _Registration:
+    task_arn: str
+    target_group_arn: str
+    group_name: str
+    ip: str
+    port: int
+    healthy: bool | None = None
+    draining: bool = False
+
+
+class HaproxyTargetBalancer:
+    """``TargetBalancer`` for the scheduler; :meth:`poll` reports what HAProxy decided."""
+
+    def __init__(self, balancer: LoadBalancer, control_plane: ControlPlane,
+                 address_of: AddressOf, time_scale: float = 1.0) -> None:
+        self.balancer = balancer
+        self.control_plane = control_plane
+        self.address_of = address_of
+        self.time_scale = time_scale
+        self._groups: dict[str, str] = {}  # target group ARN -> name in HAProxy
+        self._listeners: dict[int, str] = {}
+        self._targets: dict[tuple[str, str], _Registration] = {}
+
+    # -- ELBv2 resources -> HAProxy ---------------------------------------------------
+
+    def sync(self) -> None:
+        """Create new target groups and bind new listeners in HAProxy."""
+        with self.control_plane.lock:
+            lbs = self.control_plane.load_balancing
+            groups = [(arn, balancer_target_group(g, self.time_scale))
+                      for arn, g in lbs.target_groups.items() if arn not in self._groups]
+            listeners = [(listener.port, arns[0])
+                         for lb in lbs.load_balancers.values()
+                         for listener in lb.listeners.values()
+                         if (arns := listener.target_group_arns())]
+        for arn, group in groups:
+            self.balancer.create_target_group(group)
+            self._groups[arn] = group.name
+        for port, arn in listeners:
+            name = self._groups.get(arn)
+            if name is not None and self._listeners.get(port) != name:
+                self.balancer.bind_listener(port, name)
+                self._listeners[port] = name
+
+    # -- TargetBalancer ---------------------------------------------------------------
+
+    def register_target(self, action: RegisterTarget) -> None:
+        self.sync()
+        name = self._groups[action.target_group_arn]
+        ip = self.address_of(action.task_arn, action.container_name)
+        self.balancer.register_target(name, task_id(action.task_arn), ip, action.container_port)
+        self._targets[(action.task_arn, action.target_group_arn)] = _Registration(
+            action.task_arn, action.target_group_arn, name, ip, action.container_port)
+        self._mirror(lambda lbs, now: lbs.register_targets(
+            action.target_group_arn, [{"Id": ip, "Port": action.container_port}], now))
+
+    def deregister_target(self, action: DeregisterTarget) -> None:
+        registration = self._targets.get((action.task_arn, action.target_group_arn))
+        if registration is None:
+            return
+        self.balancer.deregister_target(registration.group_name, task_id(action.task_arn))
+        registration.draining = True
+        self._mirror(lambda lbs, now: lbs.deregister_targets(
+            action.target_group_arn, [{"Id": registration.ip, "Port": registration.port}], now))
+
+    # -- HAProxy -> observations ------------------------------------------------------
+
+    def poll(self) -> list[Observation]:
+        """Health changes of registered targets and drains that finished, since last poll."""
+        found: list[Observation] = []
+        by_group: dict[str, list[_Registration]] = {}
+        for registration in self._targets.values():
+            by_group.setdefault(registration.group_name, []).append(registration)
+        for name, registrations in by_group.items():
+            health = {h.target_id: h for h in self.balancer.target_health(name)}
+            for r in registrations:
+                if r.draining:
+                    if self.balancer.draining_complete(name, task_id(r.task_arn)):
+                        del self._targets[(r.task_arn, r.target_group_arn)]
+                        found.append(TargetDrained(r.task_arn, r.target_group_arn))
+                        self._mirror(lambda lbs, now: lbs.expire_draining(now, self.time_scale))
+                    continue
+                seen = health.get(task_id(r.task_arn))
+                healthy = _verdict(seen.state if seen else None)
+                if seen is None or healthy is None or healthy == r.healthy:
+                    continue
+                r.healthy = healthy
+                found.append(TargetHealthChanged(r.task_arn, r.target_group_arn, healthy))
+                log.info("target %s in %s: %s %s %s", seen.target_id, name, seen.state,
+                         seen.reason or "", seen.description)
+                self._mirror(lambda lbs, now, r=r, seen=seen: lbs.set_target_health(
+                    r.target_group_arn, r.ip, r.port, str(seen.state),
+                    str(seen.reason) if seen.reason else None, seen.description or None))
+        return found
+
+    def _mirror(self, change: Callable[[elbv2.LoadBalancing, object], object]) -> None:
+        """Keep ``DescribeTargetHealth`` in step with HAProxy (best effort)."""
+        with self.control_plane.lock:
+            try:
+                change(self.control_plane.load_balancing, self.control_plane.now())
+            except Exception as exc:  # the API view must never break the rollout
+                log.warning("target registry mirror: %s", exc)
+
+
+def _verdict(state: TargetHealthState | None) -> bool | None:
+    if state is TargetHealthState.HEALTHY:
+        return True
+    if state is TargetHealthState.UNHEALTHY:
+        return False
+    return None

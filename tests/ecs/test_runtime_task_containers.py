@@ -1,0 +1,41 @@
+"""From an ECS container definition to ``docker run`` arguments (no engine needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.ecs.runtime.task_containers import container_spec, health_check_argv, task_id
+
+ARN = "arn:aws:ecs:us-east-1:000000000000:task/prod/0123456789abcdef0123456789abcdef"
+
+
+def test_container_spec_maps_environment_ports_limits_and_labels() -> None:
+    spec = container_spec(
+        {"name": "serving", "image": "127.0.0.1:5050/s@sha256:ab", "memory": 512, "cpu": 512,
+         "portMappings": [{"containerPort": 8080}],
+         "environment": [{"name": "A", "value": "1"}, {"name": "B"}]},
+        task_arn=ARN, cluster_arn="arn:cluster/prod", group="service:model",
+        network="drydock_cloud", project="drydock", stop_timeout_s=1.5,
+    )
+    assert spec.image == "127.0.0.1:5050/s@sha256:ab"
+    assert spec.container_port == 8080 and spec.host_ip == "127.0.0.1"
+    assert spec.environment == {"A": "1", "B": ""}
+    assert (spec.memory_mib, spec.cpus, spec.stop_timeout_s) == (512, 0.5, 2)
+    assert spec.labels["task-arn"] == ARN and spec.labels["service"] == "model"
+    assert spec.labels["emulator"] == "task" and spec.labels["project"] == "drydock"
+    assert task_id(ARN) in spec.name or task_id(ARN)[:12] in spec.name
+
+
+@pytest.mark.parametrize(("command", "argv"), [
+    (("CMD-SHELL", "curl -f http://localhost/ || exit 1"),
+     ["sh", "-c", "curl -f http://localhost/ || exit 1"]),
+    (("CMD", "python3", "-c", "pass"), ["python3", "-c", "pass"]),
+])
+def test_health_check_commands_run_under_a_timeout(command: tuple[str, ...],
+                                                   argv: list[str]) -> None:
+    assert health_check_argv(command, 0.25) == ["timeout", "0.25", *argv]
+
+
+def test_an_empty_health_check_is_refused() -> None:
+    with pytest.raises(ValueError):
+        health_check_argv((), 1.0)

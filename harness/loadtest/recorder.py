@@ -28,38 +28,14 @@ from locust.runners import MasterRunner, WorkerRunner
 from harness.loadtest.records import (
     RequestRecord,
     append_records,
+    record_from_request,
     record_to_row,
     row_to_record,
     write_header,
 )
 
 REPORT_KEY = "drydock_records"
-MAX_ERROR_CHARS = 300
 log = logging.getLogger(__name__)
-
-
-def record_from_request(
-    name: str,
-    response_time: float,
-    response: Any,
-    exception: BaseException | None,
-    now: float,
-) -> RequestRecord:
-    """Build a record from the arguments of locust's ``request`` event."""
-    status = int(getattr(response, "status_code", 0) or 0)
-    headers = getattr(response, "headers", None) or {}
-    error = "" if exception is None else f"{type(exception).__name__}: {exception}"
-    if not error and not 200 <= status < 300:
-        error = f"HTTP {status}"
-    return RequestRecord(
-        time=now,
-        status=status,
-        latency_ms=float(response_time or 0.0),
-        model_version=str(headers.get("X-Model-Version", "")),
-        task_id=str(headers.get("X-Task-Id", "")),
-        endpoint=name,
-        error=error[:MAX_ERROR_CHARS].replace("\n", " "),
-    )
 
 
 class RequestRecorder:

@@ -11,7 +11,9 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+MAX_ERROR_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,33 @@ class RequestRecord:
     def ok(self) -> bool:
         """Success means a 2xx answer and no error raised by the client."""
         return 200 <= self.status < 300 and not self.error
+
+
+def record_from_request(
+    name: str,
+    response_time: float,
+    response: Any,
+    exception: BaseException | None,
+    now: float,
+) -> RequestRecord:
+    """Build a record from the arguments of locust's ``request`` event.
+
+    Kept here, apart from the locust wiring, so it is tested without importing locust.
+    """
+    status = int(getattr(response, "status_code", 0) or 0)
+    headers = getattr(response, "headers", None) or {}
+    error = "" if exception is None else f"{type(exception).__name__}: {exception}"
+    if not error and not 200 <= status < 300:
+        error = f"HTTP {status}"
+    return RequestRecord(
+        time=now,
+        status=status,
+        latency_ms=float(response_time or 0.0),
+        model_version=str(headers.get("X-Model-Version", "")),
+        task_id=str(headers.get("X-Task-Id", "")),
+        endpoint=name,
+        error=error[:MAX_ERROR_CHARS].replace("\n", " "),
+    )
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(RequestRecord))

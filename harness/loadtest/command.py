@@ -1,0 +1,164 @@
+"""``drydock loadtest``: a rolling deployment under load, judged by SLO gates.
+
+Wire it into the CLI with ``main.add_command(loadtest)``. Exit codes: 0 all
+gates passed, 3 a gate failed (each failed gate is named), 1 the test could
+not run (one line saying why).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness.errors import DrydockError
+from harness.loadtest.config import LoadSettings
+from harness.loadtest.ecs_hooks import ecs_client, force_new_deployment, service_events
+from harness.loadtest.errors import GatesFailedError
+from harness.loadtest.runner import LoadTestResult, run_rollout_loadtest
+from harness.report.gates import GateThresholds
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def print_result(result: LoadTestResult) -> None:
+    summary = result.report.summary
+    table = Table(title="SLO gates", title_justify="left")
+    for column in ("gate", "result", "why"):
+        table.add_column(column)
+    for gate in result.gates:
+        verdict = "[green]PASS[/green]" if gate.passed else "[bold red]FAIL[/bold red]"
+        table.add_row(gate.name, verdict, gate.reason)
+    console.print(table)
+    p99 = "n/a" if summary.p99_ms is None else f"{summary.p99_ms:.1f} ms"
+    versions = " -> ".join(v.version for v in summary.versions) or "none"
+    console.print(
+        f"{summary.requests} requests, {summary.errors} errors, p99 {p99}, "
+        f"versions {versions}, mixed-version window {summary.mixed_version_window_s:.1f} s"
+    )
+    console.print(f"report: {result.files.html}")
+
+
+@click.command("loadtest")
+@click.option(
+    "--target-url", required=True, help="The load balancer's URL, e.g. http://127.0.0.1:8080."
+)
+@click.option("--users", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--rate",
+    default=50.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Target requests per second, all users together.",
+)
+@click.option(
+    "--duration",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds of load.",
+)
+@click.option(
+    "--trigger-at",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Second of the load at which the deployment starts.",
+)
+@click.option("--cluster", required=True, help="ECS cluster of the service.")
+@click.option("--service", required=True, help="ECS service to redeploy (forceNewDeployment).")
+@click.option(
+    "--ecs-endpoint",
+    default=None,
+    help="ECS API endpoint (the Drydock emulator); omit for real AWS.",
+)
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Locust processes (more than 1: a master and N workers).",
+)
+@click.option("--model-name", default="iris", show_default=True, help="Model name for OIP infer.")
+@click.option(
+    "--max-error-rate",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Error budget gate: max % of requests failing (non-2xx or no answer).",
+)
+@click.option(
+    "--max-p99-ms",
+    default=1000.0,
+    show_default=True,
+    type=float,
+    help="Latency gate: max p99 over the whole run.",
+)
+@click.option(
+    "--max-mixed-window",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Max seconds during which more than one model version answered.",
+)
+@click.option(
+    "--min-requests",
+    default=10,
+    show_default=True,
+    type=int,
+    help="Min requests for the run to count.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path(".drydock/loadtest"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for report.html, report.json, requests.csv and locust's files.",
+)
+def loadtest(
+    target_url: str,
+    users: int,
+    rate: float,
+    duration: float,
+    trigger_at: float,
+    cluster: str,
+    service: str,
+    ecs_endpoint: str | None,
+    region: str,
+    processes: int,
+    model_name: str,
+    max_error_rate: float,
+    max_p99_ms: float,
+    max_mixed_window: float,
+    min_requests: int,
+    out_dir: Path,
+) -> None:
+    """Redeploy an ECS service under load and check what clients saw against SLO gates."""
+    try:
+        client = ecs_client(ecs_endpoint, region)
+        result = run_rollout_loadtest(
+            target_url=target_url,
+            users=users,
+            rate=rate,
+            duration_s=duration,
+            trigger_at_s=trigger_at,
+            trigger=force_new_deployment(client, cluster, service),
+            events_source=service_events(client, cluster, service),
+            out_dir=out_dir,
+            processes=processes,
+            gates=GateThresholds(max_error_rate, max_p99_ms, max_mixed_window, min_requests),
+            traffic=LoadSettings(model_name=model_name),
+        )
+        print_result(result)
+        if not result.passed:
+            names = ", ".join(g.name for g in result.failed_gates)
+            raise GatesFailedError(f"SLO gate(s) failed: {names} (report: {result.files.html})")
+    except DrydockError as exc:
+        errors.print(f"[bold red]drydock: error:[/bold red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)

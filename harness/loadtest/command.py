@@ -20,6 +20,7 @@ from harness.loadtest.ecs_hooks import ecs_client, force_new_deployment, service
 from harness.loadtest.errors import GatesFailedError
 from harness.loadtest.runner import LoadTestResult, run_rollout_loadtest
 from harness.report.gates import GateThresholds
+from harness.report.screenshot import screenshot as take_screenshot
 
 console = Console()
 errors = Console(stderr=True)
@@ -137,6 +138,7 @@ def loadtest(
     max_p99_ms: float,
     max_mixed_window: float,
     min_requests: int,
+    screenshot: bool,
     out_dir: Path,
 ) -> None:
     """Redeploy an ECS service under load and check what clients saw against SLO gates."""
@@ -156,6 +158,9 @@ def loadtest(
             traffic=LoadSettings(model_name=model_name),
         )
         print_result(result)
+        if screenshot:
+            png = take_screenshot(result.files.html, result.files.html.with_name("report.png"))
+            console.print(f"screenshot: {png}")
         if not result.passed:
             names = ", ".join(g.name for g in result.failed_gates)
             raise GatesFailedError(f"SLO gate(s) failed: {names} (report: {result.files.html})")

@@ -97,14 +97,20 @@ class _Frame:
         return parts
 
     def markers(self, markers: Sequence[Marker]) -> list[str]:
+        """Dashed vertical lines; labels of close marks step down so they stay readable."""
         parts: list[str] = []
-        for marker in markers:
+        label_ends: list[float] = []  # per label row, where its last label ends
+        for marker in sorted(markers, key=lambda m: m.second):
             x = self.x(marker.second)
+            row = next((i for i, end in enumerate(label_ends) if x > end), len(label_ends))
+            if row == len(label_ends):
+                label_ends.append(0.0)
+            label_ends[row] = x + 4 + 7 * len(marker.label)
             parts.append(
                 f'<g class="marker"><title>{escape(marker.title)}</title>'
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + PLOT_H}" '
                 f'stroke="{marker.color}"/>'
-                f'<text x="{x + 3:.1f}" y="{TOP + 10}" fill="{marker.color}">'
+                f'<text x="{x + 3:.1f}" y="{TOP + 10 + 12 * min(row, 5)}" fill="{marker.color}">'
                 f"{escape(marker.label)}</text></g>"
             )
         return parts

@@ -115,6 +115,9 @@ def print_result(result: LoadTestResult) -> None:
     help="Min requests for the run to count.",
 )
 @click.option(
+    "--screenshot", is_flag=True, help="Also save report.png, taken by headless Chromium."
+)
+@click.option(
     "--out",
     "out_dir",
     default=Path(".drydock/loadtest"),

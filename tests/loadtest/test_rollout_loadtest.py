@@ -85,11 +85,13 @@ def test_a_502_window_fails_the_error_gate_and_the_command_names_it(tmp_path: Pa
                 "--service", "web",
                 "--ecs-endpoint", url,
                 "--out", str(tmp_path),
+                "--screenshot",
             ],
         )  # fmt: skip
     assert outcome.exit_code == 3, outcome.output
     assert "SLO gate(s) failed: error_rate" in outcome.output
     assert app.update_calls == 1
+    assert (tmp_path / "report.png").stat().st_size > 20_000
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["failed_gates"] == ["error_rate"]
     errors = [s["errors"] for s in data["series"]]

@@ -159,6 +159,8 @@ class DockerTaskRuntime:
         if self._closed.is_set():
             return
         self._observations.put(TaskRunning(task.task_arn))
+        if task.stopping.is_set():  # StopTask arrived while the containers were starting
+            self._stop(task, action.task_definition.stop_timeout)
         for schedule in action.health_checks:
             threading.Thread(target=self._check_health, args=(task, schedule), daemon=True,
                              name=f"task-health-{task.task_arn[-8:]}").start()
@@ -171,11 +173,16 @@ class DockerTaskRuntime:
         if container_name is None:
             return
         started = task.containers[container_name]
-        try:
-            result = client.containers.get(started.id).wait()
-            exit_code: int | None = int(result.get("StatusCode", -1))
-        except (NotFound, DockerException):
-            exit_code = None
+        exit_code: int | None = None
+        while not self._closed.is_set():
+            try:
+                result = client.containers.get(started.id).wait(timeout=60)
+                exit_code = int(result.get("StatusCode", -1))
+                break
+            except NotFound:
+                break
+            except Exception as exc:  # a timed-out wait on a busy engine: ask again
+                log.debug("waiting for %s: %s", started.name, exc)
         if self._closed.is_set():
             return
         if task.stopping.is_set():
@@ -197,11 +204,15 @@ class DockerTaskRuntime:
             try:
                 task.logs[name] = client.containers.get(started.id).logs().decode(
                     errors="replace")
-            except (NotFound, DockerException):
+            except DockerException:
                 task.logs.setdefault(name, "")
-            remove_container(client, started.id, timeout_s=1)
         self._observations.put(TaskStopped(task.task_arn, exit_code=exit_code, reason=reason,
                                            container_name=container_name))
+        for started in containers.values():
+            try:
+                remove_container(client, started.id, timeout_s=1)
+            except DockerException as exc:  # e.g. removal already in progress
+                log.debug("removing %s: %s", started.name, exc)
 
     def _stop(self, task: _RunningTask, stop_timeout: float) -> None:
         """SIGTERM, SIGKILL after ``stop_timeout``; the exit waiter then reports it."""
@@ -211,8 +222,8 @@ class DockerTaskRuntime:
         for started in containers:
             try:
                 client.containers.get(started.id).stop(timeout=max(1, round(stop_timeout)))
-            except NotFound:
-                continue
+            except DockerException as exc:  # gone already, or the engine refused: log it
+                log.info("stopping %s: %s", started.name, exc)
 
     def _check_health(self, task: _RunningTask, schedule: HealthCheckSchedule) -> None:
         client = self._client_factory()

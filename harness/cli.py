@@ -118,6 +118,37 @@ def emulator(port: int) -> None:
             console.print("stopping: removing task containers and HAProxy")
 
 
+@main.command()
+@click.option("--endpoint-url", default="http://127.0.0.1:8005", show_default=True,
+              help="The ECS API: `drydock emulator`'s, or real AWS with --endpoint-url ''.")
+@click.option("--cluster", required=True)
+@click.option("--service", required=True)
+@click.option("--image", default=None, help="New image (default: same, forces a rollout).")
+@click.option("--container", default=None, help="Container to change (default: first).")
+@click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=float)
+@_friendly
+def deploy(endpoint_url: str, cluster: str, service: str, image: str | None,
+           container: str | None, timeout_s: float) -> None:
+    """Register a task definition revision and roll the service, printing its events."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from harness.ecs.deploy import deploy as run_deploy
+
+    settings = _settings()
+    local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    ecs = boto3.client("ecs", region_name=settings.region, endpoint_url=endpoint_url or None,
+                       **(local if endpoint_url else {}))
+    try:
+        outcome = run_deploy(ecs, cluster, service, image=image, container=container,
+                             timeout_s=timeout_s,
+                             on_event=lambda line: console.print(line, highlight=False))
+    except (BotoCoreError, ClientError) as exc:
+        raise DrydockError(f"ECS API at {endpoint_url or 'AWS'}: {exc}") from exc
+    console.print(f"{outcome.task_definition_arn}: {outcome.rollout_state} "
+                  f"in {outcome.seconds:.1f} s")
+
+
 @main.group()
 def model() -> None:
     """The model pipeline."""

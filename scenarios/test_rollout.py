@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.timeout(240)]
 TIME_SCALE = 0.05
 DESIRED = 2
 LISTENER_PORT = 8080
+DEREGISTRATION_DELAY_S = 20
 WAIT = {"Delay": 0.5, "MaxAttempts": 240}
 ROW = {"instances": [[5.9, 3.0, 5.1, 1.8]]}
 
@@ -122,7 +123,8 @@ def test_force_new_deployment_swaps_the_model_with_zero_failed_requests(
         HealthCheckTimeoutSeconds=20, HealthyThresholdCount=2, UnhealthyThresholdCount=2,
     )["TargetGroups"][0]["TargetGroupArn"]
     elbv2.modify_target_group_attributes(TargetGroupArn=tg_arn, Attributes=[
-        {"Key": "deregistration_delay.timeout_seconds", "Value": "20"}])  # 1 s scaled
+        {"Key": "deregistration_delay.timeout_seconds",
+         "Value": str(DEREGISTRATION_DELAY_S)}])  # 1 s scaled
     elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=LISTENER_PORT,
                           DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
     ecs.create_cluster(clusterName="rollout")
@@ -195,6 +197,8 @@ def test_force_new_deployment_swaps_the_model_with_zero_failed_requests(
         print(event["createdAt"].strftime("%H:%M:%S.%f")[:-3], event["message"][:140])
     print(f"\nrollout {rollout_s:.1f} s; requests {len(load.versions) + len(load.failures)}, "
           f"failed {len(load.failures)}; running counts seen {sorted(set(counts))}")
+    # Lower bound: a new target passes one check (<= 1.5 s) and an old one drains 1 s.
+    assert rollout_s >= DEREGISTRATION_DELAY_S * TIME_SCALE
     assert load.failures == [], load.failures[:5]
     assert len(load.versions) > 50
     after = [v for t, v in load.versions if t > finished]

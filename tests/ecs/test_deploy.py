@@ -1,0 +1,63 @@
+"""``drydock deploy`` against the API with the instant scheduler (services converge at once)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from harness.ecs.api import ApiServer
+from harness.ecs.control_plane import ControlPlane
+from harness.ecs.deploy import deploy
+from harness.errors import DrydockError
+
+
+@pytest.fixture
+def ecs() -> Iterator[Any]:
+    with ApiServer(ControlPlane()) as server:
+        client = boto3.client("ecs", endpoint_url=server.endpoint_url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        client.create_cluster(clusterName="c")
+        client.register_task_definition(family="web", containerDefinitions=[
+            {"name": "app", "image": "app:1", "environment": [{"name": "A", "value": "1"}]}])
+        client.create_service(cluster="c", serviceName="web", taskDefinition="web",
+                              desiredCount=2)
+        yield client
+
+
+def test_deploy_registers_a_revision_with_the_new_image_and_rolls(ecs: Any) -> None:
+    lines: list[str] = []
+    outcome = deploy(ecs, "c", "web", image="app:2", on_event=lines.append, poll_s=0.01)
+    assert outcome.rollout_state == "COMPLETED"
+    assert outcome.task_definition_arn.endswith("web:2")
+    revision = ecs.describe_task_definition(taskDefinition="web:2")["taskDefinition"]
+    assert revision["containerDefinitions"][0]["image"] == "app:2"
+    assert revision["containerDefinitions"][0]["environment"] == [{"name": "A", "value": "1"}]
+    service = ecs.describe_services(cluster="c", services=["web"])["services"][0]
+    assert service["taskDefinition"] == outcome.task_definition_arn
+    assert lines[0].startswith("registered ")
+
+
+def test_deploy_names_a_missing_container(ecs: Any) -> None:
+    with pytest.raises(DrydockError, match="no container 'nope'"):
+        deploy(ecs, "c", "web", image="app:2", container="nope", on_event=lambda _: None)
+
+
+def test_deploy_refuses_an_unknown_service(ecs: Any) -> None:
+    with pytest.raises(DrydockError, match="not ACTIVE"):
+        deploy(ecs, "c", "missing", on_event=lambda _: None)
+
+
+def test_the_deploy_command_prints_events_and_the_outcome(ecs: Any) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    endpoint = ecs.meta.endpoint_url
+    result = CliRunner().invoke(main, ["deploy", "--endpoint-url", endpoint, "--cluster", "c",
+                                       "--service", "web", "--image", "app:3"])
+    assert result.exit_code == 0, result.output
+    assert "registered " in result.output
+    assert "web:2: COMPLETED" in result.output

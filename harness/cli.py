@@ -102,10 +102,15 @@ def stack_down(volumes: bool) -> None:
 @_friendly
 def emulator(port: int) -> None:
     """Run the ECS/ELBv2 emulator (API, scheduler, docker tasks, HAProxy) until Ctrl-C."""
+    import signal
     import threading
 
     from harness.ecs.emulator.emulator import Emulator
 
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no containers left behind
+
+    signal.signal(signal.SIGTERM, interrupt)
     settings = _settings()
     with Emulator(settings, port=port) as running:
         console.print(f"ECS/ELBv2 API: {running.endpoint_url} (time scale {settings.time_scale})")

@@ -28,7 +28,7 @@ from harness.pipeline.service_pipeline import serving_environment
 
 from .conftest import Isolation, LocalCloud
 
-pytestmark = [pytest.mark.docker, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 TIME_SCALE = 0.05
 DESIRED = 2

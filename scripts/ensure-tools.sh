@@ -10,7 +10,9 @@ say() { printf 'drydock: %s\n' "$*" >&2; }
 
 missing=()
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
-command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+# fonts-liberation: without it the report's text renders in a fallback font.
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+    || missing+=(chromium fonts-liberation)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -156,6 +156,7 @@ def test_force_new_deployment_swaps_the_model_with_zero_failed_requests(
     assert [r.status_code for r in before] == [200] * 6
     assert {r.headers["X-Model-Version"] for r in before} == {model_a.manifest.version}
 
+    first_tasks = ecs.list_tasks(cluster="rollout", serviceName="model")["taskArns"]
     model_b = release_model(local_cloud.store, isolation.model_name, regularization=0.02)
     load = Load(url)
     sender = threading.Thread(target=load.run)
@@ -206,6 +207,8 @@ def test_force_new_deployment_swaps_the_model_with_zero_failed_requests(
     assert {v for _, v in load.versions} == {model_a.manifest.version, model_b.manifest.version}
     assert all(DESIRED <= c <= 2 * DESIRED for c in counts), sorted(set(counts))
     assert not emulator.driver.errors  # type: ignore[union-attr]
+    kept = emulator.runtime.logs(first_tasks[0])
+    assert kept["serving"].strip(), "a stopped task's logs are kept after its container is gone"
     service = ecs.describe_services(cluster="rollout", services=["model"])["services"][0]
     assert [d["rolloutState"] for d in service["deployments"]] == ["COMPLETED"]
     assert any("deployment completed" in e["message"] for e in service["events"])

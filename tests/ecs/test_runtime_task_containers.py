@@ -39,3 +39,22 @@ def test_health_check_commands_run_under_a_timeout(command: tuple[str, ...],
 def test_an_empty_health_check_is_refused() -> None:
     with pytest.raises(ValueError):
         health_check_argv((), 1.0)
+
+
+def test_only_containers_of_a_dead_local_emulator_are_orphans() -> None:
+    import os
+    import socket
+    import subprocess
+
+    from harness.ecs.runtime.task_containers import OWNER_LABEL, emulator_owner, is_orphan
+
+    key = f"drydock.{OWNER_LABEL}"
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    host = socket.gethostname()
+
+    assert not is_orphan({key: emulator_owner()})
+    assert not is_orphan({key: f"{host}:{os.getppid()}"})
+    assert is_orphan({key: f"{host}:{finished.pid}"})
+    assert not is_orphan({key: f"another-host:{finished.pid}"})
+    assert is_orphan({})

@@ -28,7 +28,7 @@ from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.containers import containers_labelled
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
-from harness.ecs.runtime.task_containers import EMULATOR_LABEL
+from harness.ecs.runtime.task_containers import EMULATOR_LABEL, is_orphan
 from harness.ecs.scheduler.settings import SchedulerSettings
 from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
@@ -107,7 +107,7 @@ class Emulator:
         self.runtime.remove_orphans()
         stale = containers_labelled(self._client, **{EMULATOR_LABEL: BALANCER_ROLE,
                                                      "project": self.settings.project})
-        for container in stale:
+        for container in filter(lambda c: is_orphan(c.labels), stale):
             with contextlib.suppress(docker.errors.DockerException):
                 container.remove(force=True)
 

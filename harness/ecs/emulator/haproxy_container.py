@@ -24,7 +24,7 @@ from harness.ecs.balancer import (
     RuntimeApiClient,
 )
 from harness.ecs.balancer.errors import BalancerError
-from harness.ecs.runtime.task_containers import EMULATOR_LABEL
+from harness.ecs.runtime.task_containers import EMULATOR_LABEL, OWNER_LABEL, emulator_owner
 from harness.images.catalog import HAPROXY
 from harness.images.resolver import ImageResolver
 
@@ -68,7 +68,11 @@ def start_haproxy(
         name=f"drydock-alb-{uuid.uuid4().hex[:8]}",
         network=network,
         ports=ports,
-        labels={"drydock.project": project, f"drydock.{EMULATOR_LABEL}": BALANCER_ROLE},
+        labels={
+            "drydock.project": project,
+            f"drydock.{EMULATOR_LABEL}": BALANCER_ROLE,
+            f"drydock.{OWNER_LABEL}": emulator_owner(),
+        },
         detach=True,
     )
     try:

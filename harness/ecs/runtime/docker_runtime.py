@@ -31,6 +31,7 @@ from harness.ecs.runtime.task_containers import (
     TASK_ROLE,
     container_spec,
     health_check_argv,
+    is_orphan,
 )
 from harness.ecs.scheduler.actions import HealthCheckSchedule, StartTask, StopTask
 from harness.ecs.scheduler.observations import (
@@ -120,9 +121,14 @@ class DockerTaskRuntime:
         return kept
 
     def remove_orphans(self) -> int:
-        """Remove task containers an earlier emulator run left behind (its state is gone)."""
-        found = containers_labelled(self._client, **{EMULATOR_LABEL: TASK_ROLE,
-                                                     "project": self._project})
+        """Remove task containers a dead emulator left behind (its state is gone)."""
+        found = [
+            container
+            for container in containers_labelled(
+                self._client, **{EMULATOR_LABEL: TASK_ROLE, "project": self._project}
+            )
+            if is_orphan(container.labels)
+        ]
         for container in found:
             remove_container(self._client, container.id, timeout_s=1)
         return len(found)

@@ -7,13 +7,43 @@ without an engine.
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Mapping
 from typing import Any
 
-from harness.ecs.runtime.containers import TaskContainerSpec
+from harness.ecs.runtime.containers import LABEL_PREFIX, TaskContainerSpec
 
 #: Label values every emulator task container carries (so orphans can be found).
 EMULATOR_LABEL = "emulator"
 TASK_ROLE = "task"
+#: Which emulator process started a container: ``<hostname>:<pid>``.
+OWNER_LABEL = "emulator-owner"
+
+
+def emulator_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_orphan(labels: Mapping[str, str]) -> bool:
+    """Left by an emulator that is gone: an older one with no owner, or a dead process here.
+
+    A live emulator's containers, on this host or another, are never someone else's
+    orphans, so several emulators (two test sessions, a demo and a scenario) coexist.
+    """
+    owner = labels.get(f"{LABEL_PREFIX}{OWNER_LABEL}")
+    if not owner:
+        return True
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def task_id(task_arn: str) -> str:
@@ -50,6 +80,7 @@ def container_spec(
         labels={
             "project": project,
             EMULATOR_LABEL: TASK_ROLE,
+            OWNER_LABEL: emulator_owner(),
             "cluster": cluster_arn,
             "service": group.removeprefix("service:"),
             "task-arn": task_arn,

@@ -1,0 +1,83 @@
+"""Drydock's pytest plugin: fixtures for rehearsing ECS deployments on one machine.
+
+Registered as the ``pytest11`` entry point ``drydock``, so installing Drydock makes the
+fixtures available to any test suite (see :mod:`harness.testing` for an example). Heavy
+imports (docker, boto3) happen inside the fixtures, so a suite that uses none of them
+pays nothing. Every fixture tears down what it made, pass or fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.ecs.emulator.emulator import Emulator
+    from harness.images.registry import PushedImage
+    from harness.testing.cloud import LocalCloud
+    from harness.testing.isolation import Isolation
+
+TIME_SCALE_ENV = "DRYDOCK_SCENARIO_TIME_SCALE"
+DEFAULT_TIME_SCALE = 0.05
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("drydock").addoption(
+        "--drydock-time-scale", type=float, default=None,
+        help=f"Emulator time scale for drydock_emulator (env {TIME_SCALE_ENV}, "
+             f"default {DEFAULT_TIME_SCALE}: AWS's 30 s become 1.5 s).")
+
+
+@pytest.fixture(scope="session")
+def drydock_time_scale(request: pytest.FixtureRequest) -> float:
+    """The option, else the environment variable, else 0.05."""
+    option = request.config.getoption("--drydock-time-scale")
+    scale = float(option if option is not None
+                  else os.environ.get(TIME_SCALE_ENV, DEFAULT_TIME_SCALE))
+    if not 0 < scale <= 1:
+        raise pytest.UsageError(f"drydock time scale must be in (0, 1], got {scale}")
+    return scale
+
+
+@pytest.fixture(scope="session")
+def drydock_cloud() -> Iterator[LocalCloud]:
+    """LocalStack S3 and the registry up for the session (stopped only if started here)."""
+    from harness.testing.cloud import local_cloud, testcontainers_defaults
+
+    testcontainers_defaults()
+    with local_cloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture(scope="session")
+def drydock_serving_image(drydock_cloud: LocalCloud) -> PushedImage:
+    """Drydock's serving image in the local registry; use its ``by_digest`` in tasks."""
+    from harness.testing.cloud import serving_image
+
+    return serving_image(drydock_cloud)
+
+
+@pytest.fixture
+def drydock_isolation(drydock_cloud: LocalCloud) -> Iterator[Isolation]:
+    """Unique names for one test; containers named through it are removed after it."""
+    from harness.ecs.runtime.containers import remove_container
+    from harness.testing.isolation import Isolation
+
+    scope = Isolation()
+    yield scope
+    for name in scope.containers:
+        remove_container(drydock_cloud.client, name, timeout_s=5)
+
+
+@pytest.fixture
+def drydock_emulator(drydock_cloud: LocalCloud, drydock_time_scale: float) -> Iterator[Emulator]:
+    """An in-process emulator (API, driver loop, docker tasks, HAProxy) for one test;
+    stopping it removes every task container and the HAProxy container."""
+    from harness.ecs.emulator.emulator import Emulator
+
+    settings = drydock_cloud.settings.model_copy(update={"time_scale": drydock_time_scale})
+    with Emulator(settings) as running:
+        yield running

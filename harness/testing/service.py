@@ -1,0 +1,313 @@
+"""An ECS service behind an ALB listener on the emulator, built fluently, always removed.
+
+Like a testcontainers container: chain ``with_*`` calls to describe the service, enter it
+(``with service:``) to create the load balancer, target group, listener, cluster, task
+definition and service through boto3, and leave it to delete them, pass or fail. The
+calls are the ones a user's deployment code makes against AWS, so a scenario exercises
+the emulator's API exactly as production code would. Durations are AWS seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from botocore.exceptions import WaiterError
+
+from harness.ecs.emulator.emulator import Emulator
+from harness.testing.clients import aws_client
+from harness.testing.isolation import Isolation
+
+
+@dataclass
+class ContainerSettings:
+    """The task definition's one essential container."""
+
+    name: str = "serving"
+    image: str = ""
+    port: int = 8080
+    memory: int = 512
+    environment: dict[str, str] = field(default_factory=dict)
+    stop_timeout_s: int = 20
+    health_check: dict[str, Any] | None = None  # ECS healthCheck: command, interval, ...
+
+    def definition(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "name": self.name, "image": self.image, "memory": self.memory, "essential": True,
+            "portMappings": [{"containerPort": self.port}],
+            "environment": [{"name": k, "value": v} for k, v in self.environment.items()],
+            "stopTimeout": self.stop_timeout_s,
+        }
+        if self.health_check:
+            spec["healthCheck"] = self.health_check
+        return spec
+
+
+@dataclass
+class TargetGroupSettings:
+    """ALB defaults are interval 30 / timeout 5 / healthy 5 / unhealthy 2 / delay 300;
+    these defaults are the rollout scenario's, chosen for a busy two-core machine."""
+
+    health_check_path: str = "/v2/health/ready"
+    interval_s: int = 30
+    timeout_s: int = 20
+    healthy_threshold: int = 2
+    unhealthy_threshold: int = 2
+    deregistration_delay_s: int = 20
+
+
+class EcsService:
+    """One service on ``emulator``; names come from ``isolation`` (or keyword arguments)."""
+
+    def __init__(self, emulator: Emulator, isolation: Isolation | None = None, *,
+                 cluster: str | None = None, name: str | None = None,
+                 family: str | None = None, listener_port: int = 8080) -> None:
+        scope = isolation or Isolation()
+        self.emulator = emulator
+        self.cluster = cluster or scope.cluster_name
+        self.name = name or scope.service_name
+        self.family = family or scope.family
+        self._tg_name = scope.target_group_name
+        self._lb_name = scope.load_balancer_name
+        self.listener_port = listener_port
+        self.container = ContainerSettings()
+        self.target_group = TargetGroupSettings()
+        self.desired_count = 2
+        self.minimum_healthy_percent = 100
+        self.maximum_percent = 200
+        self.circuit_breaker: dict[str, bool] | None = None
+        self.grace_period_s = 200  # 10 s at 0.05: the app loads its model first
+        self.ecs = aws_client("ecs", emulator)
+        self.elbv2 = aws_client("elbv2", emulator)
+        self.target_group_arn = ""
+        self.task_definition_arn = ""
+        self._created: list[str] = []
+
+    # ---------------------------------------------------------------- building
+
+    def with_image(self, image: str) -> EcsService:
+        self.container.image = image
+        return self
+
+    def with_container(self, *, name: str | None = None, port: int | None = None,
+                       memory: int | None = None, environment: dict[str, str] | None = None,
+                       stop_timeout_s: int | None = None,
+                       health_check: dict[str, Any] | None = None) -> EcsService:
+        c = self.container
+        c.name, c.port, c.memory = name or c.name, port or c.port, memory or c.memory
+        c.environment = environment if environment is not None else c.environment
+        c.stop_timeout_s = stop_timeout_s if stop_timeout_s is not None else c.stop_timeout_s
+        c.health_check = health_check if health_check is not None else c.health_check
+        return self
+
+    def with_target_group(self, **settings: Any) -> EcsService:
+        """Any field of :class:`TargetGroupSettings`, e.g. ``deregistration_delay_s=20``."""
+        for key, value in settings.items():
+            if not hasattr(self.target_group, key):
+                raise TypeError(f"unknown target group setting {key!r}")
+            setattr(self.target_group, key, value)
+        return self
+
+    def with_desired_count(self, count: int) -> EcsService:
+        self.desired_count = count
+        return self
+
+    def with_deployment(self, *, minimum_healthy_percent: int = 100,
+                        maximum_percent: int = 200) -> EcsService:
+        self.minimum_healthy_percent, self.maximum_percent = (minimum_healthy_percent,
+                                                              maximum_percent)
+        return self
+
+    def with_circuit_breaker(self, *, enable: bool = True, rollback: bool = True) -> EcsService:
+        self.circuit_breaker = {"enable": enable, "rollback": rollback}
+        return self
+
+    def with_grace_period(self, seconds: int) -> EcsService:
+        self.grace_period_s = seconds
+        return self
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> EcsService:
+        """Create everything; on any failure, remove what was created and re-raise."""
+        if not self.container.image:
+            raise ValueError("EcsService needs an image: call with_image(...)")
+        try:
+            self._create()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _create(self) -> None:
+        tg = self.target_group
+        lb_arn = self.elbv2.create_load_balancer(Name=self._lb_name)["LoadBalancers"][0][
+            "LoadBalancerArn"]
+        self.target_group_arn = self.elbv2.create_target_group(
+            Name=self._tg_name, Protocol="HTTP", Port=self.container.port, TargetType="ip",
+            HealthCheckPath=tg.health_check_path, HealthCheckIntervalSeconds=tg.interval_s,
+            HealthCheckTimeoutSeconds=tg.timeout_s, HealthyThresholdCount=tg.healthy_threshold,
+            UnhealthyThresholdCount=tg.unhealthy_threshold,
+        )["TargetGroups"][0]["TargetGroupArn"]
+        self._created.append("target group")
+        self.elbv2.modify_target_group_attributes(
+            TargetGroupArn=self.target_group_arn,
+            Attributes=[{"Key": "deregistration_delay.timeout_seconds",
+                         "Value": str(tg.deregistration_delay_s)}])
+        self.elbv2.create_listener(
+            LoadBalancerArn=lb_arn, Protocol="HTTP", Port=self.listener_port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": self.target_group_arn}])
+        self.ecs.create_cluster(clusterName=self.cluster)
+        self._created.append("cluster")
+        self.task_definition_arn = self.register_revision()
+        deployment: dict[str, Any] = {"maximumPercent": self.maximum_percent,
+                                      "minimumHealthyPercent": self.minimum_healthy_percent}
+        if self.circuit_breaker is not None:
+            deployment["deploymentCircuitBreaker"] = self.circuit_breaker
+        self.ecs.create_service(
+            cluster=self.cluster, serviceName=self.name, taskDefinition=self.task_definition_arn,
+            desiredCount=self.desired_count,
+            loadBalancers=[{"targetGroupArn": self.target_group_arn,
+                            "containerName": self.container.name,
+                            "containerPort": self.container.port}],
+            deploymentConfiguration=deployment,
+            healthCheckGracePeriodSeconds=self.grace_period_s,
+        )
+        self._created.append("service")
+
+    def stop(self) -> None:
+        """Delete what was created, newest first; errors are swallowed (the emulator's own
+        teardown removes every container anyway)."""
+        with contextlib.suppress(Exception):
+            if "service" in self._created:
+                self.ecs.delete_service(cluster=self.cluster, service=self.name, force=True)
+        with contextlib.suppress(Exception):
+            if "cluster" in self._created:
+                self.ecs.delete_cluster(cluster=self.cluster)
+        with contextlib.suppress(Exception):
+            if "target group" in self._created:
+                self.elbv2.delete_target_group(TargetGroupArn=self.target_group_arn)
+        self._created.clear()
+
+    def __enter__(self) -> EcsService:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ---------------------------------------------------------------- changing
+
+    def register_revision(self, **container: Any) -> str:
+        """Register a new task definition revision (optionally changing the container:
+        ``image=``, ``environment=``, ...) and return its ARN; the service is untouched."""
+        for key, value in container.items():
+            setattr(self.container, key, value)
+        return self.ecs.register_task_definition(
+            family=self.family, containerDefinitions=[self.container.definition()],
+        )["taskDefinition"]["taskDefinitionArn"]
+
+    def update(self, *, task_definition: str | None = None, desired_count: int | None = None,
+               **container: Any) -> str | None:
+        """UpdateService. Container keywords (``image=...``) register a new revision first.
+        Returns the task definition ARN the service now points at, if it changed."""
+        if container:
+            task_definition = self.register_revision(**container)
+        request: dict[str, Any] = {"cluster": self.cluster, "service": self.name}
+        if task_definition:
+            request["taskDefinition"] = task_definition
+            self.task_definition_arn = task_definition
+        if desired_count is not None:
+            request["desiredCount"] = self.desired_count = desired_count
+        self.ecs.update_service(**request)
+        return task_definition
+
+    def force_new_deployment(self) -> str:
+        """Replace every task with the same task definition; returns the new deployment id."""
+        answer = self.ecs.update_service(cluster=self.cluster, service=self.name,
+                                         forceNewDeployment=True)
+        return answer["service"]["deployments"][0]["id"]
+
+    # ---------------------------------------------------------------- reading
+
+    @property
+    def lb_url(self) -> str:
+        return self.emulator.listener_url(self.listener_port)
+
+    def describe(self) -> dict[str, Any]:
+        return self.ecs.describe_services(cluster=self.cluster, services=[self.name])[
+            "services"][0]
+
+    def running_count(self) -> int:
+        return int(self.describe()["runningCount"])
+
+    def primary(self) -> dict[str, Any]:
+        return next(d for d in self.describe()["deployments"] if d["status"] == "PRIMARY")
+
+    def tasks(self, desired_status: str = "RUNNING") -> list[dict[str, Any]]:
+        arns = self.ecs.list_tasks(cluster=self.cluster, serviceName=self.name,
+                                   desiredStatus=desired_status)["taskArns"]
+        return self.ecs.describe_tasks(cluster=self.cluster, tasks=arns)["tasks"] if arns else []
+
+    def task_ids(self, desired_status: str = "RUNNING") -> set[str]:
+        return {t["taskArn"].rsplit("/", 1)[-1] for t in self.tasks(desired_status)}
+
+    def events(self) -> list[str]:
+        """Event messages, oldest first (DescribeServices lists them newest first)."""
+        return [e["message"] for e in reversed(self.describe()["events"])]
+
+    # ---------------------------------------------------------------- waiting
+
+    def wait_stable(self, timeout_s: float = 120.0) -> None:
+        """boto3's ``services_stable`` waiter, polled fast; on failure, say what happened."""
+        try:
+            self.ecs.get_waiter("services_stable").wait(
+                cluster=self.cluster, services=[self.name],
+                WaiterConfig={"Delay": 0.5, "MaxAttempts": max(1, int(timeout_s / 0.5))})
+        except WaiterError as exc:
+            raise AssertionError(f"not stable: {exc}\n{self.diagnosis()}") from exc
+
+    def wait_rollout_state(self, state: str, deployment_id: str | None = None,
+                           timeout_s: float = 120.0) -> dict[str, Any] | None:
+        """Wait until a deployment (default: the PRIMARY now) reaches ``state``.
+
+        Returns the deployment as listed, or None when it already left the list: a FAILED
+        deployment rolled back from is dropped once the rollback completes, which can
+        happen within one poll, so its ``deployment failed`` event counts too.
+        """
+        target = deployment_id or self.primary()["id"]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            service = self.describe()
+            listed = next((d for d in service["deployments"] if d["id"] == target), None)
+            if listed is not None and listed["rolloutState"] == state:
+                return listed
+            if state == "FAILED" and any(f"(deployment {target}) deployment failed" in e["message"]
+                                         for e in service["events"]):
+                return listed
+            time.sleep(0.1)
+        raise AssertionError(f"deployment {target} not {state} in {timeout_s} s\n"
+                             f"{self.diagnosis()}")
+
+    def diagnosis(self) -> str:
+        """What the service, its targets, its tasks and the emulator's driver went through."""
+        lines: list[str] = []
+        with contextlib.suppress(Exception):
+            service = self.describe()
+            lines.append(f"deployments {service['deployments']}")
+            lines.append("events " + "\n  ".join(self.events()))
+        with contextlib.suppress(Exception):
+            health = self.elbv2.describe_target_health(TargetGroupArn=self.target_group_arn)
+            lines.append(f"targets {health['TargetHealthDescriptions']}")
+        with contextlib.suppress(Exception):
+            tasks = [*self.tasks("RUNNING"), *self.tasks("STOPPED")]
+            lines.append("tasks " + str([
+                (t["taskArn"][-6:], t["lastStatus"], t.get("healthStatus"),
+                 t.get("stoppedReason"), [c.get("exitCode") for c in t["containers"]])
+                for t in tasks]))
+        driver = self.emulator.driver
+        lines.append(f"driver errors {driver.errors if driver is not None else None}")
+        return "\n".join(lines)

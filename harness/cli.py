@@ -98,9 +98,13 @@ def stack_down(volumes: bool) -> None:
 
 
 @main.command()
-@click.option("--port", default=8005, show_default=True, help="API port on 127.0.0.1.")
+@click.option("--port", default=8005, show_default=True, help="API port.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="API address; 0.0.0.0 only inside a container (the compose service).")
+@click.option("--balancer", default=None,
+              help="Drive this running balancer container (compose) instead of starting one.")
 @_friendly
-def emulator(port: int) -> None:
+def emulator(port: int, host: str, balancer: str | None) -> None:
     """Run the ECS/ELBv2 emulator (API, scheduler, docker tasks, HAProxy) until Ctrl-C."""
     import signal
     import threading
@@ -112,7 +116,7 @@ def emulator(port: int) -> None:
 
     signal.signal(signal.SIGTERM, interrupt)
     settings = _settings()
-    with Emulator(settings, port=port) as running:
+    with Emulator(settings, port=port, host=host, balancer=balancer) as running:
         console.print(f"ECS/ELBv2 API: {running.endpoint_url} (time scale {settings.time_scale})")
         for listener in running.listener_ports:
             console.print(f"listener port {listener}: {running.listener_url(listener)}")

@@ -7,7 +7,6 @@ user with a port clash or their own image changes configuration, not code.
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +27,8 @@ class DrydockSettings(BaseSettings):
     aws_target: Literal["local", "aws"] = Field(
         "local", description="`aws` points the pipeline at real AWS with boto3's defaults."
     )
+    lb_port: int = Field(8000, ge=1, le=65535, description="The balancer's listener 80.")
+    ecs_port: int = Field(4570, ge=1, le=65535, description="The ECS/ELBv2 emulator API.")
     region: str = "us-east-1"
     model_bucket: str = "drydock-models"
     model_name: str = "iris"
@@ -38,13 +39,21 @@ class DrydockSettings(BaseSettings):
     debian_mirror: str = "http://deb.debian.org/debian"
     time_scale: float = Field(1.0, gt=0, le=1.0, description="Multiplies every AWS duration.")
 
-    @cached_property
+    @property
     def localstack_url(self) -> str:
         return f"http://{self.host}:{self.localstack_port}"
 
-    @cached_property
+    @property
     def registry_address(self) -> str:
         return f"{self.host}:{self.registry_port}"
+
+    @property
+    def ecs_url(self) -> str:
+        return f"http://{self.host}:{self.ecs_port}"
+
+    @property
+    def lb_url(self) -> str:
+        return f"http://{self.host}:{self.lb_port}"
 
     @property
     def network(self) -> str:

@@ -63,6 +63,27 @@ def deploy(
     on_event(f"registered {arn}")
     ecs.update_service(cluster=cluster, service=service, taskDefinition=arn,
                        forceNewDeployment=True)
+    watch_rollout(ecs, cluster, service, seen=seen, on_event=on_event,
+                  timeout_s=timeout_s - (time.monotonic() - began), poll_s=poll_s)
+    return DeployOutcome(arn, "COMPLETED", time.monotonic() - began)
+
+
+def watch_rollout(
+    ecs: Any,
+    cluster: str,
+    service: str,
+    *,
+    seen: set[str],
+    on_event: Callable[[str], None] = print,
+    timeout_s: float = 600.0,
+    poll_s: float = 1.0,
+) -> None:
+    """Report new service events until the PRIMARY deployment is COMPLETED and alone.
+
+    Raises :class:`DeploymentFailedError` when it ends FAILED (the circuit breaker) or
+    takes longer than ``timeout_s``. ``seen`` holds event ids already reported.
+    """
+    began = time.monotonic()
     while time.monotonic() - began < timeout_s:
         state = _service(ecs, cluster, service)
         for event in reversed(state.get("events", [])):
@@ -71,12 +92,12 @@ def deploy(
                 on_event(event["message"])
         primary = next(d for d in state["deployments"] if d["status"] == "PRIMARY")
         if primary["rolloutState"] == "COMPLETED" and len(state["deployments"]) == 1:
-            return DeployOutcome(arn, "COMPLETED", time.monotonic() - began)
+            return
         if primary["rolloutState"] == "FAILED":
             raise DeploymentFailedError(
                 f"deployment {primary['id']} FAILED: {primary.get('rolloutStateReason', '')}")
         time.sleep(poll_s)
-    raise DeploymentFailedError(f"the rollout of {arn} did not finish in {timeout_s:.0f} s")
+    raise DeploymentFailedError(f"the rollout of {service} did not finish in {timeout_s:.0f} s")
 
 
 def _service(ecs: Any, cluster: str, service: str) -> dict[str, Any]:

@@ -31,10 +31,15 @@ def image_exists(client: docker.DockerClient, ref: str) -> bool:
     return True
 
 
-def _assemble_context(source: Path, wheelhouse: Path | None, scratch: Path) -> Path:
+def _assemble_context(
+    source: Path, wheelhouse: Path | None, scratch: Path, extra: Mapping[str, Path]
+) -> Path:
     """Copy the context (without caches) and hard-link the wheelhouse into it."""
     context = scratch / "context"
-    shutil.copytree(source, context, ignore=shutil.ignore_patterns(*IGNORED_PARTS, "*.pyc"))
+    ignore = shutil.ignore_patterns(*IGNORED_PARTS, "*.pyc")
+    shutil.copytree(source, context, ignore=ignore)
+    for name, folder in extra.items():
+        shutil.copytree(folder, context / name, ignore=ignore)
     if wheelhouse is not None:
         shutil.copytree(wheelhouse, context / WHEELHOUSE_DIR, copy_function=_link_or_copy)
     return context
@@ -56,11 +61,12 @@ def build_image(
     wheelhouse: Path | None,
     scratch_root: Path,
     on_progress: Progress | None = None,
+    extra_context: Mapping[str, Path] | None = None,
 ) -> str:
     """Build ``ref`` from ``source`` and return its image id; raise with the build's last lines."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="build-") as scratch:
-        context = _assemble_context(source, wheelhouse, Path(scratch))
+        context = _assemble_context(source, wheelhouse, Path(scratch), extra_context or {})
         log: list[str] = []
         try:
             for chunk in client.api.build(

@@ -23,6 +23,8 @@ class DockerfileStandIn:
     repository: str
     requirements: Path | None = None
     constraints: Path | None = None
+    #: More folders copied into the build context, by the name they get there.
+    extra_context: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,8 @@ class DebootstrapStandIn:
 @dataclass(frozen=True)
 class ImageSpec:
     role: str
-    upstream: str
+    #: The image to use as is where it can be pulled; None: always Drydock's own build.
+    upstream: str | None
     standin: DockerfileStandIn | DebootstrapStandIn
     compose_variable: str | None = None
     notes: str = field(default="", compare=False)
@@ -69,11 +72,29 @@ REGISTRY = ImageSpec(
     notes="Debian's docker-registry (distribution 2.8) on the Debian base",
 )
 
-CLOUD_IMAGES: tuple[ImageSpec, ...] = (LOCALSTACK, REGISTRY)
 
+# The balancer needs Drydock's entry script and bootstrap config, so upstream
+# haproxy:2.6 could only ever be a base, never a drop-in: it is always built.
 HAPROXY = ImageSpec(
-    role="haproxy",
-    upstream="haproxy:2.6",
-    standin=DockerfileStandIn(context=DOCKER_DIR / "haproxy", repository="drydock/haproxy-standin"),
-    notes="HAProxy 2.6 from Debian on the Debian base (the ALB stand-in, run by the emulator)",
+    role="balancer",
+    upstream=None,
+    standin=DockerfileStandIn(context=DOCKER_DIR / "haproxy", repository="drydock/haproxy"),
+    compose_variable="DRYDOCK_BALANCER_IMAGE",
+    notes="HAProxy 2.6 from Debian, driven by the emulator (the ALB stand-in)",
 )
+
+EMULATOR = ImageSpec(
+    role="ecs-emulator",
+    upstream=None,
+    standin=DockerfileStandIn(
+        context=DOCKER_DIR / "emulator",
+        repository="drydock/ecs-emulator",
+        requirements=DOCKER_DIR / "emulator" / "requirements.txt",
+        constraints=REPO_ROOT / "constraints.txt",
+        extra_context=(("harness", REPO_ROOT / "harness"),),
+    ),
+    compose_variable="DRYDOCK_EMULATOR_IMAGE",
+    notes="Drydock's ECS/ELBv2 emulator (harness.ecs) on the Python base",
+)
+
+CLOUD_IMAGES: tuple[ImageSpec, ...] = (LOCALSTACK, REGISTRY, HAPROXY, EMULATOR)

@@ -64,11 +64,11 @@ class ImageResolver:
             self._resolved[spec.role] = resolved
             return resolved
 
-        if image_exists(self._client, spec.upstream):
+        if spec.upstream and image_exists(self._client, spec.upstream):
             return done(spec.upstream, "upstream", "present")
         if image_exists(self._client, standin_ref):
             return done(standin_ref, "stand-in", "present")
-        if self._pull(spec.upstream, on_progress):
+        if spec.upstream and self._pull(spec.upstream, on_progress):
             return done(spec.upstream, "upstream", "pulled")
         self._build_standin(spec, standin_ref, on_progress)
         return done(standin_ref, "stand-in", "built")
@@ -80,7 +80,8 @@ class ImageResolver:
         extra = {"BASE_IMAGE": self.base_ref()}
         if standin.requirements is not None:
             extra["wheelhouse"] = wheelhouse_key(standin.requirements, standin.constraints)
-        return f"{standin.repository}:{content_tag([standin.context], extra)}"
+        roots = [standin.context, *(path for _, path in standin.extra_context)]
+        return f"{standin.repository}:{content_tag(roots, extra)}"
 
     def resolve_base(self, on_progress: Progress | None = None) -> ResolvedImage:
         """The Python base every stand-in and the serving image build on."""
@@ -116,7 +117,8 @@ class ImageResolver:
                 standin.requirements, state / "wheelhouses", standin.constraints
             )
         if on_progress:
-            on_progress(f"{spec.upstream} cannot be pulled: building stand-in {ref}")
+            why = f"{spec.upstream} cannot be pulled" if spec.upstream else "Drydock's own image"
+            on_progress(f"{why}: building {ref}")
         build_image(
             self._client,
             source=standin.context,
@@ -125,4 +127,5 @@ class ImageResolver:
             wheelhouse=wheelhouse,
             scratch_root=state / "build",
             on_progress=on_progress,
+            extra_context=dict(standin.extra_context),
         )

@@ -21,12 +21,11 @@ from harness.images.resolver import ImageResolver, ResolvedImage
 from harness.images.serving_image import ServingImage
 from harness.model.store import ModelStore
 from harness.pipeline.model_pipeline import ModelRelease, release_model
-from harness.pipeline.service_pipeline import RunningTask, build_and_push, run_single_task
+from harness.pipeline.rollout import ServiceRollout, ServiceSpec, deploy_model_server
+from harness.pipeline.service_pipeline import build_and_push
 from harness.pipeline.stages import StageRun
 from harness.settings import DrydockSettings
 from harness.stack.local_cloud import bring_up, ensure_model_bucket, resolve_cloud_images
-
-DEMO_TASK_NAME = "drydock-demo-task"
 
 
 @dataclass(frozen=True)
@@ -82,9 +81,12 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
         images = resolve_cloud_images(resolver, stage.progress)
         stage.outcome = ", ".join(sorted({f"{i.how}" for i in images.resolved}))
         stage.detail = ", ".join(f"{i.role}: {i.source}" for i in images.resolved)
-    with run.stage("start local cloud (LocalStack S3, registry)") as stage:
+    with run.stage("start local cloud (S3, registry, ECS emulator, load balancer)") as stage:
         bring_up(client, settings, images)
-        stage.detail = f"S3 {settings.localstack_url}, registry {settings.registry_address}"
+        stage.detail = (
+            f"S3 {settings.localstack_url}, registry {settings.registry_address}, "
+            f"ECS {settings.ecs_url}, ALB {settings.lb_url}"
+        )
     with run.stage("create versioned model bucket") as stage:
         stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
         stage.detail = f"s3://{settings.model_bucket}"
@@ -103,24 +105,29 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
             ", pushed" if pushed.pushed else ", already in registry"
         )
         stage.detail = pushed.by_digest
-    with run.stage("run a serving task from the registry image") as stage:
-        task = run_single_task(
-            client,
+    with run.stage("rollout: ECS service behind the load balancer") as stage:
+        spec = ServiceSpec()
+        rollout = deploy_model_server(
             settings,
             pushed,
-            store.uri(settings.model_name, "latest"),
-            release.manifest.version,
-            DEMO_TASK_NAME,
+            store.uri(settings.model_name, release.manifest.version),
+            spec,
+            on_event=lambda line: run.console.print(f"  [dim]{line}[/dim]", highlight=False),
         )
-        stage.outcome = "reused" if task.reused else "started"
-        stage.detail = f"{task.container.name} at {task.container.url}"
-    with run.stage("send predictions") as stage:
-        predictions = sample_predictions(task.container.url)
+        stage.outcome = rollout.outcome
+        stage.detail = (
+            f"{spec.service}: {spec.desired_count} tasks of "
+            f"{rollout.task_definition_arn.rsplit('/', 1)[-1]} behind {settings.lb_url}"
+        )
+    with run.stage("send predictions through the load balancer") as stage:
+        predictions = sample_predictions(settings.lb_url)
         correct = sum(p.expected == p.predicted for p in predictions)
         stage.detail = f"{correct}/{len(predictions)} correct"
 
     _print_summary(
-        run, settings, DemoOutcome(images.resolved, release, image, pushed, task, predictions)
+        run,
+        settings,
+        DemoOutcome(images.resolved, release, image, pushed, spec, rollout, predictions),
     )
     return run
 
@@ -131,19 +138,22 @@ class DemoOutcome:
     release: ModelRelease
     image: ServingImage
     pushed: PushedImage
-    task: RunningTask
+    service: ServiceSpec
+    rollout: ServiceRollout
     predictions: list[Prediction]
 
 
 def _print_summary(run: StageRun, settings: DrydockSettings, outcome: DemoOutcome) -> None:
     console = run.console
-    release, image, pushed, task = outcome.release, outcome.image, outcome.pushed, outcome.task
+    release, image, pushed = outcome.release, outcome.image, outcome.pushed
     where = Table(title="What ran where", show_header=True, header_style="bold")
     for column in ("component", "image / artifact", "source", "address", "notes"):
         where.add_column(column, overflow="fold")
     addresses = {
         "localstack": settings.localstack_url,
         "registry": f"http://{settings.registry_address}",
+        "balancer": settings.lb_url,
+        "ecs-emulator": settings.ecs_url,
     }
     for item in outcome.resolved:
         where.add_row(
@@ -168,12 +178,13 @@ def _print_summary(run: StageRun, settings: DrydockSettings, outcome: DemoOutcom
         pushed.by_digest,
         f"base {image.base}",
     )
+    revision = outcome.rollout.task_definition_arn.rsplit("/", 1)[-1]
     where.add_row(
-        "serving task",
-        task.container.name,
-        "reused" if task.reused else f"started, ready in {task.seconds_to_ready:.1f}s",
-        task.container.url,
-        f"serves model v{task.model_version}",
+        "ECS service",
+        f"{outcome.service.cluster}/{outcome.service.service}",
+        outcome.rollout.outcome,
+        f"{settings.ecs_url} (API), {settings.lb_url} (load balancer)",
+        f"{outcome.service.desired_count} tasks of {revision}, model v{release.manifest.version}",
     )
     console.print(where)
 

@@ -26,15 +26,22 @@ LOCAL_AWS_ENVIRONMENT = {
 }
 
 
-def serving_environment(settings: DrydockSettings, model_uri: str, task_id: str) -> dict[str, str]:
-    """What a serving task needs at run time; the image itself holds no credentials."""
-    return {
+def serving_environment(
+    settings: DrydockSettings, model_uri: str, task_id: str | None = None
+) -> dict[str, str]:
+    """What a serving task needs at run time; the image itself holds no credentials.
+
+    Without ``task_id`` each container answers ``X-Task-Id`` with its own host name.
+    """
+    environment = {
         **LOCAL_AWS_ENVIRONMENT,
         "AWS_DEFAULT_REGION": settings.region,
         "AWS_ENDPOINT_URL": settings.localstack_url_in_network,
         "DRYDOCK_MODEL_URI": model_uri,
-        "DRYDOCK_TASK_ID": task_id,
     }
+    if task_id is not None:
+        environment["DRYDOCK_TASK_ID"] = task_id
+    return environment
 
 
 def build_and_push(

@@ -22,8 +22,13 @@ class ComposeProject:
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self._images)
-        env["DRYDOCK_LOCALSTACK_PORT"] = str(self._settings.localstack_port)
-        env["DRYDOCK_REGISTRY_PORT"] = str(self._settings.registry_port)
+        settings = self._settings
+        env["DRYDOCK_PROJECT"] = settings.project
+        env["DRYDOCK_LOCALSTACK_PORT"] = str(settings.localstack_port)
+        env["DRYDOCK_REGISTRY_PORT"] = str(settings.registry_port)
+        env["DRYDOCK_LB_PORT"] = str(settings.lb_port)
+        env["DRYDOCK_ECS_PORT"] = str(settings.ecs_port)
+        env["DRYDOCK_TIME_SCALE"] = str(settings.time_scale)
         return env
 
     def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
@@ -59,9 +64,11 @@ class ComposeProject:
                 raise DockerUnavailableError(
                     "Compose v2 is missing (`docker compose`); run scripts/ensure-docker.sh"
                 )
+            lines = result.stderr.strip().splitlines()
+            errors = [line for line in lines if "error" in line.lower()] or lines[-3:]
             raise StackUnhealthyError(
-                "docker compose up failed: "
-                f"{result.stderr.strip()[-500:]}; services: {self._health_summary()}"
+                f"docker compose up failed: {' | '.join(errors)[-600:]}; "
+                f"services: {self._health_summary()}"
             )
 
     def down(self, volumes: bool = False) -> None:

@@ -48,6 +48,8 @@ def bring_up(client: docker.DockerClient, settings: DrydockSettings, images: Clo
         {
             "DRYDOCK_LOCALSTACK_PORT": settings.localstack_port,
             "DRYDOCK_REGISTRY_PORT": settings.registry_port,
+            "DRYDOCK_LB_PORT": settings.lb_port,
+            "DRYDOCK_ECS_PORT": settings.ecs_port,
         },
     )
     compose_project(settings, images).up()

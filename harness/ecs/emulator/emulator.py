@@ -22,6 +22,7 @@ from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
     DEFAULT_LISTENER_PORTS,
     HaproxyContainer,
+    attach_haproxy,
     start_haproxy,
 )
 from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
@@ -45,10 +46,15 @@ class Emulator:
     """Start with :meth:`start` (or ``with``); read :attr:`endpoint_url` and
     :meth:`listener_url`; :attr:`bus` carries the typed service events."""
 
-    def __init__(self, settings: DrydockSettings, *, port: int = 0,
-                 listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS) -> None:
+    def __init__(self, settings: DrydockSettings, *, port: int = 0, host: str = "127.0.0.1",
+                 listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
+                 balancer: str | None = None) -> None:
+        """``balancer``: the compose service name of a running balancer to drive;
+        None starts a balancer container of the emulator's own."""
         self.settings = settings
         self.port = port
+        self.host = host
+        self.balancer_name = balancer
         self.listener_ports = listener_ports
         self.bus = EventBus()
         self.observations: queue.Queue[object] = queue.Queue()
@@ -73,10 +79,16 @@ class Emulator:
         scale = self.settings.time_scale
         try:
             self._remove_orphans()
-            self.haproxy = start_haproxy(
-                self._client, ImageResolver(self._client, self.settings),
-                network=self.settings.network, project=self.settings.project,
-                listener_ports=self.listener_ports, time_scale=scale)
+            if self.balancer_name:
+                self.haproxy = attach_haproxy(
+                    self._client, self.balancer_name, project=self.settings.project,
+                    time_scale=scale)
+                self.listener_ports = tuple(sorted(self.haproxy.published))
+            else:
+                self.haproxy = start_haproxy(
+                    self._client, ImageResolver(self._client, self.settings),
+                    network=self.settings.network, project=self.settings.project,
+                    listener_ports=self.listener_ports, time_scale=scale)
             holder: list[Driver] = []
             factory = service_scheduler_factory(
                 WallClock(), SchedulerSettings(time_scale=scale), self.bus,
@@ -87,7 +99,7 @@ class Emulator:
             self.driver = Driver(control_plane, self.runtime, targets, self.observations)
             holder.append(self.driver)
             self.driver.start()
-            self.server = ApiServer(control_plane, port=self.port).start()
+            self.server = ApiServer(control_plane, host=self.host, port=self.port).start()
         except BaseException:
             self.stop()
             raise

@@ -38,6 +38,8 @@ class HaproxyContainer:
     container: Any
     published: dict[int, int]
     balancer: HaproxyBalancer
+    #: False for a balancer the emulator attached to: it is not the emulator's to remove.
+    owned: bool = True
 
     def listener_url(self, port: int) -> str:
         if port not in self.published:
@@ -46,6 +48,8 @@ class HaproxyContainer:
         return f"http://127.0.0.1:{self.published[port]}"
 
     def remove(self) -> None:
+        if not self.owned:
+            return
         with contextlib.suppress(docker.errors.DockerException):
             self.container.remove(force=True)
 
@@ -91,6 +95,44 @@ def start_haproxy(
         raise
     del published[RUNTIME_API_PORT]
     return HaproxyContainer(container, published, balancer)
+
+
+def attach_haproxy(
+    client: docker.DockerClient,
+    service: str,
+    *,
+    project: str,
+    time_scale: float = 1.0,
+    ready_timeout_s: float = 30.0,
+) -> HaproxyContainer:
+    """Drive the balancer compose runs as ``service``, by its name on the network.
+
+    Used when the emulator itself runs in a container on the same network: the
+    Runtime API is reached as ``<service>:9999``, and the listener URLs are the host
+    ports compose published.
+    """
+    found = client.containers.list(
+        filters={
+            "label": [
+                f"com.docker.compose.project={project}",
+                f"com.docker.compose.service={service}",
+            ]
+        }
+    )
+    if not found:
+        raise BalancerError(f"no running balancer: compose service {service!r} of {project!r}")
+    container = found[0]
+    published = {
+        int(key.split("/")[0]): int(value[0]["HostPort"])
+        for key, value in container.attrs["NetworkSettings"]["Ports"].items()
+        if value
+    }
+    published.pop(RUNTIME_API_PORT, None)
+    api = RuntimeApiClient(RuntimeApiAddress(service, RUNTIME_API_PORT))
+    _wait_for_runtime_api(api, ready_timeout_s)
+    settings = BalancerSettings(idle_timeout_s=max(1.0, 60.0 * time_scale))
+    balancer = HaproxyBalancer(api, DockerConfigSink(container), settings)
+    return HaproxyContainer(container, published, balancer, owned=False)
 
 
 def _wait_for_runtime_api(api: RuntimeApiClient, timeout_s: float) -> None:

@@ -22,7 +22,9 @@ OWNER_LABEL = "emulator-owner"
 
 
 def emulator_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``DRYDOCK_EMULATOR_OWNER`` when set (the compose emulator's stable identity across
+    restarts), else this process: ``<hostname>:<pid>``."""
+    return os.environ.get("DRYDOCK_EMULATOR_OWNER") or f"{socket.gethostname()}:{os.getpid()}"
 
 
 def is_orphan(labels: Mapping[str, str]) -> bool:
@@ -30,9 +32,12 @@ def is_orphan(labels: Mapping[str, str]) -> bool:
 
     A live emulator's containers, on this host or another, are never someone else's
     orphans, so several emulators (two test sessions, a demo and a scenario) coexist.
+    Only called when an emulator starts (and on its way out), so containers carrying
+    its own identity cannot be its current tasks.
     """
     owner = labels.get(f"{LABEL_PREFIX}{OWNER_LABEL}")
-    if not owner:
+    if not owner or owner == emulator_owner():
+        # ours by identity, yet unknown to this (just started) emulator: a restart's leftovers
         return True
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():

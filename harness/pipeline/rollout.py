@@ -1,0 +1,212 @@
+"""The rollout stage: an ECS service behind a load balancer, through boto3 only.
+
+This is the code a Jenkins job would run against AWS: ensure the target group,
+load balancer and listener, the cluster, a task definition revision for this
+image and model, then create the service or update it, and follow its events
+until the deployment COMPLETED. Each step is idempotent, so re-running with the
+same image and model changes nothing; a new model version or image digest gives
+a new revision and a rolling update. The model URI is pinned to its version in
+the task definition, so a rollback really returns to the previous model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from harness.aws import LOCAL_CREDENTIALS
+from harness.ecs.deploy import watch_rollout
+from harness.errors import DrydockError
+from harness.images.registry import PushedImage
+from harness.pipeline.service_pipeline import serving_environment
+from harness.settings import DrydockSettings
+
+CONTAINER = "model-server"
+LISTENER_PORT = 80
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What the demo (or a user's pipeline) deploys; AWS's names for AWS's knobs."""
+
+    cluster: str = "drydock"
+    service: str = "model-server"
+    family: str = "drydock-model-server"
+    target_group: str = "drydock-model-server"
+    load_balancer: str = "drydock-alb"
+    desired_count: int = 2
+    minimum_healthy_percent: int = 100
+    maximum_percent: int = 200
+    health_check_path: str = "/v2/health/ready"
+    health_check_interval_s: int = 5
+    health_check_timeout_s: int = 2
+    deregistration_delay_s: int = 5
+    grace_period_s: int = 10
+    stop_timeout_s: int = 30
+
+
+@dataclass(frozen=True)
+class ServiceRollout:
+    task_definition_arn: str
+    outcome: Literal["created", "updated", "unchanged"]
+    seconds: float
+
+
+def ecs_clients(settings: DrydockSettings) -> tuple[Any, Any]:
+    """boto3 ``ecs`` and ``elbv2`` clients: the emulator locally, AWS when asked."""
+    if settings.aws_target == "aws":
+        return (
+            boto3.client("ecs", region_name=settings.region),
+            boto3.client("elbv2", region_name=settings.region),
+        )
+    common = {"region_name": settings.region, "endpoint_url": settings.ecs_url, **LOCAL_CREDENTIALS}
+    return boto3.client("ecs", **common), boto3.client("elbv2", **common)
+
+
+def deploy_model_server(
+    settings: DrydockSettings,
+    image: PushedImage,
+    model_uri: str,
+    spec: ServiceSpec = ServiceSpec(),
+    on_event: Callable[[str], None] = print,
+    timeout_s: float = 600.0,
+) -> ServiceRollout:
+    began = time.monotonic()
+    ecs, elbv2 = ecs_clients(settings)
+    try:
+        target_group_arn = _ensure_load_balancing(elbv2, spec)
+        ecs.create_cluster(clusterName=spec.cluster)
+        definition = _container_definition(settings, image, model_uri, spec)
+        current = _active_service(ecs, spec)
+        if current is not None:
+            live = ecs.describe_task_definition(taskDefinition=current["taskDefinition"])
+            if _same_container(live["taskDefinition"]["containerDefinitions"], definition):
+                return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
+        arn = ecs.register_task_definition(
+            family=spec.family, networkMode="bridge", containerDefinitions=[definition]
+        )["taskDefinition"]["taskDefinitionArn"]
+        on_event(f"registered {arn}")
+        seen = {e["id"] for e in current.get("events", [])} if current else set()
+        if current is None:
+            ecs.create_service(
+                cluster=spec.cluster,
+                serviceName=spec.service,
+                taskDefinition=arn,
+                desiredCount=spec.desired_count,
+                loadBalancers=[
+                    {
+                        "targetGroupArn": target_group_arn,
+                        "containerName": CONTAINER,
+                        "containerPort": settings.serving_port,
+                    }
+                ],
+                healthCheckGracePeriodSeconds=spec.grace_period_s,
+                deploymentConfiguration=_deployment_configuration(spec),
+            )
+        else:
+            ecs.update_service(
+                cluster=spec.cluster,
+                service=spec.service,
+                taskDefinition=arn,
+                deploymentConfiguration=_deployment_configuration(spec),
+            )
+        watch_rollout(
+            ecs, spec.cluster, spec.service, seen=seen, on_event=on_event, timeout_s=timeout_s
+        )
+    except (BotoCoreError, ClientError) as exc:
+        where = settings.ecs_url if settings.aws_target == "local" else "AWS"
+        raise DrydockError(f"ECS/ELBv2 API at {where}: {exc}") from exc
+    return ServiceRollout(
+        arn, "created" if current is None else "updated", time.monotonic() - began
+    )
+
+
+def _container_definition(
+    settings: DrydockSettings, image: PushedImage, model_uri: str, spec: ServiceSpec
+) -> dict[str, Any]:
+    environment = serving_environment(settings, model_uri)
+    return {
+        "name": CONTAINER,
+        "image": image.by_digest,
+        "essential": True,
+        "memory": 512,
+        "portMappings": [{"containerPort": settings.serving_port, "protocol": "tcp"}],
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "stopTimeout": spec.stop_timeout_s,
+    }
+
+
+def _same_container(live: list[dict[str, Any]], wanted: dict[str, Any]) -> bool:
+    """Whether the live revision already runs ``wanted``; ECS adds defaults, so compare
+    only what we set, environment as a mapping (its order means nothing)."""
+    if len(live) != 1:
+        return False
+
+    def normal(definition: dict[str, Any]) -> dict[str, Any]:
+        picked = {key: definition.get(key) for key in wanted}
+        picked["environment"] = {e["name"]: e.get("value") for e in picked["environment"] or []}
+        picked["portMappings"] = [p["containerPort"] for p in picked["portMappings"] or []]
+        return picked
+
+    return normal(live[0]) == normal(wanted)
+
+
+def _deployment_configuration(spec: ServiceSpec) -> dict[str, Any]:
+    return {
+        "minimumHealthyPercent": spec.minimum_healthy_percent,
+        "maximumPercent": spec.maximum_percent,
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    }
+
+
+def _active_service(ecs: Any, spec: ServiceSpec) -> dict[str, Any] | None:
+    found = ecs.describe_services(cluster=spec.cluster, services=[spec.service])["services"]
+    return found[0] if found and found[0].get("status") == "ACTIVE" else None
+
+
+def _ensure_load_balancing(elbv2: Any, spec: ServiceSpec) -> str:
+    """Target group, load balancer and listener on port 80, each created once."""
+    groups = elbv2.describe_target_groups()["TargetGroups"]
+    group = next((g for g in groups if g["TargetGroupName"] == spec.target_group), None)
+    if group is None:
+        group = elbv2.create_target_group(
+            Name=spec.target_group,
+            Protocol="HTTP",
+            Port=80,
+            VpcId="vpc-drydock",
+            TargetType="instance",
+            HealthCheckPath=spec.health_check_path,
+            HealthCheckIntervalSeconds=spec.health_check_interval_s,
+            HealthCheckTimeoutSeconds=spec.health_check_timeout_s,
+            HealthyThresholdCount=2,
+            UnhealthyThresholdCount=2,
+        )["TargetGroups"][0]
+        elbv2.modify_target_group_attributes(
+            TargetGroupArn=group["TargetGroupArn"],
+            Attributes=[
+                {
+                    "Key": "deregistration_delay.timeout_seconds",
+                    "Value": str(spec.deregistration_delay_s),
+                }
+            ],
+        )
+    balancers = elbv2.describe_load_balancers()["LoadBalancers"]
+    balancer = next((b for b in balancers if b["LoadBalancerName"] == spec.load_balancer), None)
+    if balancer is None:
+        balancer = elbv2.create_load_balancer(
+            Name=spec.load_balancer, Subnets=["subnet-drydock"], Type="application"
+        )["LoadBalancers"][0]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    if not any(listener["Port"] == LISTENER_PORT for listener in listeners):
+        elbv2.create_listener(
+            LoadBalancerArn=balancer["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=LISTENER_PORT,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+        )
+    return str(group["TargetGroupArn"])

@@ -1,0 +1,73 @@
+"""The demo's rollout stage against the emulator's API (services converge at once)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from harness.ecs.api import ApiServer
+from harness.ecs.control_plane import ControlPlane
+from harness.errors import DrydockError
+from harness.images.registry import PushedImage
+from harness.pipeline.rollout import ServiceSpec, deploy_model_server, ecs_clients
+from harness.settings import DrydockSettings
+
+IMAGE = PushedImage("127.0.0.1:5050/drydock/serving", "abc", "sha256:" + "1" * 64, True)
+MODEL_V1 = "s3://drydock-models/models/iris/1"
+
+
+@pytest.fixture
+def settings() -> Iterator[DrydockSettings]:
+    with ApiServer(ControlPlane()) as server:
+        yield DrydockSettings(ecs_port=server.port)
+
+
+def test_first_run_creates_load_balancing_and_the_service(settings: DrydockSettings) -> None:
+    events: list[str] = []
+    rollout = deploy_model_server(settings, IMAGE, MODEL_V1, on_event=events.append)
+
+    assert rollout.outcome == "created"
+    ecs, elbv2 = ecs_clients(settings)
+    service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+    assert service["desiredCount"] == 2
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"]["rollback"] is True
+    definition = ecs.describe_task_definition(taskDefinition=rollout.task_definition_arn)
+    container = definition["taskDefinition"]["containerDefinitions"][0]
+    assert container["image"] == IMAGE.by_digest
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert environment["DRYDOCK_MODEL_URI"] == MODEL_V1, "the model version is pinned"
+    assert "DRYDOCK_TASK_ID" not in environment
+    group = elbv2.describe_target_groups()["TargetGroups"][0]
+    assert group["HealthCheckPath"] == "/v2/health/ready"
+    listener = elbv2.describe_listeners(
+        LoadBalancerArn=elbv2.describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"]
+    )["Listeners"][0]
+    assert listener["Port"] == 80
+    assert any(line.startswith("registered ") for line in events)
+
+
+def test_same_image_and_model_change_nothing_and_a_new_model_rolls(
+    settings: DrydockSettings,
+) -> None:
+    first = deploy_model_server(settings, IMAGE, MODEL_V1, on_event=lambda _: None)
+    again = deploy_model_server(settings, IMAGE, MODEL_V1, on_event=lambda _: None)
+    newer = deploy_model_server(
+        settings, IMAGE, MODEL_V1.replace("/1", "/2"), on_event=lambda _: None
+    )
+
+    assert again.outcome == "unchanged"
+    assert again.task_definition_arn == first.task_definition_arn
+    assert newer.outcome == "updated"
+    assert newer.task_definition_arn.endswith(":2")
+    ecs, elbv2 = ecs_clients(settings)
+    assert len(elbv2.describe_target_groups()["TargetGroups"]) == 1
+    service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+    assert service["taskDefinition"] == newer.task_definition_arn
+
+
+def test_a_dead_api_is_named(settings: DrydockSettings) -> None:
+    dead = settings.model_copy(update={"ecs_port": 1})
+    with pytest.raises(DrydockError, match=re.escape("ECS/ELBv2 API at http://127.0.0.1:1:")):
+        deploy_model_server(dead, IMAGE, MODEL_V1, spec=ServiceSpec(), on_event=print)

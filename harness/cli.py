@@ -128,15 +128,16 @@ def emulator(port: int, host: str, balancer: str | None) -> None:
 
 
 @main.command()
-@click.option("--endpoint-url", default="http://127.0.0.1:8005", show_default=True,
-              help="The ECS API: `drydock emulator`'s, or real AWS with --endpoint-url ''.")
+@click.option("--endpoint-url", default=None,
+              help="The ECS API (default: the local cloud's emulator, DRYDOCK_ECS_PORT; "
+                   "'' for real AWS).")
 @click.option("--cluster", required=True)
 @click.option("--service", required=True)
 @click.option("--image", default=None, help="New image (default: same, forces a rollout).")
 @click.option("--container", default=None, help="Container to change (default: first).")
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=float)
 @_friendly
-def deploy(endpoint_url: str, cluster: str, service: str, image: str | None,
+def deploy(endpoint_url: str | None, cluster: str, service: str, image: str | None,
            container: str | None, timeout_s: float) -> None:
     """Register a task definition revision and roll the service, printing its events."""
     import boto3
@@ -145,6 +146,8 @@ def deploy(endpoint_url: str, cluster: str, service: str, image: str | None,
     from harness.ecs.deploy import deploy as run_deploy
 
     settings = _settings()
+    if endpoint_url is None:
+        endpoint_url = settings.ecs_url
     local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
     ecs = boto3.client("ecs", region_name=settings.region, endpoint_url=endpoint_url or None,
                        **(local if endpoint_url else {}))

@@ -17,7 +17,9 @@ from typing import Any
 
 from botocore.exceptions import WaiterError
 
+from harness.docker_engine import docker_client
 from harness.ecs.emulator.emulator import Emulator
+from harness.ecs.runtime.containers import LABEL_PREFIX, containers_labelled
 from harness.testing.clients import aws_client
 from harness.testing.isolation import Isolation
 
@@ -85,6 +87,7 @@ class EcsService:
         self.target_group_arn = ""
         self.task_definition_arn = ""
         self._created: list[str] = []
+        self._docker: Any = None
 
     # ---------------------------------------------------------------- building
 
@@ -254,6 +257,23 @@ class EcsService:
 
     def task_ids(self, desired_status: str = "RUNNING") -> set[str]:
         return {t["taskArn"].rsplit("/", 1)[-1] for t in self.tasks(desired_status)}
+
+    def task_containers(self) -> dict[str, Any]:
+        """Task id -> docker container (running or exited) of this service's tasks.
+
+        A container's hostname is its id's first 12 characters, which is what an app
+        that reports its hostname (Drydock's serving image does) puts in ``X-Task-Id``.
+        """
+        if self._docker is None:
+            self._docker = docker_client()
+        client = self._docker
+        found = containers_labelled(client, service=self.name,
+                                    project=self.emulator.settings.project)
+        return {c.labels[f"{LABEL_PREFIX}task-arn"].rsplit("/", 1)[-1]: c for c in found}
+
+    def task_id_by_hostname(self) -> dict[str, str]:
+        """Container hostname (``X-Task-Id`` of a hostname-reporting app) -> task id."""
+        return {c.id[:12]: task for task, c in self.task_containers().items()}
 
     def events(self) -> list[str]:
         """Event messages, oldest first (DescribeServices lists them newest first)."""

@@ -19,7 +19,7 @@ from botocore.exceptions import WaiterError
 
 from harness.docker_engine import docker_client
 from harness.ecs.emulator.emulator import Emulator
-from harness.ecs.runtime.containers import LABEL_PREFIX, containers_labelled
+from harness.ecs.runtime.containers import LABEL_PREFIX
 from harness.testing.clients import aws_client
 from harness.testing.isolation import Isolation
 
@@ -267,8 +267,12 @@ class EcsService:
         if self._docker is None:
             self._docker = docker_client()
         client = self._docker
-        found = containers_labelled(client, service=self.name,
-                                    project=self.emulator.settings.project)
+        # ignore_removed: another test on the same engine may remove a container between
+        # docker's list and inspect calls.
+        labels = [f"{LABEL_PREFIX}service={self.name}",
+                  f"{LABEL_PREFIX}project={self.emulator.settings.project}"]
+        found = client.containers.list(all=True, filters={"label": labels},
+                                       ignore_removed=True)
         return {c.labels[f"{LABEL_PREFIX}task-arn"].rsplit("/", 1)[-1]: c for c in found}
 
     def task_id_by_hostname(self) -> dict[str, str]:
@@ -310,6 +314,20 @@ class EcsService:
                 return listed
             time.sleep(0.1)
         raise AssertionError(f"deployment {target} not {state} in {timeout_s} s\n"
+                             f"{self.diagnosis()}")
+
+    def wait_targets_healthy(self, count: int | None = None, timeout_s: float = 60.0) -> None:
+        """Wait until ``count`` (default: desired) targets are healthy in the target group:
+        ``runningCount`` says a task runs, not that the load balancer routes to it."""
+        want = self.desired_count if count is None else count
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            health = self.elbv2.describe_target_health(TargetGroupArn=self.target_group_arn)
+            states = [t["TargetHealth"]["State"] for t in health["TargetHealthDescriptions"]]
+            if states.count("healthy") == want and len(states) == want:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{want} healthy targets not reached in {timeout_s} s\n"
                              f"{self.diagnosis()}")
 
     def diagnosis(self) -> str:

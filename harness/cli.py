@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from harness.errors import DrydockError
+from harness.loadtest.command import loadtest
 from harness.settings import DrydockSettings
 
 console = Console()
@@ -222,6 +223,8 @@ def model_publish(
     verb = "already latest" if release.reused else "published"
     console.print(f"{verb}: {release.uri} (sha256 {release.manifest.sha256[:16]}…)")
 
+
+main.add_command(loadtest)
 
 if __name__ == "__main__":
     main()

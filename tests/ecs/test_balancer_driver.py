@@ -111,12 +111,11 @@ def test_register_never_lets_an_unchecked_server_take_traffic(parts: Parts) -> N
         "add server tg-web/t-task-1 172.18.0.5:8000 check inter 1000ms rise 1 fall 2 weight 0",
         "enable health tg-web/t-task-1",
         "enable server tg-web/t-task-1",
-        "set server tg-web/t-task-1 health down",
-        "set server tg-web/t-task-1 weight 1",
+        "set server tg-web/t-task-1 health up",
         "add server tg-web/t-task-1-fo 172.18.0.5:8000 backup",
     ]
     balancer.register_target("web", "task-1", "172.18.0.5", 8000)  # idempotent
-    assert len(api.commands) == 6
+    assert len(api.commands) == 5
     with pytest.raises(InvalidTargetError):
         balancer.register_target("web", "task-1", "172.18.0.9", 8000)
     with pytest.raises(TargetGroupNotFoundError):
@@ -126,13 +125,57 @@ def test_register_never_lets_an_unchecked_server_take_traffic(parts: Parts) -> N
 def test_fail_open_twin_is_armed_only_after_initial(parts: Parts) -> None:
     balancer, api, _, _ = parts
     balancer.register_target("web", "task-1", "172.18.0.5", 8000)
-    api.stat = HEADER + "tg-web,t-task-1,0,DOWN,1,1,INI,,0\ntg-web,t-task-1-fo,0,MAINT,1,,,,1\n"
+    api.stat = HEADER + "tg-web,t-task-1,0,UP,0,0,INI,,0\ntg-web,t-task-1-fo,0,MAINT,1,,,,1\n"
     assert balancer.target_health("web")[0].state is TargetHealthState.INITIAL
     assert "enable server tg-web/t-task-1-fo" not in api.commands
-    api.stat = HEADER + "tg-web,t-task-1,0,UP,1,1,L7OK,200,0\ntg-web,t-task-1-fo,0,MAINT,1,,,,1\n"
+    api.stat = HEADER + "tg-web,t-task-1,0,UP,0,0,L7OK,200,0\ntg-web,t-task-1-fo,0,MAINT,1,,,,1\n"
     assert balancer.target_health("web")[0].state is TargetHealthState.HEALTHY
     balancer.target_health("web")
     assert api.commands.count("enable server tg-web/t-task-1-fo") == 1
+    assert api.commands.count("set server tg-web/t-task-1 weight 1") == 1
+
+
+def test_initial_to_unhealthy_counts_failed_checks_not_elapsed_time(parts: Parts) -> None:
+    """Regression: a target whose checks run late (busy machine) stayed ``initial`` only
+    for ``unhealthy_threshold x interval`` seconds, then was called unhealthy after ONE
+    failed check, while the check that would have passed was still running."""
+    balancer, api, _, clock = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    # First check refused (the app is still loading); HAProxy counted 1 of fall=2.
+    api.stat = HEADER + "tg-web,t-task-1,0,UP 1/2,0,0,L4CON,,0\n"
+    clock.now += 60.0  # far past 2 x 1 s: time alone must not decide
+    (health,) = balancer.target_health("web")
+    assert health.state is TargetHealthState.INITIAL
+    assert "set server tg-web/t-task-1 weight 1" not in api.commands
+    # The late second check passes: healthy after one pass, and only now takes traffic.
+    api.stat = HEADER + "tg-web,t-task-1,0,UP,0,0,* L7OK,200,0\n"
+    assert balancer.target_health("web")[0].state is TargetHealthState.HEALTHY
+    assert "set server tg-web/t-task-1 weight 1" in api.commands
+    # A later failure under the threshold keeps it healthy, as on ALB.
+    api.stat = HEADER + "tg-web,t-task-1,0,UP 1/2,1,0,L7STS,503,0\n"
+    assert balancer.target_health("web")[0].state is TargetHealthState.HEALTHY
+
+
+def test_unhealthy_from_initial_once_haproxy_counted_the_threshold(parts: Parts) -> None:
+    balancer, api, _, _ = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    api.stat = HEADER + "tg-web,t-task-1,0,DOWN,0,1,L7STS,503,0\n"
+    (health,) = balancer.target_health("web")
+    assert health.state is TargetHealthState.UNHEALTHY
+    assert health.description == "Health checks failed with these codes: [503]"
+    assert "set server tg-web/t-task-1 weight 1" not in api.commands
+
+
+def test_reload_keeps_an_unchecked_target_without_weight(parts: Parts) -> None:
+    balancer, api, sink, _ = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    balancer.register_target("web", "task-2", "172.18.0.6", 8000)
+    api.stat = HEADER + "tg-web,t-task-2,0,UP,0,0,L7OK,200,0\n"
+    balancer.target_health("web")
+    balancer.bind_listener(80, "web")
+    config = sink.files["haproxy.cfg"]
+    assert "server t-task-1 172.18.0.5:8000 check inter 1000ms rise 1 fall 2 weight 0\n" in config
+    assert "server t-task-2 172.18.0.6:8000 check inter 1000ms rise 1 fall 2\n" in config
 
 
 def test_drain_then_removal_after_the_deregistration_delay(parts: Parts) -> None:

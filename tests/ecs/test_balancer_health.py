@@ -30,35 +30,41 @@ def test_show_stat_rows_parse_by_column_name() -> None:
 
 
 @pytest.mark.parametrize(
-    ("row", "since", "state", "reason"),
+    ("row", "passed", "state", "reason"),
     [
-        (_row("DOWN", "INI", None), 0.1, "initial", "Elb.RegistrationInProgress"),
-        (_row("DOWN", "L4CON", None), 0.5, "initial", "Elb.InitialHealthChecking"),
-        (_row("DOWN", "L4CON", None), 2.5, "unhealthy", "Target.FailedHealthChecks"),
-        (_row("UP"), 9.0, "healthy", None),
-        (_row("UP 1/2", "L7STS", 500), 9.0, "healthy", None),
-        (_row("DOWN", "L7STS", 500, downs=2), 9.0, "unhealthy", "Target.ResponseCodeMismatch"),
-        (_row("DOWN", "L7TOUT", None, downs=2), 0.1, "unhealthy", "Target.Timeout"),
-        (_row("DOWN", "L4TOUT", None, downs=2), 0.1, "unhealthy", "Target.Timeout"),
-        (_row("MAINT"), 9.0, "unused", "Target.NotRegistered"),
+        # A new target: UP with weight 0 and a full health counter until checked.
+        (_row("UP", "INI", None), False, "initial", "Elb.RegistrationInProgress"),
+        (_row("UP 1/2", "L4CON", None), False, "initial", "Elb.InitialHealthChecking"),
+        (_row("UP 1/2", "L7STS", 503), False, "initial", "Elb.InitialHealthChecking"),
+        (_row("DOWN", "L4CON", None), False, "unhealthy", "Target.FailedHealthChecks"),
+        (_row("UP"), False, "healthy", None),
+        (_row("UP"), True, "healthy", None),
+        (_row("UP 1/2", "L7STS", 500), True, "healthy", None),
+        (_row("DOWN", "L7STS", 500), True, "unhealthy", "Target.ResponseCodeMismatch"),
+        (_row("DOWN", "L7TOUT", None), True, "unhealthy", "Target.Timeout"),
+        (_row("DOWN", "L4TOUT", None), False, "unhealthy", "Target.Timeout"),
+        (_row("MAINT"), True, "unused", "Target.NotRegistered"),
     ],
 )
-def test_states_and_reasons(row: ServerStats, since: float, state: str, reason: str | None) -> None:
-    got_state, got_reason, _ = target_state(
-        row, HC, draining=False, seconds_since_registration=since
-    )
+def test_states_and_reasons(row: ServerStats, passed: bool, state: str, reason: str | None) -> None:
+    got_state, got_reason, _ = target_state(row, HC, draining=False, passed_once=passed)
     assert got_state == TargetHealthState(state)
     assert got_reason == (TargetHealthReason(reason) if reason else None)
 
 
+def test_check_in_progress_marker_is_stripped() -> None:
+    text = SHOW_STAT.replace(",L7OK,", ",* L4TOUT,")
+    assert parse_show_stat(text)[0].check_status == "L4TOUT"
+
+
 def test_draining_wins_over_any_check_result() -> None:
-    state, reason, _ = target_state(_row("DRAIN"), HC, draining=True, seconds_since_registration=1)
+    state, reason, _ = target_state(_row("DRAIN"), HC, draining=True, passed_once=True)
     assert state is TargetHealthState.DRAINING
     assert reason is TargetHealthReason.DEREGISTRATION_IN_PROGRESS
 
 
 def test_response_code_mismatch_names_the_code_like_alb() -> None:
     _, _, description = target_state(
-        _row("DOWN", "L7STS", 503, downs=2), HC, draining=False, seconds_since_registration=9
+        _row("DOWN", "L7STS", 503, downs=2), HC, draining=False, passed_once=False
     )
     assert description == "Health checks failed with these codes: [503]"

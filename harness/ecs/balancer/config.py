@@ -20,6 +20,10 @@ Choices, and why (ALB behaviour first, zero failed requests second):
 * ``rise 1``: ALB makes a newly registered target healthy after ONE passing check.
   HAProxy's ``rise`` is per server and fixed, so a target that later turns unhealthy also
   comes back after one pass (ALB would want ``healthy_threshold`` passes).
+* ``fall`` = unhealthy threshold, and a new target starts UP with weight 0 (no traffic)
+  and a full health counter: HAProxy counts the consecutive failed checks that make it
+  unhealthy (a server that starts DOWN would count none). Its weight comes with its first
+  passing check; a reload renders weight 0 for a target that has not passed one yet.
 * Fail open: each target has an unchecked ``backup`` twin and the backend has
   ``option allbackups``, so when every checked server is down HAProxy itself sends traffic
   to all twins at once (no driver round-trip). A twin starts disabled and the driver
@@ -56,6 +60,7 @@ class TargetServerState:
 
     target: Target
     fail_open_armed: bool
+    passed_once: bool = True
 
 
 def matcher_regex(matcher: str) -> str:
@@ -144,7 +149,8 @@ def _backend_lines(
         lines.append("    retries 0")
     for state in servers:
         t = state.target
-        lines.append(f"    server {t.server} {checked_server_args(t, hc)}")
+        weight = "" if state.passed_once else " weight 0"
+        lines.append(f"    server {t.server} {checked_server_args(t, hc)}{weight}")
         disabled = "" if state.fail_open_armed else " disabled"
         lines.append(f"    server {t.fail_open_server} {fail_open_server_args(t)}{disabled}")
     return lines

@@ -28,7 +28,7 @@ from harness.ecs.balancer.errors import (
     RuntimeApiError,
     TargetGroupNotFoundError,
 )
-from harness.ecs.balancer.health import target_state
+from harness.ecs.balancer.health import check_passed, target_state
 from harness.ecs.balancer.model import (
     Target,
     TargetGroup,
@@ -50,6 +50,8 @@ class _Registration:
     target: Target
     registered_at: float
     fail_open_armed: bool = False
+    passed_once: bool = False
+    """A check passed since registration: the server has its weight and is past initial."""
     draining_since: float | None = None
 
 
@@ -57,7 +59,8 @@ class HaproxyBalancer:
     """The :class:`~harness.ecs.balancer.protocol.LoadBalancer` backed by HAProxy 2.6.
 
     State it keeps that HAProxy cannot: registration and drain start times (from the
-    injected ``clock``, monotonic seconds) and which fail-open twins are armed. Calls are
+    injected ``clock``, monotonic seconds), which targets passed a check since they were
+    registered and which fail-open twins are armed. Calls are
     serialised with a lock, so the emulator may call from several threads.
     """
 
@@ -111,11 +114,16 @@ class HaproxyBalancer:
     # -- targets (Runtime API, no reload) --------------------------------------------
 
     def register_target(self, target_group: str, target_id: str, ip: str, port: int) -> None:
-        """Add a checked server that starts DOWN and a disabled fail-open twin.
+        """Add a checked server with weight 0 and a disabled fail-open twin.
 
-        HAProxy puts a server that leaves maintenance straight UP ("start OK but check
-        immediately"), so the server is added with weight 0, enabled, forced DOWN, and
-        only then given its weight: it can take traffic only after a passing check.
+        The server is added with weight 0 (no traffic), enabled, and set UP with a full
+        health counter, so HAProxy itself counts consecutive failed checks and takes it
+        DOWN after ``fall`` (= the unhealthy threshold) of them: initial -> unhealthy is
+        decided by checks that actually failed, never by elapsed time (a busy machine
+        runs checks late and slow). A server forced DOWN instead would count nothing:
+        HAProxy keeps no failure count for a server that is already down. The weight
+        comes with the first passing check (:meth:`target_health`), as ALB makes a new
+        target healthy after one pass.
         """
         with self._lock:
             tg = self._group(target_group)
@@ -141,8 +149,7 @@ class HaproxyBalancer:
             api.expect(f"add server {be}/{target.server} {checked} weight 0", _ADDED)
             api.expect(f"enable health {be}/{target.server}")
             api.expect(f"enable server {be}/{target.server}")
-            api.expect(f"set server {be}/{target.server} health down")
-            api.expect(f"set server {be}/{target.server} weight 1")
+            api.expect(f"set server {be}/{target.server} health up")
             twin = fail_open_server_args(target)
             api.expect(f"add server {be}/{target.fail_open_server} {twin}", _ADDED)
             registrations[target_id] = _Registration(target, registered_at=self.clock())
@@ -182,7 +189,11 @@ class HaproxyBalancer:
             return True
 
     def target_health(self, target_group: str) -> list[TargetHealth]:
-        """Health of every registered target; also arms fail-open twins that may now serve."""
+        """Health of every registered target.
+
+        Also gives a target its weight after its first passing check, and arms the
+        fail-open twins of targets that left ``initial``.
+        """
         with self._lock:
             tg = self._group(target_group)
             self._retry_deletes()
@@ -215,11 +226,12 @@ class HaproxyBalancer:
                 TargetHealthReason.INTERNAL_ERROR,
                 f"HAProxy has no server {tg.backend}/{target.server}",
             )
+        draining = registration.draining_since is not None
+        if not registration.passed_once and not draining and check_passed(row):
+            self.api.expect(f"set server {tg.backend}/{target.server} weight 1")
+            registration.passed_once = True
         state, reason, description = target_state(
-            row,
-            tg.health_check,
-            draining=registration.draining_since is not None,
-            seconds_since_registration=now - registration.registered_at,
+            row, tg.health_check, draining=draining, passed_once=registration.passed_once
         )
         if state in _WORKING_STATES and not registration.fail_open_armed:
             self.api.expect(f"enable server {tg.backend}/{target.fail_open_server}")
@@ -258,7 +270,10 @@ class HaproxyBalancer:
     def _reload(self) -> None:
         """Write config + saved server states, reload, wait for the new worker to serve."""
         servers = {
-            name: [TargetServerState(r.target, r.fail_open_armed) for r in regs.values()]
+            name: [
+                TargetServerState(r.target, r.fail_open_armed, r.passed_once)
+                for r in regs.values()
+            ]
             for name, regs in self._targets.items()
         }
         config = render_config(self._groups.values(), self._listeners, servers, self.settings)

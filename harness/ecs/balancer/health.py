@@ -3,7 +3,14 @@
 HAProxy knows only UP/DOWN and a last check status; ALB distinguishes a target that has
 not passed its first check yet (``initial``) from one that failed (``unhealthy``), and a
 deregistering one (``draining``). The driver supplies what HAProxy cannot: whether the
-target is deregistering and how long ago it was registered.
+target is deregistering and whether one of its checks has passed since registration.
+
+Counting is HAProxy's, never the clock's. A new server starts UP with a full health
+counter and weight 0 (see the driver), so HAProxy itself takes it DOWN after ``fall`` =
+``unhealthy_threshold`` consecutive failed checks, however late or slow those checks run
+on a busy machine. ALB's rules follow directly: ``initial`` until the first pass or the
+threshold of failures, ``healthy`` after one pass, ``unhealthy`` only when HAProxy counted
+the failures (status DOWN).
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ from harness.ecs.balancer.model import (
 )
 from harness.ecs.balancer.stats import ServerStats
 
-FORCED_DOWN_TRANSITIONS = 1
-"""The driver forces every new server DOWN once at registration (HAProxy would otherwise
-start it UP before any check); that counts as one ``chkdown`` that is not a real failure."""
-
 _TIMEOUTS = frozenset({"L4TOUT", "L6TOUT", "L7TOUT"})
 _NOT_CHECKED_YET = frozenset({"", "INI"})
+
+
+def check_passed(stats: ServerStats) -> bool:
+    """The last completed check passed (``L7OK``, or ``L7OKC`` for a conditional pass)."""
+    return stats.status.startswith("UP") and stats.check_status.startswith("L7OK")
 
 
 def target_state(
@@ -28,9 +36,12 @@ def target_state(
     health_check: HealthCheck,
     *,
     draining: bool,
-    seconds_since_registration: float,
+    passed_once: bool,
 ) -> tuple[TargetHealthState, TargetHealthReason | None, str]:
-    """ALB's (state, reason, description) for one checked (non-backup) server."""
+    """ALB's (state, reason, description) for one checked (non-backup) server.
+
+    ``passed_once``: a check passed since registration (the driver remembers it).
+    """
     if draining:
         return (
             TargetHealthState.DRAINING,
@@ -43,7 +54,12 @@ def target_state(
             TargetHealthReason.NOT_REGISTERED,
             "Target is not registered",
         )
-    if stats.status.startswith("UP"):
+    if stats.status.startswith("DOWN"):
+        # HAProxy counted ``fall`` consecutive failed checks (from initial or healthy).
+        reason, description = failure_reason(stats, health_check)
+        return TargetHealthState.UNHEALTHY, reason, description
+    if passed_once or check_passed(stats):
+        # UP, or "UP 1/2": failing but under the unhealthy threshold, healthy as on ALB.
         return TargetHealthState.HEALTHY, None, ""
     if stats.check_status in _NOT_CHECKED_YET:
         return (
@@ -51,16 +67,11 @@ def target_state(
             TargetHealthReason.REGISTRATION_IN_PROGRESS,
             "Target registration is in progress",
         )
-    ever_up = stats.down_transitions > FORCED_DOWN_TRANSITIONS
-    budget = health_check.unhealthy_threshold * health_check.interval_s
-    if not ever_up and seconds_since_registration < budget:
-        return (
-            TargetHealthState.INITIAL,
-            TargetHealthReason.INITIAL_HEALTH_CHECKING,
-            "Initial health checks in progress",
-        )
-    reason, description = failure_reason(stats, health_check)
-    return TargetHealthState.UNHEALTHY, reason, description
+    return (
+        TargetHealthState.INITIAL,
+        TargetHealthReason.INITIAL_HEALTH_CHECKING,
+        "Initial health checks in progress",
+    )
 
 
 def failure_reason(stats: ServerStats, health_check: HealthCheck) -> tuple[TargetHealthReason, str]:

@@ -22,7 +22,9 @@ class ServerStats:
     status: str
     """``UP``, ``UP 1/2`` (failing, not yet down), ``DOWN``, ``DRAIN``, ``MAINT``, ``no check``."""
     check_status: str
-    """Last check: ``INI`` (none yet), ``L7OK``, ``L7STS`` (wrong code), ``L4CON``, ``L4TOUT``..."""
+    """Last check: ``INI`` (none yet), ``L7OK``, ``L7STS`` (wrong code), ``L4CON``, ``L4TOUT``...
+
+    HAProxy prefixes it with ``* `` while the next check is running; that is stripped."""
     check_code: int | None
     current_sessions: int
     down_transitions: int
@@ -44,7 +46,7 @@ def parse_show_stat(text: str) -> list[ServerStats]:
                 backend=row["pxname"],
                 server=row["svname"],
                 status=row.get("status", ""),
-                check_status=row.get("check_status", "") or "",
+                check_status=(row.get("check_status", "") or "").removeprefix("* "),
                 check_code=_int_or_none(row.get("check_code")),
                 current_sessions=_int_or_none(row.get("scur")) or 0,
                 down_transitions=_int_or_none(row.get("chkdown")) or 0,

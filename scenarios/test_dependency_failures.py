@@ -95,6 +95,9 @@ def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
             .with_desired_count(2)
             .with_deployment(minimum_healthy_percent=100, maximum_percent=200)
             .with_circuit_breaker(enable=True, rollback=True)
+            # 60 s scaled: each new task's own exit, not a failed ELB check, must end it,
+            # even when a loaded two-core machine takes over 10 s to start a container.
+            .with_grace_period(1200)
         )
         with service:
             service.wait_stable()
@@ -106,7 +109,7 @@ def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
             assert v2.manifest.version != v1.manifest.version
             localstack.stop_service()
             began = time.monotonic()
-            with ClientLoad(service.lb_url) as load, BoundsWatcher(service) as bounds:
+            with ClientLoad(service.lb_url, pause_s=0.05) as load, BoundsWatcher(service) as bounds:
                 update_sent = datetime.now(UTC)
                 failed_id = service.force_new_deployment()
                 service.wait_rollout_state("FAILED", failed_id)
@@ -130,7 +133,7 @@ def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
 
             # The running version is untouched: same tasks, same deployment, v1 only.
             assert load.failures == [], load.failures[:5]
-            assert len(load.successes) > 50
+            assert len(load.successes) > 30
             assert {r.version for r in load.responses} == {v1.manifest.version}
             assert load.after(settled), "clients were still answered after the rollback"
             assert service.task_ids() == old_tasks

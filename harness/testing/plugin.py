@@ -93,4 +93,10 @@ def drydock_emulator(drydock_cloud: LocalCloud, drydock_time_scale: float) -> It
     try:
         yield emulator
     finally:
-        emulator.stop()
+        for attempt in range(3):  # the same list/inspect race can hit the final clean-up
+            try:
+                emulator.stop()
+                break
+            except docker.errors.NotFound:
+                if attempt == 2:
+                    raise

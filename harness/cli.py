@@ -35,7 +35,10 @@ def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except DrydockError as exc:
-            errors.print(f"[bold red]drydock: error:[/bold red] {exc}", highlight=False)
+            # soft_wrap: one line whatever the terminal width, so logs and greps see it whole
+            errors.print(
+                f"[bold red]drydock: error:[/bold red] {exc}", highlight=False, soft_wrap=True
+            )
             sys.exit(exc.exit_code)
 
     return run

@@ -46,7 +46,8 @@ def registry_digest(registry: str, repository: str, tag: str) -> str | None:
     except requests.RequestException as exc:
         raise RegistryError(
             f"the registry at {registry} is not answering ({exc.__class__.__name__}); "
-            "is the local cloud up? run `drydock stack up`"
+            "start it (the local cloud's registry: `drydock stack up`) or point "
+            "DRYDOCK_REGISTRY_PORT at one that runs"
         ) from exc
     if response.status_code == 404:
         return None

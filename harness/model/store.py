@@ -11,8 +11,10 @@ The bucket has S3 versioning on, so even the pointer's history is kept.
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -22,6 +24,9 @@ from serving.manifest import MANIFEST_FILENAME, ModelManifest
 from serving.model_source import LATEST_POINTER
 
 MODELS_PREFIX = "models"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def version_prefix(name: str, version: str) -> str:
@@ -36,6 +41,21 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def _clear_when_unreachable(method: Callable[P, R]) -> Callable[P, R]:
+    """S3 going away mid-operation is a user-facing failure, not a botocore traceback."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except BotoCoreError as exc:
+            store = args[0]
+            assert isinstance(store, ModelStore)
+            raise DrydockError(f"S3 is not reachable for bucket {store.bucket}: {exc}") from exc
+
+    return guarded
+
+
 class ModelStore:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
@@ -44,6 +64,7 @@ class ModelStore:
     def uri(self, name: str, version: str = "latest") -> str:
         return f"s3://{self.bucket}/{MODELS_PREFIX}/{name}/{version}"
 
+    @_clear_when_unreachable
     def create_bucket(self) -> bool:
         """Create the bucket with versioning on; return False when it already existed."""
         created = False
@@ -57,13 +78,12 @@ class ModelStore:
         except ClientError as exc:
             if _error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise DrydockError(f"cannot create bucket {self.bucket}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DrydockError(f"S3 is not reachable to create {self.bucket}: {exc}") from exc
         self._s3.put_bucket_versioning(
             Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
         )
         return created
 
+    @_clear_when_unreachable
     def check_bucket(self) -> None:
         try:
             self._s3.head_bucket(Bucket=self.bucket)
@@ -74,8 +94,6 @@ class ModelStore:
                     "`drydock stack up` (or set DRYDOCK_MODEL_BUCKET to an existing bucket)"
                 ) from exc
             raise DrydockError(f"cannot access S3 bucket {self.bucket}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DrydockError(f"S3 is not reachable for bucket {self.bucket}: {exc}") from exc
 
     def _read_if_present(self, key: str) -> bytes | None:
         try:
@@ -85,10 +103,12 @@ class ModelStore:
                 return None
             raise
 
+    @_clear_when_unreachable
     def manifest(self, name: str, version: str) -> ModelManifest | None:
         body = self._read_if_present(f"{version_prefix(name, version)}/{MANIFEST_FILENAME}")
         return None if body is None else ModelManifest.from_json(body)
 
+    @_clear_when_unreachable
     def versions(self, name: str) -> list[str]:
         """Published versions of ``name`` (those with a manifest), oldest first by number."""
         paginator = self._s3.get_paginator("list_objects_v2")
@@ -101,10 +121,12 @@ class ModelStore:
                     found.append(key.split("/")[0])
         return sorted(found, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
 
+    @_clear_when_unreachable
     def latest_version(self, name: str) -> str | None:
         body = self._read_if_present(latest_key(name))
         return None if body is None else str(json.loads(body)["version"])
 
+    @_clear_when_unreachable
     def publish(self, artifact: ModelArtifact, make_latest: bool = True) -> str:
         """Upload model then manifest, then move ``latest``; refuse an existing version.
 
@@ -146,6 +168,7 @@ class ModelStore:
             self.point_latest(manifest.name, manifest.version)
         return self.uri(manifest.name, manifest.version)
 
+    @_clear_when_unreachable
     def point_latest(self, name: str, version: str) -> None:
         if self.manifest(name, version) is None:
             raise ModelVersionExistsError(f"model {name} has no version {version} to point to")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,14 @@ def compose_project(settings: DrydockSettings, images: CloudImages) -> ComposePr
 
 
 def bring_up(client: docker.DockerClient, settings: DrydockSettings, images: CloudImages) -> None:
+    """Start the stack; concurrent callers (two test sessions, a demo) take turns."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.state_dir / "stack.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _bring_up(client, settings, images)
+
+
+def _bring_up(client: docker.DockerClient, settings: DrydockSettings, images: CloudImages) -> None:
     ensure_ports_free(
         client,
         settings.project,

@@ -80,3 +80,28 @@ def test_explicit_existing_version_is_refused_even_with_identical_bytes(store: M
 )
 def test_next_version(existing: list[str], expected: str) -> None:
     assert next_version(existing) == expected
+
+
+def test_an_unreachable_s3_is_one_clear_error_for_every_operation() -> None:
+    import boto3
+    from botocore.config import Config
+
+    from harness.errors import DrydockError
+
+    dead = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:1",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    store = ModelStore(dead, "models-test")
+    for operation in (
+        lambda: store.latest_version("iris"),
+        lambda: store.versions("iris"),
+        lambda: store.manifest("iris", "1"),
+        store.create_bucket,
+    ):
+        with pytest.raises(DrydockError, match="S3 is not reachable for bucket models-test"):
+            operation()

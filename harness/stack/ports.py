@@ -12,7 +12,9 @@ from harness.errors import PortInUseError
 def ports_held_by_project(client: docker.DockerClient, project: str) -> set[int]:
     """Host ports the project's own running containers already publish."""
     held: set[int] = set()
-    containers = client.containers.list(filters={"label": f"com.docker.compose.project={project}"})
+    containers = client.containers.list(
+        filters={"label": f"com.docker.compose.project={project}"}, ignore_removed=True
+    )
     for container in containers:
         for bindings in (container.ports or {}).values():
             for binding in bindings or []:

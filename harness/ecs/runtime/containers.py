@@ -133,4 +133,5 @@ def remove_container(client: docker.DockerClient, container_id: str, timeout_s: 
 
 def containers_labelled(client: docker.DockerClient, **labels: str) -> list[Any]:
     filters = [f"{LABEL_PREFIX}{key}={value}" for key, value in labels.items()]
-    return list(client.containers.list(all=True, filters={"label": filters}))
+    # ignore_removed: another session may remove a container between docker's list and inspect
+    return list(client.containers.list(all=True, filters={"label": filters}, ignore_removed=True))

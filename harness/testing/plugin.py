@@ -76,27 +76,8 @@ def drydock_isolation(drydock_cloud: LocalCloud) -> Iterator[Isolation]:
 def drydock_emulator(drydock_cloud: LocalCloud, drydock_time_scale: float) -> Iterator[Emulator]:
     """An in-process emulator (API, driver loop, docker tasks, HAProxy) for one test;
     stopping it removes every task container and the HAProxy container."""
-    import docker
     from harness.ecs.emulator.emulator import Emulator
 
     settings = drydock_cloud.settings.model_copy(update={"time_scale": drydock_time_scale})
-    for attempt in range(3):
-        emulator = Emulator(settings)
-        try:
-            emulator.start()  # stops what it started if it fails
-            break
-        except docker.errors.NotFound:
-            # Start-up lists containers; a container removed by another test between
-            # docker's list and inspect calls surfaces as NotFound. Retry, not fail.
-            if attempt == 2:
-                raise
-    try:
+    with Emulator(settings) as emulator:  # stopping removes what it started
         yield emulator
-    finally:
-        for attempt in range(3):  # the same list/inspect race can hit the final clean-up
-            try:
-                emulator.stop()
-                break
-            except docker.errors.NotFound:
-                if attempt == 2:
-                    raise

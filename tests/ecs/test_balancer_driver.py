@@ -211,3 +211,21 @@ def test_server_lost_by_haproxy_is_reported_unavailable(parts: Parts) -> None:
     balancer.register_target("web", "task-1", "172.18.0.5", 8000)
     (health,) = balancer.target_health("web")
     assert health.state is TargetHealthState.UNAVAILABLE
+
+
+def test_update_target_group_applies_the_delay_at_once_and_reloads_for_checks(
+    parts: Parts,
+) -> None:
+    balancer, api, _, clock = parts
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)
+    balancer.deregister_target("web", "task-1")
+    api.commands.clear()
+    hc = HealthCheck(interval_s=1.0, timeout_s=0.5)
+    balancer.update_target_group(TargetGroup("web", hc, deregistration_delay_s=1))
+    assert "reload" not in api.commands  # the delay is the driver's own timer
+    clock.now += 1.0
+    assert balancer.draining_complete("web", "task-1")
+    balancer.update_target_group(TargetGroup("web", HealthCheck("/ready", 1.0, 0.5), 1))
+    assert "reload" in api.commands
+    with pytest.raises(TargetGroupNotFoundError):
+        balancer.update_target_group(TargetGroup("nope"))

@@ -64,6 +64,10 @@ class FakeLoadBalancer:
         self.groups[target_group.name] = target_group
         self.targets.setdefault(target_group.name, {})
 
+    def update_target_group(self, target_group: TargetGroup) -> None:
+        assert target_group.name in self.groups
+        self.groups[target_group.name] = target_group
+
     def bind_listener(self, port: int, target_group: str) -> None:
         self.listeners[port] = target_group
 
@@ -160,3 +164,24 @@ def test_scaled_health_check_keeps_a_realistic_timeout() -> None:
     tiny = balancer_target_group(group, 0.01)
     assert tiny.health_check.timeout_s < tiny.health_check.interval_s
     assert balancer_target_group(group, 1.0).health_check.timeout_s == pytest.approx(5)
+
+
+def test_target_group_attributes_changed_after_the_first_sync_reach_the_balancer(
+    emulated: tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver],
+) -> None:
+    """Regression: the driver copied a group into HAProxy once; a deregistration delay
+    set right after CreateTargetGroup (as ``drydock demo`` does) was lost whenever a
+    sync ran in between, and every drain waited the default 300 s."""
+    _, elbv2, _, lb, _ = emulated
+    tg_arn = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=8080,
+                                       TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    deadline = time.monotonic() + 5
+    while "web" not in lb.groups and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert lb.groups["web"].deregistration_delay_s == pytest.approx(300 * SCALE)
+    elbv2.modify_target_group_attributes(TargetGroupArn=tg_arn, Attributes=[
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
+    while time.monotonic() < deadline and (
+            lb.groups["web"].deregistration_delay_s != pytest.approx(5 * SCALE)):
+        time.sleep(0.01)
+    assert lb.groups["web"].deregistration_delay_s == pytest.approx(5 * SCALE)

@@ -98,6 +98,21 @@ class HaproxyBalancer:
             self._targets[target_group.name] = {}
             self._reload()
 
+    def update_target_group(self, target_group: TargetGroup) -> None:
+        """New settings for an existing group (``ModifyTargetGroup[Attributes]``).
+
+        The deregistration delay is the driver's own timer: it applies at once, to
+        targets already draining too. A changed health check is a backend setting, so it
+        takes a reload.
+        """
+        with self._lock:
+            existing = self._group(target_group.name)
+            if existing == target_group:
+                return
+            self._groups[target_group.name] = target_group
+            if existing.health_check != target_group.health_check:
+                self._reload()
+
     def bind_listener(self, port: int, target_group: str) -> None:
         with self._lock:
             self._group(target_group)

@@ -15,6 +15,9 @@ class LoadBalancer(Protocol):
     def create_target_group(self, target_group: TargetGroup) -> None:
         """Create it (idempotent for identical settings); raises on a conflicting duplicate."""
 
+    def update_target_group(self, target_group: TargetGroup) -> None:
+        """Apply changed settings (health check, deregistration delay) of an existing group."""
+
     def bind_listener(self, port: int, target_group: str) -> None:
         """Forward the balancer's ``port`` to ``target_group`` (rebinding replaces it)."""
 

@@ -79,24 +79,35 @@ class HaproxyTargetBalancer:
         self.address_of = address_of
         self.time_scale = time_scale
         self._groups: dict[str, str] = {}  # target group ARN -> name in HAProxy
+        self._applied: dict[str, TargetGroup] = {}  # target group ARN -> settings in HAProxy
         self._listeners: dict[int, str] = {}
         self._targets: dict[tuple[str, str], _Registration] = {}
 
     # -- ELBv2 resources -> HAProxy ---------------------------------------------------
 
     def sync(self) -> None:
-        """Create new target groups and bind new listeners in HAProxy."""
+        """Create new target groups, apply changed ones, bind new listeners in HAProxy.
+
+        Changes matter: ``CreateTargetGroup`` is usually followed at once by
+        ``ModifyTargetGroupAttributes`` (the deregistration delay), and a sync that ran
+        in between must not leave HAProxy with the defaults (a 300 s drain).
+        """
         with self.control_plane.lock:
             lbs = self.control_plane.load_balancing
-            groups = [(arn, balancer_target_group(g, self.time_scale))
-                      for arn, g in lbs.target_groups.items() if arn not in self._groups]
+            groups = [(arn, group) for arn, g in lbs.target_groups.items()
+                      if self._applied.get(arn)
+                      != (group := balancer_target_group(g, self.time_scale))]
             listeners = [(listener.port, arns[0])
                          for lb in lbs.load_balancers.values()
                          for listener in lb.listeners.values()
                          if (arns := listener.target_group_arns())]
         for arn, group in groups:
-            self.balancer.create_target_group(group)
-            self._groups[arn] = group.name
+            if arn in self._groups:
+                self.balancer.update_target_group(group)
+            else:
+                self.balancer.create_target_group(group)
+                self._groups[arn] = group.name
+            self._applied[arn] = group
         for port, arn in listeners:
             name = self._groups.get(arn)
             if name is not None and self._listeners.get(port) != name:

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from localstack_client.session import Session as LocalStackSession
 
 from harness.settings import DrydockSettings
 
@@ -27,6 +26,9 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test
 def s3_client(settings: DrydockSettings) -> Any:
     if settings.aws_target == "aws":
         return boto3.client("s3", region_name=settings.region, config=S3_CONFIG)
+    # Imported here: the emulator image ships without localstack-client (sdist only).
+    from localstack_client.session import Session as LocalStackSession
+
     session = LocalStackSession(
         localstack_host=f"{settings.host}:{settings.localstack_port}",
         region_name=settings.region,

@@ -2,46 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
-from pydantic import ValidationError
-from rich.console import Console
 
+from harness.command_line import console, friendly_errors, load_settings
 from harness.errors import DrydockError
 from harness.loadtest.command import loadtest
-from harness.settings import DrydockSettings
-
-console = Console()
-errors = Console(stderr=True)
-
-
-def _settings() -> DrydockSettings:
-    try:
-        return DrydockSettings()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        name = "DRYDOCK_" + str(error["loc"][0]).upper()
-        raise DrydockError(f"invalid setting {name}: {error['msg']}") from exc
-
-
-def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except DrydockError as exc:
-            # soft_wrap: one line whatever the terminal width, so logs and greps see it whole
-            errors.print(
-                f"[bold red]drydock: error:[/bold red] {exc}", highlight=False, soft_wrap=True
-            )
-            sys.exit(exc.exit_code)
-
-    return run
 
 
 @click.group()
@@ -50,12 +17,12 @@ def main() -> None:
 
 
 @main.command()
-@_friendly
+@friendly_errors
 def demo() -> None:
     """Set everything up and serve a prediction from the registry image."""
     from harness.pipeline.demo import run_demo
 
-    run_demo(_settings())
+    run_demo(load_settings())
 
 
 @main.group()
@@ -64,7 +31,7 @@ def stack() -> None:
 
 
 @stack.command("up")
-@_friendly
+@friendly_errors
 def stack_up() -> None:
     """Resolve images (upstream or stand-in), start the services, create the bucket."""
     from harness.docker_engine import docker_client
@@ -72,7 +39,7 @@ def stack_up() -> None:
     from harness.pipeline.stages import StageRun
     from harness.stack.local_cloud import bring_up, ensure_model_bucket, resolve_cloud_images
 
-    settings = _settings()
+    settings = load_settings()
     client = docker_client()
     run = StageRun(console)
     with run.stage("resolve cloud images") as stage:
@@ -86,14 +53,14 @@ def stack_up() -> None:
 
 @stack.command("down")
 @click.option("--volumes", is_flag=True, help="Also delete the registry's stored images.")
-@_friendly
+@friendly_errors
 def stack_down(volumes: bool) -> None:
     """Stop the local cloud and remove Drydock's task containers."""
     from harness.docker_engine import docker_client
     from harness.ecs.runtime.containers import containers_labelled, remove_container
     from harness.stack.compose import ComposeProject
 
-    settings = _settings()
+    settings = load_settings()
     client = docker_client()
     for container in containers_labelled(client, project=settings.project):
         remove_container(client, container.id, timeout_s=10)
@@ -103,11 +70,18 @@ def stack_down(volumes: bool) -> None:
 
 @main.command()
 @click.option("--port", default=8005, show_default=True, help="API port.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="API address; 0.0.0.0 only inside a container (the compose service).")
-@click.option("--balancer", default=None,
-              help="Drive this running balancer container (compose) instead of starting one.")
-@_friendly
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="API address; 0.0.0.0 only inside a container (the compose service).",
+)
+@click.option(
+    "--balancer",
+    default=None,
+    help="Drive this running balancer container (compose) instead of starting one.",
+)
+@friendly_errors
 def emulator(port: int, host: str, balancer: str | None) -> None:
     """Run the ECS/ELBv2 emulator (API, scheduler, docker tasks, HAProxy) until Ctrl-C."""
     import signal
@@ -119,7 +93,7 @@ def emulator(port: int, host: str, balancer: str | None) -> None:
         raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no containers left behind
 
     signal.signal(signal.SIGTERM, interrupt)
-    settings = _settings()
+    settings = load_settings()
     with Emulator(settings, port=port, host=host, balancer=balancer) as running:
         console.print(f"ECS/ELBv2 API: {running.endpoint_url} (time scale {settings.time_scale})")
         for listener in running.listener_ports:
@@ -132,37 +106,56 @@ def emulator(port: int, host: str, balancer: str | None) -> None:
 
 
 @main.command()
-@click.option("--endpoint-url", default=None,
-              help="The ECS API (default: the local cloud's emulator, DRYDOCK_ECS_PORT; "
-                   "'' for real AWS).")
+@click.option(
+    "--endpoint-url",
+    default=None,
+    help="The ECS API (default: the local cloud's emulator, DRYDOCK_ECS_PORT; '' for real AWS).",
+)
 @click.option("--cluster", required=True)
 @click.option("--service", required=True)
 @click.option("--image", default=None, help="New image (default: same, forces a rollout).")
 @click.option("--container", default=None, help="Container to change (default: first).")
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=float)
-@_friendly
-def deploy(endpoint_url: str | None, cluster: str, service: str, image: str | None,
-           container: str | None, timeout_s: float) -> None:
+@friendly_errors
+def deploy(
+    endpoint_url: str | None,
+    cluster: str,
+    service: str,
+    image: str | None,
+    container: str | None,
+    timeout_s: float,
+) -> None:
     """Register a task definition revision and roll the service, printing its events."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     from harness.ecs.deploy import deploy as run_deploy
 
-    settings = _settings()
+    settings = load_settings()
     if endpoint_url is None:
         endpoint_url = settings.ecs_url
     local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-    ecs = boto3.client("ecs", region_name=settings.region, endpoint_url=endpoint_url or None,
-                       **(local if endpoint_url else {}))
+    ecs = boto3.client(
+        "ecs",
+        region_name=settings.region,
+        endpoint_url=endpoint_url or None,
+        **(local if endpoint_url else {}),
+    )
     try:
-        outcome = run_deploy(ecs, cluster, service, image=image, container=container,
-                             timeout_s=timeout_s,
-                             on_event=lambda line: console.print(line, highlight=False))
+        outcome = run_deploy(
+            ecs,
+            cluster,
+            service,
+            image=image,
+            container=container,
+            timeout_s=timeout_s,
+            on_event=lambda line: console.print(line, highlight=False),
+        )
     except (BotoCoreError, ClientError) as exc:
         raise DrydockError(f"ECS API at {endpoint_url or 'AWS'}: {exc}") from exc
-    console.print(f"{outcome.task_definition_arn}: {outcome.rollout_state} "
-                  f"in {outcome.seconds:.1f} s")
+    console.print(
+        f"{outcome.task_definition_arn}: {outcome.rollout_state} in {outcome.seconds:.1f} s"
+    )
 
 
 @main.group()
@@ -193,7 +186,7 @@ def model() -> None:
     default=None,
     help="Publish an already packaged model (manifest.json + model file).",
 )
-@_friendly
+@friendly_errors
 def model_publish(
     version: str | None,
     dataset: str,
@@ -207,7 +200,7 @@ def model_publish(
     from harness.model.store import ModelStore
     from harness.pipeline.model_pipeline import release_model
 
-    settings = _settings()
+    settings = load_settings()
     store = ModelStore(s3_client(settings), settings.model_bucket)
     if from_dir is not None:
         artifact = read_artifact(from_dir)

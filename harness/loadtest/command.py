@@ -7,23 +7,22 @@ not run (one line saying why).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from harness.errors import DrydockError
+from harness.command_line import console, friendly_errors, load_settings
 from harness.loadtest.config import LoadSettings
 from harness.loadtest.ecs_hooks import ecs_client, force_new_deployment, service_events
 from harness.loadtest.errors import GatesFailedError
 from harness.loadtest.runner import LoadTestResult, run_rollout_loadtest
+from harness.pipeline.rollout import ServiceSpec
 from harness.report.gates import GateThresholds
 from harness.report.screenshot import screenshot as take_screenshot
 
-console = Console()
-errors = Console(stderr=True)
+#: The service ``drydock demo`` deploys: the default target of a load test.
+DEMO = ServiceSpec()
 
 
 def print_result(result: LoadTestResult) -> None:
@@ -46,7 +45,9 @@ def print_result(result: LoadTestResult) -> None:
 
 @click.command("loadtest")
 @click.option(
-    "--target-url", required=True, help="The load balancer's URL, e.g. http://127.0.0.1:8080."
+    "--target-url",
+    default=None,
+    help="The load balancer's URL (default: the local cloud's, DRYDOCK_LB_PORT).",
 )
 @click.option("--users", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option(
@@ -70,12 +71,18 @@ def print_result(result: LoadTestResult) -> None:
     type=click.FloatRange(min=0),
     help="Second of the load at which the deployment starts.",
 )
-@click.option("--cluster", required=True, help="ECS cluster of the service.")
-@click.option("--service", required=True, help="ECS service to redeploy (forceNewDeployment).")
+@click.option("--cluster", default=DEMO.cluster, show_default=True, help="ECS cluster.")
+@click.option(
+    "--service",
+    default=DEMO.service,
+    show_default=True,
+    help="ECS service to redeploy (forceNewDeployment).",
+)
 @click.option(
     "--ecs-endpoint",
     default=None,
-    help="ECS API endpoint (the Drydock emulator); omit for real AWS.",
+    help="ECS API endpoint (default: the local cloud's emulator; real AWS when "
+    "DRYDOCK_AWS_TARGET=aws).",
 )
 @click.option("--region", default="us-east-1", show_default=True)
 @click.option(
@@ -125,8 +132,9 @@ def print_result(result: LoadTestResult) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for report.html, report.json, requests.csv and locust's files.",
 )
+@friendly_errors
 def loadtest(
-    target_url: str,
+    target_url: str | None,
     users: int,
     rate: float,
     duration: float,
@@ -145,28 +153,28 @@ def loadtest(
     out_dir: Path,
 ) -> None:
     """Redeploy an ECS service under load and check what clients saw against SLO gates."""
-    try:
-        client = ecs_client(ecs_endpoint, region)
-        result = run_rollout_loadtest(
-            target_url=target_url,
-            users=users,
-            rate=rate,
-            duration_s=duration,
-            trigger_at_s=trigger_at,
-            trigger=force_new_deployment(client, cluster, service),
-            events_source=service_events(client, cluster, service),
-            out_dir=out_dir,
-            processes=processes,
-            gates=GateThresholds(max_error_rate, max_p99_ms, max_mixed_window, min_requests),
-            traffic=LoadSettings(model_name=model_name),
-        )
-        print_result(result)
-        if screenshot:
-            png = take_screenshot(result.files.html, result.files.html.with_name("report.png"))
-            console.print(f"screenshot: {png}")
-        if not result.passed:
-            names = ", ".join(g.name for g in result.failed_gates)
-            raise GatesFailedError(f"SLO gate(s) failed: {names} (report: {result.files.html})")
-    except DrydockError as exc:
-        errors.print(f"[bold red]drydock: error:[/bold red] {exc}", highlight=False)
-        sys.exit(exc.exit_code)
+    settings = load_settings()
+    target_url = target_url or settings.lb_url
+    if ecs_endpoint is None and settings.aws_target == "local":
+        ecs_endpoint = settings.ecs_url
+    client = ecs_client(ecs_endpoint, region)
+    result = run_rollout_loadtest(
+        target_url=target_url,
+        users=users,
+        rate=rate,
+        duration_s=duration,
+        trigger_at_s=trigger_at,
+        trigger=force_new_deployment(client, cluster, service),
+        events_source=service_events(client, cluster, service),
+        out_dir=out_dir,
+        processes=processes,
+        gates=GateThresholds(max_error_rate, max_p99_ms, max_mixed_window, min_requests),
+        traffic=LoadSettings(model_name=model_name),
+    )
+    print_result(result)
+    if screenshot:
+        png = take_screenshot(result.files.html, result.files.html.with_name("report.png"))
+        console.print(f"screenshot: {png}")
+    if not result.passed:
+        names = ", ".join(g.name for g in result.failed_gates)
+        raise GatesFailedError(f"SLO gate(s) failed: {names} (report: {result.files.html})")

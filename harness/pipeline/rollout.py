@@ -46,7 +46,7 @@ class ServiceSpec:
     health_check_interval_s: int = 5
     health_check_timeout_s: int = 2
     deregistration_delay_s: int = 5
-    grace_period_s: int = 10
+    grace_period_s: int = 30  # model load + warm-up on a busy laptop; ALB checks ignored meanwhile
     stop_timeout_s: int = 30
 
 

@@ -19,8 +19,10 @@ deployment under test does. Rollback is safe then *only* because at
 minimumHealthyPercent 100 the old tasks are never stopped: the rollback starts no task,
 so nothing re-reads ``latest``; the scenarios assert the old tasks are the very same
 before and after. A rollback that has to start old-revision tasks (lower minimum, or an
-old task dying meanwhile) would load the bad model again; the last scenario shows that
-task definitions pinning ``models/<name>/<version>`` make such a rollback work.
+old task dying meanwhile) loads the bad model again: the last two scenarios show, at
+50% / 100%, that task definitions pinning ``models/<name>/<version>`` make such a
+rollback work, and that with ``latest`` the rolled-back deployment fails too and the
+service stays a task short (no client error, but lost capacity).
 """
 
 from __future__ import annotations
@@ -105,11 +107,12 @@ def _start(service: EcsService, minimum: int = 100, maximum: int = 200,
 
 @contextmanager
 def _serving(cloud: LocalCloud, image: PushedImage, emulator: Emulator, isolation: Isolation,
-             grace_period_s: int = GRACE_PERIOD_S) -> Iterator[Served]:
+             grace_period_s: int = GRACE_PERIOD_S, minimum: int = 100,
+             maximum: int = 200) -> Iterator[Served]:
     """Two tasks serving a good model from ``latest``, their deployment COMPLETED."""
     service, release = serving_service(emulator, isolation, cloud, image.by_digest)
     try:
-        _start(service, grace_period_s=grace_period_s)
+        _start(service, minimum, maximum, grace_period_s)
         yield Served(service, release)
     finally:
         service.stop()
@@ -250,3 +253,38 @@ def test_rollback_that_must_start_tasks_works_because_the_model_uri_is_pinned(
     assert len(started_by_rollback) == 1, (episode.tasks_before, episode.tasks_after)
     restored = running[started_by_rollback.pop()]
     assert restored["taskDefinitionArn"] == episode.old_task_definition
+
+
+def test_with_latest_a_rollback_that_must_start_tasks_loads_the_bad_model_again(
+    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage, drydock_emulator: Emulator,
+    drydock_isolation: Isolation,
+) -> None:
+    """The same release at 50% / 100% with ``latest`` URIs: the rollback's new task reads
+    ``latest`` (the bad model), so the rolled-back deployment fails as well and, with no
+    COMPLETED deployment left to return to, the service stays one task short. The old
+    task that was never stopped still answers every request: clients see no error, but
+    the capacity is gone until a good model is published."""
+    with _serving(drydock_cloud, drydock_serving_image, drydock_emulator, drydock_isolation,
+                  minimum=50, maximum=100) as served:
+        service = served.service
+        old, before = service.primary()["id"], service.task_ids()
+        with ClientLoad(service.lb_url, max_seconds=150) as load:
+            time.sleep(0.5)
+            publish_bad_model(drydock_cloud.store, s3_client(drydock_cloud.settings),
+                              served.release.manifest.name, BadModel.CORRUPT)
+            failed = service.force_new_deployment()
+            service.wait_rollout_state("FAILED", failed, timeout_s=150)
+            service.wait_rollout_state("FAILED", old, timeout_s=150)
+            time.sleep(1.0)
+        final, after = service.describe(), service.task_ids()
+
+    states = [(d["id"], d["status"], d["rolloutState"]) for d in final["deployments"]]
+    print(f"\nlatest: requests {len(load.responses)}, failed {len(load.failures)}; "
+          f"deployments {states}")
+    assert load.failures == [], load.failures[:5]
+    assert {r.version for r in load.successes} == {served.release.manifest.version}
+    primary = final["deployments"][0]
+    assert (primary["id"], primary["status"], primary["rolloutState"]) == (
+        old, "PRIMARY", "FAILED")
+    assert (final["runningCount"], final["desiredCount"]) == (1, 2)
+    assert len(after) == 1 and after < before, "only the never-stopped old task serves"

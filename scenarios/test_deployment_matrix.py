@@ -1,14 +1,16 @@
 """What each deployment configuration promises, checked against what clients saw.
 
-A two-task service behind the load balancer is rolled (``forceNewDeployment``) under
-steady client load with four (minimumHealthyPercent, maximumPercent) pairs. Meanwhile
+A two-task (once four-task) service behind the load balancer is rolled
+(``forceNewDeployment``) under steady client load with four (minimumHealthyPercent,
+maximumPercent) pairs. Meanwhile
 healthy targets are sampled from ``DescribeTargetHealth`` (what the ALB routes to) and
 task counts from ``DescribeServices`` (the kit's BoundsWatcher):
 
 * 100 / 200: start first; never fewer than 2 healthy, no client error.
-* 50 / 100: stop one, then start one; never fewer than ceil(0.5 x 2) = 1 healthy. AWS
-  promises capacity, not zero errors, but the old target drains before its task stops,
-  so clients see none, and this asserts none.
+* 50 / 100: stop one, then start one; never fewer than ceil(0.5 x 2) = 1 healthy (and
+  with 4 tasks, AWS's own example: stop 2, start 2, never fewer than 2). AWS promises
+  capacity, not zero errors, but the old target drains before its task stops, so
+  clients see none, and this asserts none.
 * 0 / 100: AWS allows stopping every old task before a new one starts; the emulator
   does exactly that (each new task then takes the slot an old one freed), so there is a
   window with no healthy target where HAProxy answers 503. Errors are allowed only
@@ -127,21 +129,22 @@ class Rollout:
 
 #: Waits, given the service and the new deployment's id, until the rollout is over.
 Until = Callable[[EcsService, str], None]
-Roll = Callable[[int, int, Until], tuple[EcsService, Rollout]]
+Roll = Callable[[int, int, Until, int], tuple[EcsService, Rollout]]
 
 
 @pytest.fixture
 def roll(drydock_emulator: Emulator, drydock_isolation: Isolation, drydock_cloud: LocalCloud,
          drydock_serving_image: PushedImage) -> Iterator[Roll]:
-    """``roll(minimum, maximum, until)``: a COMPLETED two-task service, then
+    """``roll(minimum, maximum, until, desired)``: a COMPLETED service, then
     ``forceNewDeployment`` under load until ``until(service)`` returns; the service is
     removed after the test."""
     opened: list[EcsService] = []
 
-    def run(minimum: int, maximum: int, until: Until) -> tuple[EcsService, Rollout]:
+    def run(minimum: int, maximum: int, until: Until,
+            desired: int) -> tuple[EcsService, Rollout]:
         service, _ = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
                                      drydock_serving_image.by_digest)
-        service.with_desired_count(DESIRED).with_grace_period(GRACE_PERIOD_S).with_deployment(
+        service.with_desired_count(desired).with_grace_period(GRACE_PERIOD_S).with_deployment(
             minimum_healthy_percent=minimum, maximum_percent=maximum)
         opened.append(service.start())
         service.wait_stable()
@@ -173,26 +176,27 @@ def _stalls(service: EcsService, deployment: str) -> None:
     time.sleep(3.0)  # and it stays stalled: nothing is stopped or started afterwards
 
 
-@pytest.mark.parametrize(("minimum", "maximum"), [(100, 200), (50, 100)],
-                         ids=["100-200", "50-100"])
+@pytest.mark.parametrize(("minimum", "maximum", "desired"),
+                         [(100, 200, DESIRED), (50, 100, DESIRED), (50, 100, 4)],
+                         ids=["100-200", "50-100", "50-100-x4"])
 def test_capacity_floor_holds_and_clients_see_no_error(roll: Roll, minimum: int,
-                                                       maximum: int) -> None:
-    service, rollout = roll(minimum, maximum, _completes)
-    rollout.report(f"{minimum}/{maximum}")
-    floor = math.ceil(DESIRED * minimum / 100)
+                                                       maximum: int, desired: int) -> None:
+    service, rollout = roll(minimum, maximum, _completes, desired)
+    rollout.report(f"{minimum}/{maximum} x{desired}")
+    floor = math.ceil(desired * minimum / 100)
     assert rollout.min_healthy >= floor, [s.healthy for s in rollout.health.samples]
     rollout.bounds.assert_held()
     assert rollout.load.failures == [], rollout.load.failures[:5]
     assert len(rollout.load.successes) > 50
     assert service.task_ids().isdisjoint(rollout.old_tasks)
     assert max(s.running + s.pending for s in rollout.bounds.samples) == math.floor(
-        DESIRED * maximum / 100), "the rollout used the room maximumPercent gives"
+        desired * maximum / 100), "the rollout used the room maximumPercent gives"
 
 
 def test_zero_minimum_stops_every_old_task_first_and_errors_only_while_none_is_healthy(
     roll: Roll,
 ) -> None:
-    service, rollout = roll(0, 100, _completes)
+    service, rollout = roll(0, 100, _completes, DESIRED)
     rollout.report("0/100")
     windows = rollout.health.zero_windows()
     assert rollout.min_healthy == 0 and windows, "0% lets ECS stop every old task first"
@@ -219,7 +223,7 @@ def test_zero_minimum_stops_every_old_task_first_and_errors_only_while_none_is_h
 def test_full_minimum_and_no_surge_cannot_deploy_and_the_old_tasks_keep_serving(
     roll: Roll,
 ) -> None:
-    service, rollout = roll(100, 100, _stalls)
+    service, rollout = roll(100, 100, _stalls, DESIRED)
     rollout.report("100/100")
     assert rollout.load.failures == [], rollout.load.failures[:5]
     assert service.task_ids() == rollout.old_tasks

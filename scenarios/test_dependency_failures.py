@@ -214,7 +214,8 @@ def test_registry_stopped_before_a_push_stops_the_release_and_the_service_keeps_
                                   registry.address, settings.serving_repository, "next")
                 not_answering = (
                     f"the registry at {registry.address} is not answering (ConnectionError); "
-                    "is the local cloud up? run `drydock stack up`")
+                    "start it (the local cloud's registry: `drydock stack up`) or point "
+                    "DRYDOCK_REGISTRY_PORT at one that runs")
                 assert str(push_refused.value) == not_answering
 
                 ecs = aws_client("ecs", drydock_emulator)

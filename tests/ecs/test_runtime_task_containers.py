@@ -26,6 +26,19 @@ def test_container_spec_maps_environment_ports_limits_and_labels() -> None:
     assert task_id(ARN) in spec.name or task_id(ARN)[:12] in spec.name
 
 
+def test_entry_point_and_command_override_the_image_only_when_given() -> None:
+    base = {"name": "serving", "image": "img", "portMappings": [{"containerPort": 8080}]}
+    kwargs = {"task_arn": ARN, "cluster_arn": "c", "group": "service:s", "network": "n",
+              "project": "drydock", "stop_timeout_s": 2}
+
+    plain = container_spec(base, **kwargs)
+    custom = container_spec(
+        {**base, "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}, **kwargs)
+
+    assert (plain.entrypoint, plain.command) == (None, None)
+    assert (custom.entrypoint, custom.command) == (["/bin/sh", "-c"], ["sleep 600"])
+
+
 @pytest.mark.parametrize(("command", "argv"), [
     (("CMD-SHELL", "curl -f http://localhost/ || exit 1"),
      ["sh", "-c", "curl -f http://localhost/ || exit 1"]),

@@ -33,6 +33,9 @@ class TaskContainerSpec:
     stop_timeout_s: int = 30
     memory_mib: int | None = None
     cpus: float | None = None
+    #: ECS ``entryPoint`` / ``command``: None keeps the image's own.
+    entrypoint: list[str] | None = None
+    command: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ def start_container(client: docker.DockerClient, spec: TaskContainerSpec) -> Sta
         kwargs["mem_limit"] = f"{spec.memory_mib}m"
     if spec.cpus:
         kwargs["nano_cpus"] = int(spec.cpus * 1e9)
+    if spec.entrypoint is not None:
+        kwargs["entrypoint"] = spec.entrypoint
+    if spec.command is not None:
+        kwargs["command"] = spec.command
     container = client.containers.run(
         spec.image,
         name=spec.name,
@@ -77,10 +84,16 @@ def start_container(client: docker.DockerClient, spec: TaskContainerSpec) -> Sta
         **kwargs,
     )
     container.reload()
-    binding = container.ports[f"{spec.container_port}/tcp"][0]
-    network_ip = container.attrs["NetworkSettings"]["Networks"][spec.network]["IPAddress"]
+    # A container that already exited (a crash at start) has no port binding and no
+    # address any more; it is still a started container, and its exit code is the news.
+    bindings = container.ports.get(f"{spec.container_port}/tcp") or [{"HostPort": "0"}]
+    network = container.attrs["NetworkSettings"]["Networks"].get(spec.network) or {}
     return StartedContainer(
-        container.id, spec.name, spec.host_ip, int(binding["HostPort"]), network_ip
+        container.id,
+        spec.name,
+        spec.host_ip,
+        int(bindings[0]["HostPort"]),
+        network.get("IPAddress", ""),
     )
 
 

@@ -94,6 +94,8 @@ def container_spec(
         stop_timeout_s=max(1, round(stop_timeout_s)),
         memory_mib=int(memory) if memory else None,
         cpus=int(cpu_units) / 1024 if cpu_units else None,
+        entrypoint=definition.get("entryPoint"),
+        command=definition.get("command"),
     )
 
 

@@ -227,7 +227,6 @@ def test_draining_finishes_in_flight_and_sends_new_requests_elsewhere(
             time.sleep(0.02)
 
     load = threading.Thread(target=steady_load)
-    load.start()
 
     slow: dict[str, requests.Response] = {}
     worker = threading.Thread(
@@ -241,7 +240,10 @@ def test_draining_finishes_in_flight_and_sends_new_requests_elsewhere(
         busy[:] = [r.server for r in rows if r.current_sessions > 0]
         return len(busy) == 1
 
+    # Find the slow request's target before the steady load starts: once it runs,
+    # its short requests also show as current sessions and could be taken for it.
     _wait(find_busy, "the slow request to reach a target", timeout_s=2)
+    load.start()
     draining_id = {"t-task-a": "task-a", "t-task-c": "task-c"}[busy[0]]
     draining_name = draining_id[-1]
     balancer.deregister_target("api", draining_id)

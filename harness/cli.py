@@ -81,8 +81,14 @@ def stack_down(volumes: bool) -> None:
     default=None,
     help="Drive this running balancer container (compose) instead of starting one.",
 )
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Keep state-changing API calls here and replay them at start.",
+)
 @friendly_errors
-def emulator(port: int, host: str, balancer: str | None) -> None:
+def emulator(port: int, host: str, balancer: str | None, journal: Path | None) -> None:
     """Run the ECS/ELBv2 emulator (API, scheduler, docker tasks, HAProxy) until Ctrl-C."""
     import signal
     import threading
@@ -94,7 +100,9 @@ def emulator(port: int, host: str, balancer: str | None) -> None:
 
     signal.signal(signal.SIGTERM, interrupt)
     settings = load_settings()
-    with Emulator(settings, port=port, host=host, balancer=balancer) as running:
+    with Emulator(
+        settings, port=port, host=host, balancer=balancer, journal=journal
+    ) as running:
         console.print(f"ECS/ELBv2 API: {running.endpoint_url} (time scale {settings.time_scale})")
         for listener in running.listener_ports:
             console.print(f"listener port {listener}: {running.listener_url(listener)}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import docker
 from harness.aws import s3_client
@@ -42,9 +44,13 @@ def compose_project(settings: DrydockSettings, images: CloudImages) -> ComposePr
 
 
 def bring_up(client: docker.DockerClient, settings: DrydockSettings, images: CloudImages) -> None:
-    """Start the stack; concurrent callers (two test sessions, a demo) take turns."""
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.state_dir / "stack.lock").open("w") as lock:
+    """Start the stack; concurrent callers (two test sessions, a demo) take turns.
+
+    The compose project is one per machine whichever checkout starts it, so the lock
+    lives in the system's temporary folder, not in a checkout's state folder.
+    """
+    lock_path = Path(tempfile.gettempdir()) / f"drydock-{settings.project}-stack.lock"
+    with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _bring_up(client, settings, images)
 

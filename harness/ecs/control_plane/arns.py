@@ -6,6 +6,7 @@ Code that later runs against real AWS parses ARNs (``split('/')[-1]`` for a task
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 REGION = "us-east-1"
@@ -36,18 +37,24 @@ def new_task_id() -> str:
     return secrets.token_hex(16)
 
 
+def _suffix(*parts: object) -> str:
+    """AWS's 16-hex suffix, derived from what names the resource: a replayed journal
+    (an emulator restart) recreates the same ARNs, so references in services hold."""
+    return hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
 def target_group_arn(name: str) -> str:
-    return f"{_ELB}:targetgroup/{name}/{secrets.token_hex(8)}"
+    return f"{_ELB}:targetgroup/{name}/{_suffix('targetgroup', name)}"
 
 
 def load_balancer_arn(kind: str, name: str) -> str:
     """``kind`` is ``app`` or ``net``, as in real ALB/NLB ARNs."""
-    return f"{_ELB}:loadbalancer/{kind}/{name}/{secrets.token_hex(8)}"
+    return f"{_ELB}:loadbalancer/{kind}/{name}/{_suffix('loadbalancer', kind, name)}"
 
 
-def listener_arn(load_balancer: str) -> str:
+def listener_arn(load_balancer: str, port: int) -> str:
     suffix = load_balancer.split(":loadbalancer/", 1)[1]
-    return f"{_ELB}:listener/{suffix}/{secrets.token_hex(8)}"
+    return f"{_ELB}:listener/{suffix}/{_suffix('listener', load_balancer, port)}"
 
 
 def name_from_arn_or_name(value: str) -> str:

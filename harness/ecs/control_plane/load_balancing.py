@@ -380,7 +380,7 @@ class LoadBalancing:
                                     f"'{balancer.name}'")
         actions = request["DefaultActions"]
         listener = Listener(
-            arn=arns.listener_arn(balancer.arn),
+            arn=arns.listener_arn(balancer.arn, port),
             load_balancer_arn=balancer.arn,
             port=port,
             protocol=request.get("Protocol", "HTTP"),

@@ -9,6 +9,7 @@ scheduler, since Describe* reads the scheduler's objects.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +44,8 @@ class ControlPlane:
             scheduler_factory = InstantScheduler.factory(clock)
         self.clock = clock
         self.scheduler_factory = scheduler_factory
+        #: Called after each successful operation (see ``journal``); None: no memory.
+        self.recorder: Callable[[Operation, dict[str, Any]], None] | None = None
         self.lock = threading.RLock()
         self.clusters = ClusterRegistry()
         self.task_definitions = TaskDefinitionRegistry()
@@ -58,9 +61,14 @@ class ControlPlane:
             yield self
 
     def call(self, operation: Operation, request: dict[str, Any]) -> dict[str, Any]:
-        """Run one API operation atomically."""
+        """Run one API operation atomically; tell the recorder (the journal) of successes."""
         with self.lock:
-            return operation(self, request)
+            # the operation may consume its request; the journal needs it as sent
+            sent = copy.deepcopy(request) if self.recorder is not None else request
+            output = operation(self, request)
+            if self.recorder is not None:
+                self.recorder(operation, sent)
+            return output
 
     def schedulers(self) -> list[SchedulerHandle]:
         """Every service's scheduler handle (for the driver loop; hold :attr:`lock`)."""

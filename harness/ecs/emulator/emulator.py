@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import queue
 import time
+from pathlib import Path
 from types import TracebackType
 
 import docker
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.driver import Driver
 from harness.ecs.emulator.haproxy_container import (
@@ -48,13 +50,15 @@ class Emulator:
 
     def __init__(self, settings: DrydockSettings, *, port: int = 0, host: str = "127.0.0.1",
                  listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
-                 balancer: str | None = None) -> None:
+                 balancer: str | None = None, journal: Path | None = None) -> None:
         """``balancer``: the compose service name of a running balancer to drive;
         None starts a balancer container of the emulator's own."""
         self.settings = settings
         self.port = port
         self.host = host
         self.balancer_name = balancer
+        #: Where API calls that change state are kept, so a restart keeps services.
+        self.journal = Journal(journal) if journal is not None else None
         self.listener_ports = listener_ports
         self.bus = EventBus()
         self.observations: queue.Queue[object] = queue.Queue()
@@ -98,6 +102,9 @@ class Emulator:
                                             self.runtime.address, time_scale=scale)
             self.driver = Driver(control_plane, self.runtime, targets, self.observations)
             holder.append(self.driver)
+            if self.journal is not None:
+                self.journal.replay(control_plane)
+                control_plane.recorder = self.journal.record
             self.driver.start()
             self.server = ApiServer(control_plane, host=self.host, port=self.port).start()
         except BaseException:

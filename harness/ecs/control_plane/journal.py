@@ -1,0 +1,67 @@
+"""The emulator's memory across restarts: a journal of the API calls that change state.
+
+ECS keeps clusters, task definitions and services when its control plane restarts;
+the emulator's state is in memory, so every successful mutating call is appended to
+a JSON-lines file and replayed into a fresh control plane at start. Tasks are not
+journaled: they are the scheduler's to (re)start, exactly as ECS replaces tasks it
+lost. ELB ARNs are derived from names (``arns``), so replayed references hold.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from harness.ecs.control_plane.ecs_operations import ECS_OPERATIONS
+from harness.ecs.control_plane.elbv2_operations import ELBV2_OPERATIONS
+from harness.ecs.control_plane.errors import ControlPlaneError
+from harness.ecs.control_plane.plane import ControlPlane, Operation
+
+log = logging.getLogger(__name__)
+
+_BY_NAME: dict[str, Operation] = {
+    op.__name__: op for op in (*ECS_OPERATIONS.values(), *ELBV2_OPERATIONS.values())
+}
+
+#: Calls whose effect must survive a restart (reads, StopTask and targets do not).
+MUTATIONS = frozenset({
+    "create_cluster", "delete_cluster",
+    "register_task_definition", "deregister_task_definition",
+    "create_service", "update_service", "delete_service",
+    "create_load_balancer", "create_target_group", "delete_target_group",
+    "modify_target_group_attributes", "create_listener",
+})
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(self, operation: Operation, request: dict[str, Any]) -> None:
+        if operation.__name__ not in MUTATIONS:
+            return
+        line = json.dumps({"op": operation.__name__, "request": request}, default=str)
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a") as journal:
+                journal.write(line + "\n")
+
+    def replay(self, control_plane: ControlPlane) -> int:
+        """Apply every recorded call to ``control_plane`` (which must not record yet)."""
+        if not self.path.exists():
+            return 0
+        applied = 0
+        for number, line in enumerate(self.path.read_text().splitlines(), start=1):
+            try:
+                entry = json.loads(line)
+                control_plane.call(_BY_NAME[entry["op"]], entry["request"])
+                applied += 1
+            except (ValueError, KeyError) as exc:
+                log.warning("journal %s line %d unreadable, skipped: %s", self.path, number, exc)
+            except ControlPlaneError as exc:
+                log.warning("journal %s line %d no longer applies: %s", self.path, number, exc)
+        return applied

@@ -11,7 +11,7 @@ or stand-in), on the local cloud's network under its own name, published on
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import requests
 from testcontainers.core.container import DockerContainer
@@ -21,16 +21,6 @@ from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
 
 LOOPBACK = "127.0.0.1"
-
-
-def settings_with(base: DrydockSettings, **changes: Any) -> DrydockSettings:
-    """A fresh settings object with ``changes``.
-
-    ``base.model_copy(update=...)`` would keep ``base``'s cached ``registry_address`` and
-    ``localstack_url`` (``cached_property`` values live in the copied ``__dict__``), so
-    a copy pointed at another port would still talk to the shared service.
-    """
-    return DrydockSettings(**{**base.model_dump(), **changes})
 
 
 class DedicatedService(DockerContainer):
@@ -120,7 +110,7 @@ class DedicatedLocalStack(DedicatedService):
 
     def settings_for(self, base: DrydockSettings) -> DrydockSettings:
         """Settings whose S3 client (``harness.aws.s3_client``) talks to this LocalStack."""
-        return settings_with(base, localstack_port=self.host_port)
+        return base.model_copy(update={"localstack_port": self.host_port})
 
 
 class DedicatedRegistry(DedicatedService):
@@ -139,4 +129,4 @@ class DedicatedRegistry(DedicatedService):
 
     def settings_for(self, base: DrydockSettings) -> DrydockSettings:
         """Settings whose pushes (``build_and_push``) go to this registry."""
-        return settings_with(base, registry_port=self.host_port)
+        return base.model_copy(update={"registry_port": self.host_port})

@@ -13,6 +13,7 @@ from harness.ecs.runtime.containers import (
     pull_image,
     remove_container,
     start_container,
+    started_container,
     wait_until_ready,
 )
 from harness.images.registry import PushedImage, push_image
@@ -81,7 +82,7 @@ def run_single_task(
     for existing in containers_labelled(client, role="standalone-task"):
         same = all(existing.labels.get(f"drydock.{k}") == v for k, v in labels.items())
         if same and existing.status == "running" and existing.name == name:
-            started = _started_from(existing, settings)
+            started = started_container(existing, settings.serving_port, settings.network)
             ready = wait_until_ready(client, started, timeout_s=settings.serving_ready_timeout_s)
             return RunningTask(started, pushed.by_digest, model_version, True, ready)
         remove_container(client, existing.id, timeout_s=10)
@@ -97,16 +98,3 @@ def run_single_task(
     started = start_container(client, spec)
     ready = wait_until_ready(client, started, timeout_s=settings.serving_ready_timeout_s)
     return RunningTask(started, pushed.by_digest, model_version, False, ready)
-
-
-def _started_from(container: object, settings: DrydockSettings) -> StartedContainer:
-    attrs = container.attrs  # type: ignore[attr-defined]
-    binding = attrs["NetworkSettings"]["Ports"][f"{settings.serving_port}/tcp"][0]
-    network_ip = attrs["NetworkSettings"]["Networks"][settings.network]["IPAddress"]
-    return StartedContainer(
-        attrs["Id"],
-        attrs["Name"].lstrip("/"),
-        binding["HostIp"],
-        int(binding["HostPort"]),
-        network_ip,
-    )

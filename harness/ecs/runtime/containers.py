@@ -84,16 +84,25 @@ def start_container(client: docker.DockerClient, spec: TaskContainerSpec) -> Sta
         **kwargs,
     )
     container.reload()
-    # A container that already exited (a crash at start) has no port binding and no
-    # address any more; it is still a started container, and its exit code is the news.
-    bindings = container.ports.get(f"{spec.container_port}/tcp") or [{"HostPort": "0"}]
-    network = container.attrs["NetworkSettings"]["Networks"].get(spec.network) or {}
+    return started_container(container, spec.container_port, spec.network, spec.host_ip)
+
+
+def started_container(
+    container: Any, container_port: int, network: str, host_ip: str = "127.0.0.1"
+) -> StartedContainer:
+    """Where a running (or just started) container answers, read from docker's view of it.
+
+    A container that already exited (a crash at start) has no port binding and no
+    address any more; it is still a started container, and its exit code is the news.
+    """
+    bindings = container.ports.get(f"{container_port}/tcp") or [{"HostPort": "0"}]
+    address = container.attrs["NetworkSettings"]["Networks"].get(network) or {}
     return StartedContainer(
         container.id,
-        spec.name,
-        spec.host_ip,
+        container.name,
+        host_ip,
         int(bindings[0]["HostPort"]),
-        network.get("IPAddress", ""),
+        address.get("IPAddress", ""),
     )
 
 

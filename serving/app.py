@@ -32,6 +32,9 @@ from serving.version import __version__
 log = logging.getLogger("drydock.serving")
 
 _START = "drydock.start"
+#: Requests the balancer and monitoring make, not clients: they do not keep a
+#: draining worker lingering (the balancer probes readiness until the end).
+PROBE_ENDPOINTS = frozenset({"v2.live", "v2.ready", "v2.model_ready", "ops.metrics"})
 
 
 def create_app(
@@ -81,10 +84,13 @@ def create_app(
 def _install_hooks(app: Flask, state: ServingState) -> None:
     """Identity headers on every response (errors included) and request metrics."""
     version, task_id, metrics = state.model.version, state.settings.task_id, state.metrics
+    lifecycle = state.lifecycle
 
     @app.before_request
     def start_clock() -> None:
         request.environ[_START] = perf_counter()
+        if request.endpoint not in PROBE_ENDPOINTS:
+            lifecycle.note_traffic()
 
     @app.after_request
     def identify_and_count(response: Response) -> Response:

@@ -14,6 +14,10 @@ Timeouts, and why they relate to the platform (checked in ServingSettings):
   ``stopTimeout`` (default 30 s). On SIGTERM workers stop accepting and finish
   in-flight requests for at most this long; ECS SIGKILLs at stopTimeout, so a
   shorter grace period means gunicorn ends the drain itself, in order.
+* ``drain_max_wait`` (default 10 s) is SHORTER than ``graceful_timeout``: a
+  worker SIGTERMed while the balancer still routes to it keeps accepting until
+  no client request came for ``drain_quiet_period`` (1 s), at most this long,
+  and what it accepted still has the rest of the grace period to finish.
 * ``timeout`` (default 30 s) is how long a worker may go without a heartbeat
   before the master kills and replaces it.
 """
@@ -84,10 +88,16 @@ def when_ready(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """In each worker: warm up its own process, then flip readiness on SIGTERM at once."""
-    import signal
+    """In each worker: warm up its own process, then flip readiness on SIGTERM at once.
 
-    from serving.lifecycle import drain_on_signals, warm_up
+    On SIGTERM the worker keeps accepting until client traffic stops (see
+    ``serving.lifecycle``), for at most ``drain_max_wait`` of the
+    ``graceful_timeout`` the master allows it.
+    """
+    import signal
+    from functools import partial
+
+    from serving.lifecycle import drain_on_signals, wait_for_quiet, warm_up
     from serving.state import EXTENSION_KEY
 
     state = getattr(worker.wsgi, "extensions", {}).get(EXTENSION_KEY)
@@ -97,11 +107,14 @@ def post_worker_init(worker: Any) -> None:
     warm_up(model.estimator, model.n_features, model.has_proba)
     drain_on_signals(
         state.lifecycle,
-        {
-            signal.SIGTERM: worker.handle_exit,
-            signal.SIGINT: worker.handle_quit,
-            signal.SIGQUIT: worker.handle_quit,
-        },
+        graceful={signal.SIGTERM: worker.handle_exit},
+        immediate={signal.SIGINT: worker.handle_quit, signal.SIGQUIT: worker.handle_quit},
+        linger=partial(
+            wait_for_quiet,
+            state.lifecycle,
+            _settings.drain_quiet_period,
+            _settings.drain_max_wait,
+        ),
     )
 
 

@@ -55,6 +55,18 @@ class ServingSettings(BaseSettings):
     timeout: int = Field(default=30, ge=1, description="Seconds a worker may stay silent.")
     graceful_timeout: int = Field(default=20, ge=1)
     keepalive: int = Field(default=75, ge=0)
+    drain_quiet_period: float = Field(
+        default=1.0,
+        ge=0,
+        description="On SIGTERM keep accepting until no client request came for this long "
+        "(seconds); 0 stops accepting at once.",
+    )
+    drain_max_wait: float = Field(
+        default=10.0,
+        ge=0,
+        description="At most this long (seconds) of the graceful timeout is spent waiting "
+        "for client traffic to stop.",
+    )
     access_log: bool = Field(default=False, description="Access log to stdout (costs throughput).")
     log_level: str = "info"
     metrics_dir: str | None = Field(
@@ -70,6 +82,11 @@ class ServingSettings(BaseSettings):
             raise ValueError(
                 f"graceful_timeout {self.graceful_timeout}s must be shorter than the ECS "
                 f"stopTimeout ({ECS_STOP_TIMEOUT_S}s), or in-flight requests are SIGKILLed"
+            )
+        if self.drain_max_wait >= self.graceful_timeout:
+            raise ValueError(
+                f"drain_max_wait {self.drain_max_wait:g}s must be shorter than graceful_timeout "
+                f"({self.graceful_timeout}s), or requests accepted last have no time to finish"
             )
         if 0 < self.keepalive <= ALB_IDLE_TIMEOUT_S:
             raise ValueError(

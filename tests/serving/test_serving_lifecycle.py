@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from serving.app import create_app
 from serving.errors import ModelLoadError
-from serving.lifecycle import Lifecycle, drain_on_signals
+from serving.lifecycle import Lifecycle, drain_on_signals, wait_for_quiet
 from serving.model_loading import ServedModel
 from serving.settings import ServingSettings, describe_invalid_settings
 from serving.state import EXTENSION_KEY
@@ -51,21 +52,111 @@ def test_ready_endpoints_report_draining_while_serving_continues(
     assert client.post("/predict", json={"instances": [[1, 2, 3, 4]]}).status_code == 200
 
 
-def test_sigterm_wrapper_flips_readiness_then_calls_the_previous_handler() -> None:
+def test_graceful_signal_flips_readiness_at_once_and_stops_after_the_linger() -> None:
+    lifecycle = Lifecycle()
+    lifecycle.loaded = lifecycle.warmed_up = True
+    release = threading.Event()
+    stopped = threading.Event()
+    seen: list[tuple[int, bool]] = []
+
+    def linger() -> str:
+        release.wait(5)
+        return "released"
+
+    def previous(sig: int, frame: Any) -> None:
+        seen.append((sig, lifecycle.ready))
+        stopped.set()
+
+    saved = signal.getsignal(signal.SIGUSR2)
+    try:
+        drain_on_signals(
+            lifecycle, graceful={signal.SIGUSR2: previous}, immediate={}, linger=linger
+        )
+        os.kill(os.getpid(), signal.SIGUSR2)
+        # handlers run in the main thread between bytecodes: readiness flipped by now,
+        # but the server's own handler waits for the linger
+        assert not lifecycle.ready
+        assert lifecycle.drain_reason == "SIGUSR2 received"
+        assert not stopped.wait(0.2)
+        os.kill(os.getpid(), signal.SIGUSR2)  # a second signal starts no second linger
+        release.set()
+        assert stopped.wait(5)
+        assert seen == [(signal.SIGUSR2, False)]
+    finally:
+        signal.signal(signal.SIGUSR2, saved)
+
+
+def test_immediate_signal_calls_the_previous_handler_at_once() -> None:
     lifecycle = Lifecycle()
     lifecycle.loaded = lifecycle.warmed_up = True
     seen: list[tuple[int, bool]] = []
     saved = signal.getsignal(signal.SIGUSR2)
     try:
         drain_on_signals(
-            lifecycle, {signal.SIGUSR2: lambda sig, frame: seen.append((sig, lifecycle.ready))}
+            lifecycle,
+            graceful={},
+            immediate={signal.SIGUSR2: lambda sig, frame: seen.append((sig, lifecycle.ready))},
+            linger=lambda: "unused",
         )
         os.kill(os.getpid(), signal.SIGUSR2)
-        # handlers run in the main thread between bytecodes: by now it has run
         assert seen == [(signal.SIGUSR2, False)]
-        assert lifecycle.drain_reason == "SIGUSR2 received"
     finally:
         signal.signal(signal.SIGUSR2, saved)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_linger_ends_at_once_when_no_client_request_came() -> None:
+    clock = FakeClock()
+    reason = wait_for_quiet(Lifecycle(), 1.0, 10.0, clock=clock, sleep=clock.sleep)
+    assert reason == "no client request for 1 s"
+    assert clock.now == 100.0
+
+
+def test_linger_waits_for_a_quiet_period_after_the_last_request() -> None:
+    clock = FakeClock()
+    lifecycle = Lifecycle()
+    lifecycle.last_traffic_at = clock.now - 0.25
+    assert wait_for_quiet(lifecycle, 1.0, 10.0, clock=clock, sleep=clock.sleep).startswith(
+        "no client"
+    )
+    assert clock.now == pytest.approx(100.75, abs=0.06)
+
+
+def test_linger_gives_up_after_the_max_wait_while_traffic_continues() -> None:
+    clock = FakeClock()
+    lifecycle = Lifecycle()
+    lifecycle.last_traffic_at = clock.now
+
+    def busy_sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        lifecycle.last_traffic_at = clock.now  # a request in every interval
+
+    reason = wait_for_quiet(lifecycle, 1.0, 3.0, clock=clock, sleep=busy_sleep)
+    assert reason == "client requests still arriving after 3 s; stopping anyway"
+    assert clock.now == pytest.approx(103.0, abs=0.06)
+
+
+def test_client_requests_count_as_traffic_and_probes_do_not(
+    settings: ServingSettings, served_iris: ServedModel
+) -> None:
+    app = create_app(settings, model=served_iris)
+    lifecycle = app.extensions[EXTENSION_KEY].lifecycle
+    client = app.test_client()
+    for probe in ("/v2/health/ready", "/v2/health/live", "/v2/models/iris/ready", "/metrics"):
+        assert client.get(probe).status_code == 200
+    assert lifecycle.last_traffic_at == float("-inf")
+    assert client.post("/predict", json={"instances": [[1, 2, 3, 4]]}).status_code == 200
+    assert lifecycle.last_traffic_at > float("-inf")
 
 
 def test_a_model_that_cannot_predict_never_becomes_ready(settings: ServingSettings) -> None:
@@ -101,10 +192,11 @@ def test_task_id_defaults_to_the_hostname(monkeypatch: pytest.MonkeyPatch) -> No
     [
         ({"graceful_timeout": 30}, "shorter than the ECS stopTimeout"),
         ({"keepalive": 60}, "longer than the load balancer's idle timeout"),
+        ({"graceful_timeout": 10}, "drain_max_wait 10s must be shorter than graceful_timeout"),
     ],
 )
 def test_timeouts_that_would_drop_requests_are_refused(
-    overrides: dict[str, int], message: str
+    overrides: dict[str, float], message: str
 ) -> None:
     with pytest.raises(ValidationError, match=message):
         ServingSettings(**overrides)

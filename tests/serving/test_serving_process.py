@@ -92,6 +92,8 @@ def gunicorn(tmp_path: Path, publish_model: PublishModel) -> Iterator[tuple[subp
             DRYDOCK_BIND=f"127.0.0.1:{port}",
             DRYDOCK_WORKERS="1",
             DRYDOCK_GRACEFUL_TIMEOUT="5",
+            DRYDOCK_DRAIN_MAX_WAIT="3",
+
             DRYDOCK_TASK_ID="task-proc",
         ),
         stdout=subprocess.PIPE,
@@ -181,3 +183,39 @@ def test_sigterm_lets_an_in_flight_request_finish(gunicorn: tuple[subprocess.Pop
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
     assert b'"model_version":"7"' in answer
     assert process.wait(timeout=10) == 0
+
+
+def test_sigterm_while_clients_keep_connecting_answers_every_request(
+    gunicorn: tuple[subprocess.Popen, int],
+) -> None:
+    """No balancer drain first: new connections keep coming after SIGTERM.
+
+    A worker that stopped accepting at once would leave the connections the
+    kernel had queued on its socket to be reset at exit. The worker lingers
+    instead, answers them, and stops once they stop (DRYDOCK_DRAIN_QUIET_PERIOD).
+    """
+    process, port = gunicorn
+    wait_ready(port)
+    body = '{"instances": [[5.1, 3.5, 1.4, 0.2]]}'
+    headers = {"Content-Type": "application/json"}
+    answered_after_signal, failures = 0, []
+    signalled_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    while time.monotonic() - signalled_at < 1.5:  # a client that has not noticed yet
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("POST", "/predict", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+            answered_after_signal += 1
+        except OSError as exc:
+            failures.append(repr(exc))
+        finally:
+            connection.close()
+    traffic_stopped_at = time.monotonic()
+    assert failures == []
+    assert answered_after_signal > 10
+    assert process.wait(timeout=10) == 0
+    # it stopped about one quiet period (1 s) after the last request, not at max wait
+    assert time.monotonic() - traffic_stopped_at < 1.0 + 1.5

@@ -24,6 +24,7 @@ test-scenarios: venv tools docker
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 venv: $(VENV)/.installed
 

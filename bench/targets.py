@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import docker
 import requests
 
-import docker
 from harness.ecs.runtime.containers import (
     StartedContainer,
     TaskContainerSpec,

@@ -100,9 +100,7 @@ def emulator(port: int, host: str, balancer: str | None, journal: Path | None) -
 
     signal.signal(signal.SIGTERM, interrupt)
     settings = load_settings()
-    with Emulator(
-        settings, port=port, host=host, balancer=balancer, journal=journal
-    ) as running:
+    with Emulator(settings, port=port, host=host, balancer=balancer, journal=journal) as running:
         console.print(f"ECS/ELBv2 API: {running.endpoint_url} (time scale {settings.time_scale})")
         for listener in running.listener_ports:
             console.print(f"listener port {listener}: {running.listener_url(listener)}")

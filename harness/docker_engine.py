@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
+import docker
 from docker.errors import DockerException
 
-import docker
 from harness.errors import DockerUnavailableError
 
 

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any
 
 import docker
+
 from harness.images.registry import PushedImage
 from harness.model.artifact import ModelArtifact, package
 from harness.model.store import ModelStore, version_prefix
@@ -71,17 +72,20 @@ def publish_bad_model(store: ModelStore, s3: Any, name: str, kind: BadModel) -> 
     if kind is BadModel.CORRUPT:
         junk = b"this is not a pickle, whatever the manifest says\n" * 16
         artifact = ModelArtifact(
-            _remanifest(good.manifest, sha256=sha256_of(junk), size_bytes=len(junk)), junk)
+            _remanifest(good.manifest, sha256=sha256_of(junk), size_bytes=len(junk)), junk
+        )
     elif kind is BadModel.FOREIGN_SKLEARN:
         artifact = ModelArtifact(
-            _remanifest(good.manifest, sklearn_version=FOREIGN_SKLEARN), good.model_bytes)
+            _remanifest(good.manifest, sklearn_version=FOREIGN_SKLEARN), good.model_bytes
+        )
     uri = store.publish(artifact)
     if kind is BadModel.TAMPERED:
         # Same length, one byte flipped: past the size check, caught by the sha256.
         data = bytearray(good.model_bytes)
         data[len(data) // 2] ^= 0xFF
-        s3.put_object(Bucket=store.bucket, Key=f"{version_prefix(name, version)}/model.pkl",
-                      Body=bytes(data))
+        s3.put_object(
+            Bucket=store.bucket, Key=f"{version_prefix(name, version)}/model.pkl", Body=bytes(data)
+        )
     return BadRelease(kind, version, uri)
 
 
@@ -91,8 +95,15 @@ def publish_bad_model(store: ModelStore, s3: Any, name: str, kind: BadModel) -> 
 NEVER_READY = 'ENTRYPOINT ["python3", "-m", "http.server", "8080"]'
 
 
-def push_never_ready_image(client: docker.DockerClient, serving: PushedImage,
-                           registry: str) -> PushedImage:
+def push_never_ready_image(
+    client: docker.DockerClient, serving: PushedImage, registry: str
+) -> PushedImage:
     """The never-ready variant of ``serving``, built and pushed by the kit's helper."""
-    return derived_image(client, serving, [NEVER_READY], registry, "drydock/scenario-variants",
-                         f"never-ready-{serving.digest.removeprefix('sha256:')[:12]}")
+    return derived_image(
+        client,
+        serving,
+        [NEVER_READY],
+        registry,
+        "drydock/scenario-variants",
+        f"never-ready-{serving.digest.removeprefix('sha256:')[:12]}",
+    )

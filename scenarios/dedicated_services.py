@@ -39,7 +39,8 @@ class DedicatedService(DockerContainer):
         self._ready_timeout_s = ready_timeout_s
         self.host_port = 0
         self.with_name(name).with_kwargs(
-            network=network, labels={"drydock.scenario-service": self.role})
+            network=network, labels={"drydock.scenario-service": self.role}
+        )
         # Loopback only, dynamic host port (testcontainers' own binding has no host IP).
         self.ports[f"{self.container_port}/tcp"] = (LOOPBACK, None)  # type: ignore[assignment]
 
@@ -91,13 +92,19 @@ class DedicatedLocalStack(DedicatedService):
     role = "localstack"
 
     @classmethod
-    def of(cls, resolver: ImageResolver, settings: DrydockSettings,
-           name: str) -> DedicatedLocalStack:
+    def of(
+        cls, resolver: ImageResolver, settings: DrydockSettings, name: str
+    ) -> DedicatedLocalStack:
         image = resolver.resolve(LOCALSTACK).ref
         # The same variables as docker-compose.yml: no reach for hosts off the machine.
         return cls(image, name, settings.network).with_envs(
-            SERVICES="s3", EAGER_SERVICE_LOADING="1", DNS_ADDRESS="0", DISABLE_EVENTS="1",
-            SKIP_SSL_CERT_DOWNLOAD="1", GATEWAY_LISTEN="0.0.0.0:4566")
+            SERVICES="s3",
+            EAGER_SERVICE_LOADING="1",
+            DNS_ADDRESS="0",
+            DISABLE_EVENTS="1",
+            SKIP_SSL_CERT_DOWNLOAD="1",
+            GATEWAY_LISTEN="0.0.0.0:4566",
+        )
 
     @property
     def url_in_network(self) -> str:
@@ -120,8 +127,7 @@ class DedicatedRegistry(DedicatedService):
     role = "registry"
 
     @classmethod
-    def of(cls, resolver: ImageResolver, settings: DrydockSettings,
-           name: str) -> DedicatedRegistry:
+    def of(cls, resolver: ImageResolver, settings: DrydockSettings, name: str) -> DedicatedRegistry:
         return cls(resolver.resolve(REGISTRY).ref, name, settings.network)
 
     def answers(self) -> bool:

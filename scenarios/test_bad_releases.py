@@ -83,21 +83,38 @@ class Episode:
     def failed_by_themselves(self) -> list[dict[str, Any]]:
         """Exited, or failed their health checks: what the breaker counts. A task still
         starting when it trips is stopped by the rollback instead."""
-        return [t for t in self.new_stopped if t["stopCode"] == "EssentialContainerExited"
-                or t["stoppedReason"].startswith("Task failed ELB health checks")]
+        return [
+            t
+            for t in self.new_stopped
+            if t["stopCode"] == "EssentialContainerExited"
+            or t["stoppedReason"].startswith("Task failed ELB health checks")
+        ]
 
     def summary(self) -> str:
-        tasks = [(t["taskArn"][-6:], t["taskDefinitionArn"].rsplit(":", 1)[-1],
-                  t.get("stopCode"), t.get("stoppedReason"), t["containers"][0].get("exitCode"))
-                 for t in self.new_stopped]
-        return (f"failed and rolled back in {self.rolled_back_at - self.triggered_at:.1f} s; "
-                f"requests {len(self.load.responses)}, failed {len(self.load.failures)}; "
-                f"running {sorted({s.running for s in self.bounds.samples})}; "
-                f"stopped new tasks {tasks}")
+        tasks = [
+            (
+                t["taskArn"][-6:],
+                t["taskDefinitionArn"].rsplit(":", 1)[-1],
+                t.get("stopCode"),
+                t.get("stoppedReason"),
+                t["containers"][0].get("exitCode"),
+            )
+            for t in self.new_stopped
+        ]
+        return (
+            f"failed and rolled back in {self.rolled_back_at - self.triggered_at:.1f} s; "
+            f"requests {len(self.load.responses)}, failed {len(self.load.failures)}; "
+            f"running {sorted({s.running for s in self.bounds.samples})}; "
+            f"stopped new tasks {tasks}"
+        )
 
 
-def _start(service: EcsService, minimum: int = 100, maximum: int = 200,
-           grace_period_s: int = GRACE_PERIOD_S) -> None:
+def _start(
+    service: EcsService,
+    minimum: int = 100,
+    maximum: int = 200,
+    grace_period_s: int = GRACE_PERIOD_S,
+) -> None:
     service.with_desired_count(2).with_circuit_breaker(enable=True, rollback=True)
     service.with_grace_period(grace_period_s)
     service.with_deployment(minimum_healthy_percent=minimum, maximum_percent=maximum).start()
@@ -106,9 +123,15 @@ def _start(service: EcsService, minimum: int = 100, maximum: int = 200,
 
 
 @contextmanager
-def _serving(cloud: LocalCloud, image: PushedImage, emulator: Emulator, isolation: Isolation,
-             grace_period_s: int = GRACE_PERIOD_S, minimum: int = 100,
-             maximum: int = 200) -> Iterator[Served]:
+def _serving(
+    cloud: LocalCloud,
+    image: PushedImage,
+    emulator: Emulator,
+    isolation: Isolation,
+    grace_period_s: int = GRACE_PERIOD_S,
+    minimum: int = 100,
+    maximum: int = 200,
+) -> Iterator[Served]:
     """Two tasks serving a good model from ``latest``, their deployment COMPLETED."""
     service, release = serving_service(emulator, isolation, cloud, image.by_digest)
     try:
@@ -119,10 +142,15 @@ def _serving(cloud: LocalCloud, image: PushedImage, emulator: Emulator, isolatio
 
 
 @pytest.fixture
-def served(drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
-           drydock_emulator: Emulator, drydock_isolation: Isolation) -> Iterator[Served]:
-    with _serving(drydock_cloud, drydock_serving_image, drydock_emulator,
-                  drydock_isolation) as serving:
+def served(
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_emulator: Emulator,
+    drydock_isolation: Isolation,
+) -> Iterator[Served]:
+    with _serving(
+        drydock_cloud, drydock_serving_image, drydock_emulator, drydock_isolation
+    ) as serving:
         yield serving
 
 
@@ -140,10 +168,22 @@ def _release_badly(service: EcsService, trigger: Callable[[], str]) -> Episode:
         service.wait_rollout_state("COMPLETED", primary["id"], timeout_s=90)
         rolled_back = time.monotonic()
         time.sleep(1.0)  # clients keep being served after the rollback
-    new_stopped = [t for t in service.tasks("STOPPED")
-                   if t["taskArn"].rsplit("/", 1)[-1] not in before]
-    return Episode(load, bounds, primary["id"], primary["taskDefinition"], failed, triggered,
-                   rolled_back, before, service.task_ids(), new_stopped, service.describe())
+    new_stopped = [
+        t for t in service.tasks("STOPPED") if t["taskArn"].rsplit("/", 1)[-1] not in before
+    ]
+    return Episode(
+        load,
+        bounds,
+        primary["id"],
+        primary["taskDefinition"],
+        failed,
+        triggered,
+        rolled_back,
+        before,
+        service.task_ids(),
+        new_stopped,
+        service.describe(),
+    )
 
 
 def _assert_rolled_back(episode: Episode, version: str) -> None:
@@ -153,18 +193,23 @@ def _assert_rolled_back(episode: Episode, version: str) -> None:
     assert load.failures == [], load.failures[:5]
     assert {r.version for r in load.successes} == {version}
     assert load.responses[0].at < episode.triggered_at and load.after(episode.rolled_back_at)
-    assert [(d["id"], d["status"], d["rolloutState"], d["taskDefinition"])
-            for d in episode.final["deployments"]] == [
-        (episode.old_deployment, "PRIMARY", "COMPLETED", episode.old_task_definition)]
+    assert [
+        (d["id"], d["status"], d["rolloutState"], d["taskDefinition"])
+        for d in episode.final["deployments"]
+    ] == [(episode.old_deployment, "PRIMARY", "COMPLETED", episode.old_task_definition)]
     assert episode.final["taskDefinition"] == episode.old_task_definition
     messages = [e["message"] for e in episode.final["events"]]
-    assert any(f"(deployment {episode.failed_deployment}) deployment failed: rolling back"
-               f" to deployment {episode.old_deployment}" in m for m in messages), messages
+    assert any(
+        f"(deployment {episode.failed_deployment}) deployment failed: rolling back"
+        f" to deployment {episode.old_deployment}" in m
+        for m in messages
+    ), messages
     assert len(episode.failed_by_themselves) >= BREAKER_THRESHOLD, episode.summary()
     for task in episode.new_stopped:
         if task not in episode.failed_by_themselves:
             assert task["stoppedReason"] == (
-                f"Scaling activity initiated by (deployment {episode.old_deployment})"), task
+                f"Scaling activity initiated by (deployment {episode.old_deployment})"
+            ), task
 
 
 def _assert_old_tasks_served_throughout(episode: Episode) -> None:
@@ -174,13 +219,17 @@ def _assert_old_tasks_served_throughout(episode: Episode) -> None:
 
 @pytest.mark.parametrize("kind", list(BadModel), ids=lambda k: k.value)
 def test_bad_model_as_latest_is_rolled_back_while_the_old_version_serves(
-    served: Served, drydock_cloud: LocalCloud, drydock_emulator: Emulator, kind: BadModel,
+    served: Served,
+    drydock_cloud: LocalCloud,
+    drydock_emulator: Emulator,
+    kind: BadModel,
 ) -> None:
     service, store = served.service, drydock_cloud.store
 
     def release() -> str:
-        publish_bad_model(store, s3_client(drydock_cloud.settings),
-                          served.release.manifest.name, kind)
+        publish_bad_model(
+            store, s3_client(drydock_cloud.settings), served.release.manifest.name, kind
+        )
         return service.force_new_deployment()
 
     episode = _release_badly(service, release)
@@ -195,13 +244,21 @@ def test_bad_model_as_latest_is_rolled_back_while_the_old_version_serves(
 
 
 def test_image_that_never_becomes_ready_is_rolled_back_while_the_old_version_serves(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_emulator: Emulator,
     drydock_isolation: Isolation,
 ) -> None:
-    bad = push_never_ready_image(drydock_cloud.client, drydock_serving_image,
-                                 drydock_cloud.settings.registry_address)
-    with _serving(drydock_cloud, drydock_serving_image, drydock_emulator, drydock_isolation,
-                  SHORT_GRACE_PERIOD_S) as served:
+    bad = push_never_ready_image(
+        drydock_cloud.client, drydock_serving_image, drydock_cloud.settings.registry_address
+    )
+    with _serving(
+        drydock_cloud,
+        drydock_serving_image,
+        drydock_emulator,
+        drydock_isolation,
+        SHORT_GRACE_PERIOD_S,
+    ) as served:
         service = served.service
 
         def release() -> str:
@@ -221,14 +278,17 @@ def test_image_that_never_becomes_ready_is_rolled_back_while_the_old_version_ser
 
 
 def test_rollback_that_must_start_tasks_works_because_the_model_uri_is_pinned(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_emulator: Emulator,
     drydock_isolation: Isolation,
 ) -> None:
     """At 50% / 100% the rollout stops an old task before starting a new one, so the
     rollback has to start an old-revision task: it serves the good model only because
     each revision pins ``models/<name>/<version>``."""
-    service, good = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
-                                    drydock_serving_image.by_digest)
+    service, good = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+    )
     environment = {**service.container.environment, "DRYDOCK_MODEL_URI": good.uri}
     service.with_container(environment=environment)
     settings, store = drydock_cloud.settings, drydock_cloud.store
@@ -236,8 +296,9 @@ def test_rollback_that_must_start_tasks_works_because_the_model_uri_is_pinned(
         _start(service, minimum=50, maximum=100)
 
         def release() -> str:
-            bad = publish_bad_model(store, s3_client(settings), good.manifest.name,
-                                    BadModel.CORRUPT)
+            bad = publish_bad_model(
+                store, s3_client(settings), good.manifest.name, BadModel.CORRUPT
+            )
             service.update(environment={**environment, "DRYDOCK_MODEL_URI": bad.uri})
             return service.primary()["id"]
 
@@ -256,7 +317,9 @@ def test_rollback_that_must_start_tasks_works_because_the_model_uri_is_pinned(
 
 
 def test_with_latest_a_rollback_that_must_start_tasks_loads_the_bad_model_again(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_emulator: Emulator,
     drydock_isolation: Isolation,
 ) -> None:
     """The same release at 50% / 100% with ``latest`` URIs: the rollback's new task reads
@@ -264,14 +327,24 @@ def test_with_latest_a_rollback_that_must_start_tasks_loads_the_bad_model_again(
     COMPLETED deployment left to return to, the service stays one task short. The old
     task that was never stopped still answers every request: clients see no error, but
     the capacity is gone until a good model is published."""
-    with _serving(drydock_cloud, drydock_serving_image, drydock_emulator, drydock_isolation,
-                  minimum=50, maximum=100) as served:
+    with _serving(
+        drydock_cloud,
+        drydock_serving_image,
+        drydock_emulator,
+        drydock_isolation,
+        minimum=50,
+        maximum=100,
+    ) as served:
         service = served.service
         old, before = service.primary()["id"], service.task_ids()
         with ClientLoad(service.lb_url, max_seconds=150) as load:
             time.sleep(0.5)
-            publish_bad_model(drydock_cloud.store, s3_client(drydock_cloud.settings),
-                              served.release.manifest.name, BadModel.CORRUPT)
+            publish_bad_model(
+                drydock_cloud.store,
+                s3_client(drydock_cloud.settings),
+                served.release.manifest.name,
+                BadModel.CORRUPT,
+            )
             failed = service.force_new_deployment()
             service.wait_rollout_state("FAILED", failed, timeout_s=150)
             service.wait_rollout_state("FAILED", old, timeout_s=150)
@@ -279,12 +352,13 @@ def test_with_latest_a_rollback_that_must_start_tasks_loads_the_bad_model_again(
         final, after = service.describe(), service.task_ids()
 
     states = [(d["id"], d["status"], d["rolloutState"]) for d in final["deployments"]]
-    print(f"\nlatest: requests {len(load.responses)}, failed {len(load.failures)}; "
-          f"deployments {states}")
+    print(
+        f"\nlatest: requests {len(load.responses)}, failed {len(load.failures)}; "
+        f"deployments {states}"
+    )
     assert load.failures == [], load.failures[:5]
     assert {r.version for r in load.successes} == {served.release.manifest.version}
     primary = final["deployments"][0]
-    assert (primary["id"], primary["status"], primary["rolloutState"]) == (
-        old, "PRIMARY", "FAILED")
+    assert (primary["id"], primary["status"], primary["rolloutState"]) == (old, "PRIMARY", "FAILED")
     assert (final["runningCount"], final["desiredCount"]) == (1, 2)
     assert len(after) == 1 and after < before, "only the never-stopped old task serves"

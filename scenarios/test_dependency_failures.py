@@ -75,12 +75,15 @@ def _until(condition: Any, what: str, service: EcsService, timeout_s: float = 90
 
 
 def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
-    drydock_isolation: Isolation, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
 ) -> None:
     cloud, scope = drydock_cloud, drydock_isolation
-    with DedicatedLocalStack.of(cloud.resolver, cloud.settings,
-                                scope.container_name("localstack")) as localstack:
+    with DedicatedLocalStack.of(
+        cloud.resolver, cloud.settings, scope.container_name("localstack")
+    ) as localstack:
         store = _model_store(localstack, cloud.settings)
         v1 = release_model(store, scope.model_name, regularization=1.0)
         model_uri = store.uri(scope.model_name, "latest")
@@ -114,10 +117,17 @@ def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
                 failed_id = service.force_new_deployment()
                 service.wait_rollout_state("FAILED", failed_id)
                 tripped = time.monotonic()
-                _until(lambda: [(d["id"], d["status"], d["rolloutState"])
-                                for d in service.describe()["deployments"]]
-                       == [(previous["id"], "PRIMARY", "COMPLETED")],
-                       "the rollback to the previous deployment", service)
+                _until(
+                    lambda: (
+                        [
+                            (d["id"], d["status"], d["rolloutState"])
+                            for d in service.describe()["deployments"]
+                        ]
+                        == [(previous["id"], "PRIMARY", "COMPLETED")]
+                    ),
+                    "the rollback to the previous deployment",
+                    service,
+                )
                 service.wait_stable()
                 settled = time.monotonic()
                 time.sleep(1.0)  # clients keep asking after the rollback settled
@@ -125,9 +135,11 @@ def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
             events = service.events()
             # Tasks of the failed deployment: those created after the update was sent.
             stopped = [t for t in service.tasks("STOPPED") if t["createdAt"] >= update_sent]
-            print(f"\ntrip {tripped - began:.1f} s, settled {settled - began:.1f} s; "
-                  f"requests {len(load.responses)}, failed {len(load.failures)}; "
-                  f"failed tasks {len(stopped)}")
+            print(
+                f"\ntrip {tripped - began:.1f} s, settled {settled - began:.1f} s; "
+                f"requests {len(load.responses)}, failed {len(load.failures)}; "
+                f"failed tasks {len(stopped)}"
+            )
             for line in events:
                 print(" ", line[:160])
 
@@ -146,8 +158,10 @@ def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
             # tripped at its threshold (3), and the rollback stopped what was still starting.
             exited = [t for t in stopped if t.get("stopCode") == "EssentialContainerExited"]
             others = [t.get("stoppedReason") for t in stopped if t not in exited]
-            print("failed deployment's tasks:",
-                  [(t.get("stopCode"), t.get("stoppedReason", "")[:90]) for t in stopped])
+            print(
+                "failed deployment's tasks:",
+                [(t.get("stopCode"), t.get("stoppedReason", "")[:90]) for t in stopped],
+            )
             assert len(exited) >= 3, stopped
             print("a failed task's stoppedReason:", exited[0]["stoppedReason"])
             assert set(others) <= {f"Scaling activity initiated by (deployment {previous['id']})"}
@@ -163,14 +177,21 @@ def test_localstack_stopped_during_a_rollout_rolls_back_and_v1_keeps_serving(
             assert not drydock_emulator.driver.errors  # type: ignore[union-attr]
 
 
-def release(cloud: LocalCloud, settings: DrydockSettings, ecs: Any,
-            service: EcsService) -> DeployOutcome:
+def release(
+    cloud: LocalCloud, settings: DrydockSettings, ecs: Any, service: EcsService
+) -> DeployOutcome:
     """The service pipeline's release as a user's CI runs it: build and push the image,
     then register a revision and roll the service. ECS must never hear of an image the
     registry does not hold, so the push comes first and a failed push ends the release."""
     _, pushed = build_and_push(cloud.client, cloud.resolver, settings)
-    return deploy(ecs, service.cluster, service.name, image=pushed.by_digest,
-                  on_event=lambda _: None, timeout_s=120)
+    return deploy(
+        ecs,
+        service.cluster,
+        service.name,
+        image=pushed.by_digest,
+        on_event=lambda _: None,
+        timeout_s=120,
+    )
 
 
 def _untag_everything_from(client: Any, registry: str) -> None:
@@ -183,12 +204,15 @@ def _untag_everything_from(client: Any, registry: str) -> None:
 
 
 def test_registry_stopped_before_a_push_stops_the_release_and_the_service_keeps_serving(
-    drydock_cloud: LocalCloud, drydock_isolation: Isolation, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
 ) -> None:
     cloud, scope = drydock_cloud, drydock_isolation
     model = release_model(cloud.store, scope.model_name, regularization=0.5)
-    registry = DedicatedRegistry.of(cloud.resolver, cloud.settings,
-                                    scope.container_name("registry"))
+    registry = DedicatedRegistry.of(
+        cloud.resolver, cloud.settings, scope.container_name("registry")
+    )
     with registry:
         settings = registry.settings_for(cloud.settings)
         try:
@@ -197,8 +221,11 @@ def test_registry_stopped_before_a_push_stops_the_release_and_the_service_keeps_
             service = (
                 EcsService(drydock_emulator, scope)
                 .with_image(first.by_digest)
-                .with_container(environment=serving_environment(
-                    cloud.settings, cloud.store.uri(scope.model_name, "latest"), "ecs-task"))
+                .with_container(
+                    environment=serving_environment(
+                        cloud.settings, cloud.store.uri(scope.model_name, "latest"), "ecs-task"
+                    )
+                )
                 .with_desired_count(1)
             )
             with service:
@@ -210,18 +237,26 @@ def test_registry_stopped_before_a_push_stops_the_release_and_the_service_keeps_
                 registry.stop_service()
                 # A new tag of a new image (built from the running one) cannot be pushed.
                 with pytest.raises(RegistryError) as push_refused:
-                    derived_image(cloud.client, first, ["LABEL drydock.release=next"],
-                                  registry.address, settings.serving_repository, "next")
+                    derived_image(
+                        cloud.client,
+                        first,
+                        ["LABEL drydock.release=next"],
+                        registry.address,
+                        settings.serving_repository,
+                        "next",
+                    )
                 not_answering = (
                     f"the registry at {registry.address} is not answering (ConnectionError); "
                     "start it (the local cloud's registry: `drydock stack up`) or point "
-                    "DRYDOCK_REGISTRY_PORT at one that runs")
+                    "DRYDOCK_REGISTRY_PORT at one that runs"
+                )
                 assert str(push_refused.value) == not_answering
 
                 ecs = aws_client("ecs", drydock_emulator)
                 calls: list[str] = []
                 ecs.meta.events.register(
-                    "before-call.ecs", lambda model, **_: calls.append(model.name))
+                    "before-call.ecs", lambda model, **_: calls.append(model.name)
+                )
                 began = time.monotonic()
                 with pytest.raises(RegistryError) as release_refused:
                     release(cloud, settings, ecs, service)
@@ -231,35 +266,40 @@ def test_registry_stopped_before_a_push_stops_the_release_and_the_service_keeps_
                 # The error names the registry; the release stopped at the push.
                 assert str(release_refused.value) == not_answering
                 assert calls == []
-                revisions = service.ecs.list_task_definitions(
-                    familyPrefix=service.family)["taskDefinitionArns"]
+                revisions = service.ecs.list_task_definitions(familyPrefix=service.family)[
+                    "taskDefinitionArns"
+                ]
                 assert [arn.rsplit(":", 1)[-1] for arn in revisions] == ["1"]
 
                 # Nothing half-deployed: the same deployment and task serve the first image.
                 after = service.describe()
-                assert [(d["id"], d["rolloutState"], d["taskDefinition"])
-                        for d in after["deployments"]] == [
-                    (d["id"], d["rolloutState"], d["taskDefinition"])
-                    for d in before["deployments"]]
+                assert [
+                    (d["id"], d["rolloutState"], d["taskDefinition"]) for d in after["deployments"]
+                ] == [
+                    (d["id"], d["rolloutState"], d["taskDefinition"]) for d in before["deployments"]
+                ]
                 assert service.task_ids() == tasks
                 (task,) = service.tasks()
                 (container,) = containers_labelled(cloud.client, **{"task-arn": task["taskArn"]})
                 assert container.attrs["Config"]["Image"] == first.by_digest
-                answers = [requests.post(service.lb_url + "/predict", json=IRIS_ROW, timeout=10)
-                           for _ in range(5)]
+                answers = [
+                    requests.post(service.lb_url + "/predict", json=IRIS_ROW, timeout=10)
+                    for _ in range(5)
+                ]
                 assert [a.status_code for a in answers] == [200] * 5
-                assert {a.headers["X-Model-Version"] for a in answers} == {
-                    model.manifest.version}
+                assert {a.headers["X-Model-Version"] for a in answers} == {model.manifest.version}
         finally:
             _untag_everything_from(cloud.client, registry.address)
 
 
 def test_publishing_a_model_to_a_stopped_localstack_is_one_clear_error(
-    drydock_cloud: LocalCloud, drydock_isolation: Isolation,
+    drydock_cloud: LocalCloud,
+    drydock_isolation: Isolation,
 ) -> None:
     cloud, scope = drydock_cloud, drydock_isolation
-    with DedicatedLocalStack.of(cloud.resolver, cloud.settings,
-                                scope.container_name("localstack")) as localstack:
+    with DedicatedLocalStack.of(
+        cloud.resolver, cloud.settings, scope.container_name("localstack")
+    ) as localstack:
         store = _model_store(localstack, cloud.settings)
         first = release_model(store, scope.model_name)
         assert store.latest_version(scope.model_name) == first.manifest.version
@@ -271,16 +311,23 @@ def test_publishing_a_model_to_a_stopped_localstack_is_one_clear_error(
         with pytest.raises(DrydockError) as refused:
             store.publish(artifact)
         seconds = time.monotonic() - began
-        expected = (f"S3 is not reachable for bucket {store.bucket}: Could not connect to the "
-                    f'endpoint URL: "{settings.localstack_url}/{store.bucket}"')
+        expected = (
+            f"S3 is not reachable for bucket {store.bucket}: Could not connect to the "
+            f'endpoint URL: "{settings.localstack_url}/{store.bucket}"'
+        )
         assert str(refused.value) == expected
 
         # The command says the same, without a traceback, and exits non-zero.
         command = subprocess.run(
             [sys.executable, "-m", "harness.cli", "model", "publish"],
-            env={**os.environ, "DRYDOCK_LOCALSTACK_PORT": str(localstack.host_port),
-                 "DRYDOCK_MODEL_NAME": scope.model_name},
-            capture_output=True, text=True, timeout=120,
+            env={
+                **os.environ,
+                "DRYDOCK_LOCALSTACK_PORT": str(localstack.host_port),
+                "DRYDOCK_MODEL_NAME": scope.model_name,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     print(f"\npublish refused in {seconds:.2f} s; CLI stderr: {command.stderr!r}")
     assert command.returncode == 1

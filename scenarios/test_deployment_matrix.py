@@ -42,8 +42,10 @@ DESIRED = 2
 #: 30 s scaled: on a loaded two-core machine a task may need over 10 s to load its model;
 #: replacing it for that would blur what each configuration does.
 GRACE_PERIOD_S = 600
-STALL = "was unable to stop or start tasks during a deployment because of the service " \
-        "deployment configuration"
+STALL = (
+    "was unable to stop or start tasks during a deployment because of the service "
+    "deployment configuration"
+)
 
 
 @dataclass
@@ -69,12 +71,15 @@ class TargetHealthWatcher:
         while not self._stop.is_set():
             try:
                 health = self.service.elbv2.describe_target_health(
-                    TargetGroupArn=self.service.target_group_arn)
+                    TargetGroupArn=self.service.target_group_arn
+                )
             except Exception:  # a slow answer on a busy machine: sample again
                 health = None
             if health is not None:
-                healthy = sum(t["TargetHealth"]["State"] == "healthy"
-                              for t in health["TargetHealthDescriptions"])
+                healthy = sum(
+                    t["TargetHealth"]["State"] == "healthy"
+                    for t in health["TargetHealthDescriptions"]
+                )
                 self.samples.append(HealthySample(time.monotonic(), healthy))
             self._stop.wait(self.interval_s)
 
@@ -99,8 +104,12 @@ class TargetHealthWatcher:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
 
@@ -119,12 +128,14 @@ class Rollout:
 
     def report(self, label: str) -> None:
         healthy = [s.healthy for s in self.health.samples]
-        print(f"\n{label}: rollout {self.seconds:.1f} s, requests {len(self.load.responses)}, "
-              f"failed {len(self.load.failures)} "
-              f"({sorted({r.status for r in self.load.failures}, key=str)}), healthy "
-              f"min {min(healthy)} max {max(healthy)}, running "
-              f"{sorted({s.running for s in self.bounds.samples})}, "
-              f"zero windows {[(round(b - a, 2)) for a, b in self.health.zero_windows()]}")
+        print(
+            f"\n{label}: rollout {self.seconds:.1f} s, requests {len(self.load.responses)}, "
+            f"failed {len(self.load.failures)} "
+            f"({sorted({r.status for r in self.load.failures}, key=str)}), healthy "
+            f"min {min(healthy)} max {max(healthy)}, running "
+            f"{sorted({s.running for s in self.bounds.samples})}, "
+            f"zero windows {[(round(b - a, 2)) for a, b in self.health.zero_windows()]}"
+        )
 
 
 #: Waits, given the service and the new deployment's id, until the rollout is over.
@@ -133,25 +144,33 @@ Roll = Callable[[int, int, Until, int], tuple[EcsService, Rollout]]
 
 
 @pytest.fixture
-def roll(drydock_emulator: Emulator, drydock_isolation: Isolation, drydock_cloud: LocalCloud,
-         drydock_serving_image: PushedImage) -> Iterator[Roll]:
+def roll(
+    drydock_emulator: Emulator,
+    drydock_isolation: Isolation,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+) -> Iterator[Roll]:
     """``roll(minimum, maximum, until, desired)``: a COMPLETED service, then
     ``forceNewDeployment`` under load until ``until(service)`` returns; the service is
     removed after the test."""
     opened: list[EcsService] = []
 
-    def run(minimum: int, maximum: int, until: Until,
-            desired: int) -> tuple[EcsService, Rollout]:
-        service, _ = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
-                                     drydock_serving_image.by_digest)
+    def run(minimum: int, maximum: int, until: Until, desired: int) -> tuple[EcsService, Rollout]:
+        service, _ = serving_service(
+            drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+        )
         service.with_desired_count(desired).with_grace_period(GRACE_PERIOD_S).with_deployment(
-            minimum_healthy_percent=minimum, maximum_percent=maximum)
+            minimum_healthy_percent=minimum, maximum_percent=maximum
+        )
         opened.append(service.start())
         service.wait_stable()
         service.wait_rollout_state("COMPLETED")
         old = service.task_ids()
-        with ClientLoad(service.lb_url, max_seconds=150) as load, \
-                BoundsWatcher(service) as bounds, TargetHealthWatcher(service) as health:
+        with (
+            ClientLoad(service.lb_url, max_seconds=150) as load,
+            BoundsWatcher(service) as bounds,
+            TargetHealthWatcher(service) as health,
+        ):
             time.sleep(0.5)
             began = time.monotonic()
             until(service, service.force_new_deployment())
@@ -176,11 +195,14 @@ def _stalls(service: EcsService, deployment: str) -> None:
     time.sleep(3.0)  # and it stays stalled: nothing is stopped or started afterwards
 
 
-@pytest.mark.parametrize(("minimum", "maximum", "desired"),
-                         [(100, 200, DESIRED), (50, 100, DESIRED), (50, 100, 4)],
-                         ids=["100-200", "50-100", "50-100-x4"])
-def test_capacity_floor_holds_and_clients_see_no_error(roll: Roll, minimum: int,
-                                                       maximum: int, desired: int) -> None:
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "desired"),
+    [(100, 200, DESIRED), (50, 100, DESIRED), (50, 100, 4)],
+    ids=["100-200", "50-100", "50-100-x4"],
+)
+def test_capacity_floor_holds_and_clients_see_no_error(
+    roll: Roll, minimum: int, maximum: int, desired: int
+) -> None:
     service, rollout = roll(minimum, maximum, _completes, desired)
     rollout.report(f"{minimum}/{maximum} x{desired}")
     floor = math.ceil(desired * minimum / 100)
@@ -190,7 +212,8 @@ def test_capacity_floor_holds_and_clients_see_no_error(roll: Roll, minimum: int,
     assert len(rollout.load.successes) > 50
     assert service.task_ids().isdisjoint(rollout.old_tasks)
     assert max(s.running + s.pending for s in rollout.bounds.samples) == math.floor(
-        desired * maximum / 100), "the rollout used the room maximumPercent gives"
+        desired * maximum / 100
+    ), "the rollout used the room maximumPercent gives"
 
 
 def test_zero_minimum_stops_every_old_task_first_and_errors_only_while_none_is_healthy(
@@ -208,14 +231,14 @@ def test_zero_minimum_stops_every_old_task_first_and_errors_only_while_none_is_h
     # is created; maximumPercent 100: the i-th new task waits for the i-th old task to
     # be STOPPED and free its slot.
     assert max(t["stoppingAt"] for t in old) <= min(t["createdAt"] for t in new)
-    for freed, created in zip(sorted(t["stoppedAt"] for t in old),
-                              sorted(t["createdAt"] for t in new), strict=True):
+    for freed, created in zip(
+        sorted(t["stoppedAt"] for t in old), sorted(t["createdAt"] for t in new), strict=True
+    ):
         assert freed <= created, (freed, created)
     rollout.bounds.assert_held()
     for failure in rollout.load.failures:
         assert failure.status == 503, failure
-        assert any(start <= failure.at <= end + 1.0 for start, end in windows), (
-            failure, windows)
+        assert any(start <= failure.at <= end + 1.0 for start, end in windows), (failure, windows)
     assert rollout.load.after(windows[-1][1] + 1.0), "traffic went on after the window"
     assert all(r.ok for r in rollout.load.after(windows[-1][1] + 1.0))
 
@@ -230,5 +253,8 @@ def test_full_minimum_and_no_surge_cannot_deploy_and_the_old_tasks_keep_serving(
     assert rollout.min_healthy == DESIRED
     primary = service.primary()
     assert (primary["rolloutState"], primary["runningCount"], primary["pendingCount"]) == (
-        "IN_PROGRESS", 0, 0)
+        "IN_PROGRESS",
+        0,
+        0,
+    )
     assert sum(STALL in e for e in service.events()) == 1, "reported once, not every step"

@@ -25,51 +25,135 @@ pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 
 def _aws(emulator: Emulator, home: Path, *args: str, timeout_s: float = 240) -> Any:
-    env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1", "HOME": str(home), "PATH": "/usr/bin:/bin",
-           "AWS_CONFIG_FILE": str(home / "config"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials")}
+    env = {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "HOME": str(home),
+        "PATH": "/usr/bin:/bin",
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+    }
     aws = Path(sys.executable).with_name("aws")
-    done = subprocess.run([str(aws), "--endpoint-url", emulator.endpoint_url, "--output",
-                           "json", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout_s)
+    done = subprocess.run(
+        [str(aws), "--endpoint-url", emulator.endpoint_url, "--output", "json", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
     assert done.returncode == 0, f"aws {' '.join(args)}: {done.stderr}"
     return json.loads(done.stdout) if done.stdout.strip() else None
 
 
 def test_aws_cli_creates_updates_and_waits_for_a_stable_service(
-    drydock_serving_image: PushedImage, drydock_isolation: Isolation,
-    drydock_emulator: Emulator, drydock_cloud: LocalCloud, tmp_path: Path,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    tmp_path: Path,
 ) -> None:
     names, cli = drydock_isolation, drydock_emulator
     definition = tmp_path / "containers.json"
-    definition.write_text(json.dumps([{
-        "name": "serving", "image": drydock_serving_image.by_digest, "memory": 256,
-        "essential": True, "portMappings": [{"containerPort": 8080}],
-        "environment": [{"name": "DRYDOCK_MODEL_URI", "value": "file:///nonexistent"}],
-        "entryPoint": ["/opt/venv/bin/python", "-c", "import time; time.sleep(600)"],
-        "stopTimeout": 2}]))
+    definition.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "serving",
+                    "image": drydock_serving_image.by_digest,
+                    "memory": 256,
+                    "essential": True,
+                    "portMappings": [{"containerPort": 8080}],
+                    "environment": [{"name": "DRYDOCK_MODEL_URI", "value": "file:///nonexistent"}],
+                    "entryPoint": ["/opt/venv/bin/python", "-c", "import time; time.sleep(600)"],
+                    "stopTimeout": 2,
+                }
+            ]
+        )
+    )
     _aws(cli, tmp_path, "ecs", "create-cluster", "--cluster-name", names.cluster_name)
-    registered = _aws(cli, tmp_path, "ecs", "register-task-definition", "--family",
-                      names.family, "--container-definitions", f"file://{definition}")
+    registered = _aws(
+        cli,
+        tmp_path,
+        "ecs",
+        "register-task-definition",
+        "--family",
+        names.family,
+        "--container-definitions",
+        f"file://{definition}",
+    )
     arn = registered["taskDefinition"]["taskDefinitionArn"]
     assert arn.endswith(f"{names.family}:1")
-    _aws(cli, tmp_path, "ecs", "create-service", "--cluster", names.cluster_name,
-         "--service-name", names.service_name, "--task-definition", names.family,
-         "--desired-count", "2")
-    updated = _aws(cli, tmp_path, "ecs", "update-service", "--cluster", names.cluster_name,
-                   "--service", names.service_name, "--force-new-deployment")
+    _aws(
+        cli,
+        tmp_path,
+        "ecs",
+        "create-service",
+        "--cluster",
+        names.cluster_name,
+        "--service-name",
+        names.service_name,
+        "--task-definition",
+        names.family,
+        "--desired-count",
+        "2",
+    )
+    updated = _aws(
+        cli,
+        tmp_path,
+        "ecs",
+        "update-service",
+        "--cluster",
+        names.cluster_name,
+        "--service",
+        names.service_name,
+        "--force-new-deployment",
+    )
     assert len(updated["service"]["deployments"]) >= 1
-    _aws(cli, tmp_path, "ecs", "wait", "services-stable", "--cluster", names.cluster_name,
-         "--services", names.service_name)
-    described = _aws(cli, tmp_path, "ecs", "describe-services", "--cluster",
-                     names.cluster_name, "--services", names.service_name)
+    _aws(
+        cli,
+        tmp_path,
+        "ecs",
+        "wait",
+        "services-stable",
+        "--cluster",
+        names.cluster_name,
+        "--services",
+        names.service_name,
+    )
+    described = _aws(
+        cli,
+        tmp_path,
+        "ecs",
+        "describe-services",
+        "--cluster",
+        names.cluster_name,
+        "--services",
+        names.service_name,
+    )
     service = described["services"][0]
     assert service["runningCount"] == service["desiredCount"] == 2
     assert [d["status"] for d in service["deployments"]] == ["PRIMARY"]
     assert service["deployments"][0]["id"] == updated["service"]["deployments"][0]["id"]
-    tasks = _aws(cli, tmp_path, "ecs", "list-tasks", "--cluster", names.cluster_name,
-                 "--service-name", names.service_name)
+    tasks = _aws(
+        cli,
+        tmp_path,
+        "ecs",
+        "list-tasks",
+        "--cluster",
+        names.cluster_name,
+        "--service-name",
+        names.service_name,
+    )
     assert len(tasks["taskArns"]) == 2
-    _aws(cli, tmp_path, "ecs", "delete-service", "--cluster", names.cluster_name,
-         "--service", names.service_name, "--force")
+    _aws(
+        cli,
+        tmp_path,
+        "ecs",
+        "delete-service",
+        "--cluster",
+        names.cluster_name,
+        "--service",
+        names.service_name,
+        "--force",
+    )

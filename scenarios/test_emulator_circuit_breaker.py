@@ -23,16 +23,23 @@ CRASH = 'ENTRYPOINT ["/opt/venv/bin/python", "-c", "raise SystemExit(1)"]'
 
 
 def test_crash_looping_image_fails_the_deployment_and_rolls_back(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
-    drydock_isolation: Isolation, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
 ) -> None:
     settings = drydock_cloud.settings
     crashing = derived_image(
-        drydock_cloud.client, drydock_serving_image, [CRASH],
-        settings.registry_address, "drydock/scenario-variants",
-        f"crash-{drydock_serving_image.digest[7:19]}")
-    service, _ = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
-                                 drydock_serving_image.by_digest)
+        drydock_cloud.client,
+        drydock_serving_image,
+        [CRASH],
+        settings.registry_address,
+        "drydock/scenario-variants",
+        f"crash-{drydock_serving_image.digest[7:19]}",
+    )
+    service, _ = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+    )
     service.with_desired_count(2).with_circuit_breaker(enable=True, rollback=True)
     with service:
         service.wait_stable()
@@ -53,9 +60,10 @@ def test_crash_looping_image_fails_the_deployment_and_rolls_back(
         print("\n" + "\n".join(events))
         print(f"requests {len(load.responses)}, failed {len(load.failures)}")
         described = service.describe()
-        assert [(d["id"], d["status"], d["taskDefinition"], d["rolloutState"])
-                for d in described["deployments"]] == [
-            (good["id"], "PRIMARY", revision_1, "COMPLETED")]
+        assert [
+            (d["id"], d["status"], d["taskDefinition"], d["rolloutState"])
+            for d in described["deployments"]
+        ] == [(good["id"], "PRIMARY", revision_1, "COMPLETED")]
         assert described["taskDefinition"] == revision_1
         assert service.task_ids() == old_tasks, "the old tasks served throughout"
         failed = [e for e in events if f"(deployment {bad['id']}) deployment failed" in e]

@@ -23,19 +23,27 @@ DESIRED = 2
 
 
 def test_update_service_to_a_new_image_serves_only_revision_2_afterwards(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
-    drydock_isolation: Isolation, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
 ) -> None:
     settings = drydock_cloud.settings
     image_b = derived_image(
-        drydock_cloud.client, drydock_serving_image, ["LABEL drydock.variant=b"],
-        settings.registry_address, "drydock/scenario-variants",
-        f"b-{drydock_serving_image.digest[7:19]}")
+        drydock_cloud.client,
+        drydock_serving_image,
+        ["LABEL drydock.variant=b"],
+        settings.registry_address,
+        "drydock/scenario-variants",
+        f"b-{drydock_serving_image.digest[7:19]}",
+    )
     assert image_b.digest != drydock_serving_image.digest
-    service, _ = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
-                                 drydock_serving_image.by_digest)
-    service.with_desired_count(DESIRED).with_deployment(minimum_healthy_percent=100,
-                                                        maximum_percent=200)
+    service, _ = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+    )
+    service.with_desired_count(DESIRED).with_deployment(
+        minimum_healthy_percent=100, maximum_percent=200
+    )
     with service:
         service.wait_stable()
         service.wait_rollout_state("COMPLETED", timeout_s=60)
@@ -52,9 +60,11 @@ def test_update_service_to_a_new_image_serves_only_revision_2_afterwards(
 
         new_tasks = service.task_ids()
         hostnames = service.task_id_by_hostname()
-        print(f"\nrequests {len(load.responses)}, failed {len(load.failures)}; "
-              f"samples {len(bounds.samples)}, counts "
-              f"{sorted({(s.running, s.pending) for s in bounds.samples})}")
+        print(
+            f"\nrequests {len(load.responses)}, failed {len(load.failures)}; "
+            f"samples {len(bounds.samples)}, counts "
+            f"{sorted({(s.running, s.pending) for s in bounds.samples})}"
+        )
         assert load.failures == [], load.failures[:5]
         bounds.assert_held()
         assert len(new_tasks) == DESIRED and not new_tasks & old_tasks
@@ -69,6 +79,7 @@ def test_update_service_to_a_new_image_serves_only_revision_2_afterwards(
         assert before <= old_tasks, "the first answers came from revision 1's tasks"
         deployments = service.describe()["deployments"]
         assert [(d["taskDefinition"], d["rolloutState"]) for d in deployments] == [
-            (revision_2, "COMPLETED")]
+            (revision_2, "COMPLETED")
+        ]
         assert revision_1.endswith(":1")
         assert not drydock_emulator.driver.errors  # type: ignore[union-attr]

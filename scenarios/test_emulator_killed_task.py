@@ -44,16 +44,18 @@ def _wait_replaced(service: object, killed: str, timeout_s: float = 120.0) -> se
         if killed not in tasks and len(tasks) == DESIRED and described["runningCount"] == DESIRED:
             return tasks
         time.sleep(0.2)
-    raise AssertionError(f"task {killed} was not replaced in {timeout_s} s\n"
-                         f"{service.diagnosis()}")
+    raise AssertionError(f"task {killed} was not replaced in {timeout_s} s\n{service.diagnosis()}")
 
 
 def test_a_killed_task_is_replaced_with_at_most_in_flight_failures(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
-    drydock_isolation: Isolation, drydock_emulator: Emulator,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
 ) -> None:
-    service, _ = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
-                                 drydock_serving_image.by_digest)
+    service, _ = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+    )
     service.with_desired_count(DESIRED)
     with service:
         service.wait_stable()
@@ -72,9 +74,11 @@ def test_a_killed_task_is_replaced_with_at_most_in_flight_failures(
             serving_at = time.monotonic()
             time.sleep(1.5)
 
-        print(f"\nreplaced in {replaced_at - killed_at:.1f} s; requests "
-              f"{len(load.responses)}, failed {len(load.failures)}: "
-              f"{[(round(f.at - killed_at, 2), f.error[:40] or f.status) for f in load.failures]}")
+        print(
+            f"\nreplaced in {replaced_at - killed_at:.1f} s; requests "
+            f"{len(load.responses)}, failed {len(load.failures)}: "
+            f"{[(round(f.at - killed_at, 2), f.error[:40] or f.status) for f in load.failures]}"
+        )
         window = [r for r in load.responses if killed_at <= r.at <= replaced_at]
         print(f"responses between kill and replacement {len(window)}")
         new = after - before
@@ -85,7 +89,8 @@ def test_a_killed_task_is_replaced_with_at_most_in_flight_failures(
         assert len(load.failures) <= 2 * THREADS, load.failures
         detection_s = 2 * 30 * drydock_emulator.settings.time_scale + 1.0
         assert all(killed_at <= f.at <= killed_at + detection_s for f in load.failures), (
-            "failures only while the dead target was being taken out of rotation")
+            "failures only while the dead target was being taken out of rotation"
+        )
         assert all(f.status is None for f in load.failures), "no error answers from live tasks"
         hostnames = service.task_id_by_hostname()
         late = [r for r in load.after(serving_at) if r.ok]

@@ -66,7 +66,8 @@ class ReadinessClock:
                 try:
                     container.reload()
                     port = container.attrs["NetworkSettings"]["Ports"][
-                        f"{self.service.container.port}/tcp"][0]["HostPort"]
+                        f"{self.service.container.port}/tcp"
+                    ][0]["HostPort"]
                     answer = requests.get(f"http://127.0.0.1:{port}{self.path}", timeout=0.5)
                 except Exception:
                     continue
@@ -78,18 +79,29 @@ class ReadinessClock:
 
 
 def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
-    drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
-    drydock_isolation: Isolation, drydock_emulator: Emulator, drydock_time_scale: float,
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
+    drydock_time_scale: float,
     tmp_path: Path,
 ) -> None:
-    service, release = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
-                                       drydock_serving_image.by_digest)
-    (service.with_desired_count(DESIRED)
-     .with_deployment(minimum_healthy_percent=100, maximum_percent=200)
-     # Two saturated cores: a booting task's checks get 1.25 s and 5 tries, 30 s grace.
-     .with_target_group(interval_s=INTERVAL_S, timeout_s=25, healthy_threshold=2,
-                        unhealthy_threshold=5, deregistration_delay_s=DEREGISTRATION_DELAY_S)
-     .with_grace_period(600))
+    service, release = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+    )
+    (
+        service.with_desired_count(DESIRED)
+        .with_deployment(minimum_healthy_percent=100, maximum_percent=200)
+        # Two saturated cores: a booting task's checks get 1.25 s and 5 tries, 30 s grace.
+        .with_target_group(
+            interval_s=INTERVAL_S,
+            timeout_s=25,
+            healthy_threshold=2,
+            unhealthy_threshold=5,
+            deregistration_delay_s=DEREGISTRATION_DELAY_S,
+        )
+        .with_grace_period(600)
+    )
     with service:
         service.wait_stable()
         service.wait_rollout_state("COMPLETED", timeout_s=60)
@@ -105,26 +117,40 @@ def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
 
         try:
             result = run_rollout_loadtest(
-                target_url=service.lb_url, users=USERS, rate=RATE, duration_s=DURATION_S,
-                trigger_at_s=TRIGGER_AT_S, trigger=trigger,
+                target_url=service.lb_url,
+                users=USERS,
+                rate=RATE,
+                duration_s=DURATION_S,
+                trigger_at_s=TRIGGER_AT_S,
+                trigger=trigger,
                 events_source=service_events(service.ecs, service.cluster, service.name),
-                out_dir=tmp_path, processes=2,
-                gates=GateThresholds(max_error_rate_pct=0.0, max_p99_ms=2000.0,
-                                     max_mixed_version_window_s=60.0, min_requests=1000),
-                traffic=LoadSettings(model_name=release.manifest.name))
+                out_dir=tmp_path,
+                processes=2,
+                gates=GateThresholds(
+                    max_error_rate_pct=0.0,
+                    max_p99_ms=2000.0,
+                    max_mixed_version_window_s=60.0,
+                    min_requests=1000,
+                ),
+                traffic=LoadSettings(model_name=release.manifest.name),
+            )
         finally:
             clock.stop()
 
         summary = result.report.summary
         deployment = str(fired["deployment"])
         service.wait_rollout_state("COMPLETED", deployment, timeout_s=120)
-        completed = [e for e in service.describe()["events"]
-                     if f"(deployment {deployment}) deployment completed" in e["message"]]
+        completed = [
+            e
+            for e in service.describe()["events"]
+            if f"(deployment {deployment}) deployment completed" in e["message"]
+        ]
         assert completed, service.diagnosis()
         print("\n" + "\n".join(service.events()))
         duration_s = completed[0]["createdAt"].timestamp() - float(fired["at"])  # type: ignore[arg-type]
-        created = {t["taskArn"].rsplit("/", 1)[-1]: t["createdAt"].timestamp()
-                   for t in service.tasks()}
+        created = {
+            t["taskArn"].rsplit("/", 1)[-1]: t["createdAt"].timestamp() for t in service.tasks()
+        }
         new = set(created) - old
         assert len(new) == DESIRED and set(clock.ready) >= new, (clock.ready, new)
         start_to_ready = max(clock.ready[t] - created[t] for t in new)
@@ -134,12 +160,16 @@ def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
         check_s = INTERVAL_S * drydock_time_scale
         lower_bound = max(start_to_ready, check_s) + DEREGISTRATION_DELAY_S * drydock_time_scale
         ratio = duration_s / lower_bound
-        print(f"\nachieved {summary.achieved_rps:.1f} requests/s; {summary.requests} requests, "
-              f"{summary.errors} errors, p99 {summary.p99_ms} ms; gates "
-              f"{[(g.name, g.passed) for g in result.gates]}")
-        print(f"rollout {duration_s:.2f} s; lower bound {lower_bound:.2f} s (max(start-to-ready "
-              f"{start_to_ready:.2f} s, first check {check_s:.2f} s) + drain "
-              f"{DEREGISTRATION_DELAY_S * drydock_time_scale:.2f} s); ratio {ratio:.2f}")
+        print(
+            f"\nachieved {summary.achieved_rps:.1f} requests/s; {summary.requests} requests, "
+            f"{summary.errors} errors, p99 {summary.p99_ms} ms; gates "
+            f"{[(g.name, g.passed) for g in result.gates]}"
+        )
+        print(
+            f"rollout {duration_s:.2f} s; lower bound {lower_bound:.2f} s (max(start-to-ready "
+            f"{start_to_ready:.2f} s, first check {check_s:.2f} s) + drain "
+            f"{DEREGISTRATION_DELAY_S * drydock_time_scale:.2f} s); ratio {ratio:.2f}"
+        )
         assert summary.errors == 0, [g.reason for g in result.failed_gates]
         assert result.passed, [(g.name, g.reason) for g in result.failed_gates]
         assert summary.achieved_rps >= 300, summary.achieved_rps
@@ -150,6 +180,7 @@ def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
 
 def test_drydock_loadtest_is_a_cli_command() -> None:
     drydock = Path(sys.executable).with_name("drydock")
-    shown = subprocess.run([str(drydock), "loadtest", "--help"], capture_output=True,
-                           text=True, timeout=60, check=True)
+    shown = subprocess.run(
+        [str(drydock), "loadtest", "--help"], capture_output=True, text=True, timeout=60, check=True
+    )
     assert "--trigger-at" in shown.stdout and "--target-url" in shown.stdout

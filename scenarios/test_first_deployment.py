@@ -26,9 +26,10 @@ def test_published_model_is_served_by_a_task_from_the_registry_image(
 ) -> None:
     settings = local_cloud.settings
     release = release_model(local_cloud.store, isolation.model_name, regularization=0.3)
-    assert registry_digest(
-        settings.registry_address, settings.serving_repository, serving_image.tag
-    ) == serving_image.digest
+    assert (
+        registry_digest(settings.registry_address, settings.serving_repository, serving_image.tag)
+        == serving_image.digest
+    )
 
     task = run_single_task(
         local_cloud.client,

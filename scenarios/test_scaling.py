@@ -27,11 +27,16 @@ GRACE_PERIOD_S = 600
 
 
 @pytest.fixture
-def service(drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
-            drydock_emulator: Emulator, drydock_isolation: Isolation) -> Iterator[EcsService]:
+def service(
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_emulator: Emulator,
+    drydock_isolation: Isolation,
+) -> Iterator[EcsService]:
     """Two tasks serving a model (X-Task-Id is the hostname), deployment COMPLETED."""
-    built, _ = serving_service(drydock_emulator, drydock_isolation, drydock_cloud,
-                               drydock_serving_image.by_digest)
+    built, _ = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+    )
     built.with_target_group(deregistration_delay_s=DEREGISTRATION_DELAY_S)
     built.with_grace_period(GRACE_PERIOD_S)
     with built.with_desired_count(2):
@@ -43,12 +48,16 @@ def service(drydock_cloud: LocalCloud, drydock_serving_image: PushedImage,
 def _ids_answering(load: ClientLoad, since: float, service: EcsService) -> set[str]:
     """ECS task ids of the tasks that answered after ``since``."""
     by_hostname = service.task_id_by_hostname()
-    return {by_hostname.get(r.task_id, f"unknown:{r.task_id}")
-            for r in load.after(since) if r.ok and r.task_id}
+    return {
+        by_hostname.get(r.task_id, f"unknown:{r.task_id}")
+        for r in load.after(since)
+        if r.ok and r.task_id
+    }
 
 
 def test_scale_out_puts_new_tasks_in_rotation_and_scale_in_drains_first(
-    service: EcsService, drydock_time_scale: float,
+    service: EcsService,
+    drydock_time_scale: float,
 ) -> None:
     first = service.task_ids()
     with ClientLoad(service.lb_url, threads=2, max_seconds=120) as load:
@@ -72,8 +81,10 @@ def test_scale_out_puts_new_tasks_in_rotation_and_scale_in_drains_first(
         time.sleep(1.0)  # traffic after the scale-in reaches the one task left
     scaled_in_s = in_done - began
 
-    print(f"\nscale out {scaled_out_s:.1f} s, scale in {scaled_in_s:.1f} s; requests "
-          f"{len(load.responses)}, failed {len(load.failures)}")
+    print(
+        f"\nscale out {scaled_out_s:.1f} s, scale in {scaled_in_s:.1f} s; requests "
+        f"{len(load.responses)}, failed {len(load.failures)}"
+    )
     assert load.failures == [], load.failures[:5]
     assert len(four) == 4 and first < four
     remaining = service.task_ids()
@@ -81,9 +92,17 @@ def test_scale_out_puts_new_tasks_in_rotation_and_scale_in_drains_first(
     last = {r.task_id for r in load.after(in_done + 0.5) if r.ok}
     assert len(last) == 1 and _ids_answering(load, in_done + 0.5, service) == remaining
     deadline = time.monotonic() + 30  # the stopping tasks drain, then get SIGTERM
-    while len(stopped := [t for t in service.tasks("STOPPED")
-                          if t["taskArn"].rsplit("/", 1)[-1] in four - remaining
-                          and t["lastStatus"] == "STOPPED"]) < 3:
+    while (
+        len(
+            stopped := [
+                t
+                for t in service.tasks("STOPPED")
+                if t["taskArn"].rsplit("/", 1)[-1] in four - remaining
+                and t["lastStatus"] == "STOPPED"
+            ]
+        )
+        < 3
+    ):
         assert time.monotonic() < deadline, service.diagnosis()
         time.sleep(0.2)
     for task in stopped:
@@ -91,8 +110,10 @@ def test_scale_out_puts_new_tasks_in_rotation_and_scale_in_drains_first(
         drained_s = (task["stoppedAt"] - task["stoppingAt"]).total_seconds()
         # ECS stops a task only after its target drained (1 s scaled) and SIGTERM.
         assert drained_s >= DEREGISTRATION_DELAY_S * drydock_time_scale, (task, drained_s)
-    print("stopping -> stopped (drain, then SIGTERM): " + ", ".join(
-        f"{(t['stoppedAt'] - t['stoppingAt']).total_seconds():.1f} s" for t in stopped))
+    print(
+        "stopping -> stopped (drain, then SIGTERM): "
+        + ", ".join(f"{(t['stoppedAt'] - t['stoppingAt']).total_seconds():.1f} s" for t in stopped)
+    )
     events = service.events()
     assert any("has begun draining connections on" in e for e in events), events
     assert events[-1].endswith("has reached a steady state."), events[-5:]

@@ -17,8 +17,16 @@ from harness.errors import DrydockError
 
 #: Members of DescribeTaskDefinition's output that RegisterTaskDefinition accepts back.
 _REGISTERABLE = (
-    "family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
-    "volumes", "placementConstraints", "requiresCompatibilities", "cpu", "memory",
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
 )
 
 
@@ -48,8 +56,9 @@ def deploy(
     began = time.monotonic()
     current = _service(ecs, cluster, service)
     seen = {e["id"] for e in current.get("events", [])}
-    definition = ecs.describe_task_definition(
-        taskDefinition=current["taskDefinition"])["taskDefinition"]
+    definition = ecs.describe_task_definition(taskDefinition=current["taskDefinition"])[
+        "taskDefinition"
+    ]
     request = {k: definition[k] for k in _REGISTERABLE if k in definition}
     if image is not None:
         names = [c["name"] for c in request["containerDefinitions"]]
@@ -61,10 +70,18 @@ def deploy(
                 c["image"] = image
     arn = ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
     on_event(f"registered {arn}")
-    ecs.update_service(cluster=cluster, service=service, taskDefinition=arn,
-                       forceNewDeployment=True)
-    watch_rollout(ecs, cluster, service, seen=seen, on_event=on_event,
-                  timeout_s=timeout_s - (time.monotonic() - began), poll_s=poll_s)
+    ecs.update_service(
+        cluster=cluster, service=service, taskDefinition=arn, forceNewDeployment=True
+    )
+    watch_rollout(
+        ecs,
+        cluster,
+        service,
+        seen=seen,
+        on_event=on_event,
+        timeout_s=timeout_s - (time.monotonic() - began),
+        poll_s=poll_s,
+    )
     return DeployOutcome(arn, "COMPLETED", time.monotonic() - began)
 
 
@@ -95,7 +112,8 @@ def watch_rollout(
             return
         if primary["rolloutState"] == "FAILED":
             raise DeploymentFailedError(
-                f"deployment {primary['id']} FAILED: {primary.get('rolloutStateReason', '')}")
+                f"deployment {primary['id']} FAILED: {primary.get('rolloutStateReason', '')}"
+            )
         time.sleep(poll_s)
     raise DeploymentFailedError(f"the rollout of {service} did not finish in {timeout_s:.0f} s")
 

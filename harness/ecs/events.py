@@ -83,9 +83,7 @@ class TargetsDeregistered(ServiceEventBase):
     @property
     def message(self) -> str:
         n = len(self.task_ids)
-        return (
-            f"{self._svc()} deregistered {n} targets in (target-group {self.target_group_arn})"
-        )
+        return f"{self._svc()} deregistered {n} targets in (target-group {self.target_group_arn})"
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import docker
 from docker.errors import APIError, ImageNotFound
 
-import docker
 from harness.errors import ImageBuildError
 from harness.images.content_tag import IGNORED_PARTS
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import docker
 import requests
 from docker.errors import APIError, DockerException
 
-import docker
 from harness.errors import RegistryError
 
 MANIFEST_TYPES = ", ".join(

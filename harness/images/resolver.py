@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+import docker
 from docker.errors import APIError, DockerException
 
-import docker
 from harness.images.base_image import base_image_ref, build_base_image
 from harness.images.builder import Progress, build_image, image_exists
 from harness.images.catalog import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import docker
+
 from harness.images.builder import Progress, build_image, image_exists
 from harness.images.content_tag import content_tag
 from harness.images.resolver import ImageResolver

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import docker
+
 from harness.ecs.runtime.containers import (
     StartedContainer,
     TaskContainerSpec,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
+
 from harness.aws import s3_client
 from harness.images.catalog import CLOUD_IMAGES
 from harness.images.resolver import ImageResolver, ResolvedImage

@@ -6,6 +6,7 @@ import socket
 from collections.abc import Mapping
 
 import docker
+
 from harness.errors import PortInUseError
 
 

@@ -29,15 +29,24 @@ class CountSample:
 class BoundsWatcher:
     """Samples every ``interval_s`` while in ``with``; :meth:`assert_held` judges."""
 
-    def __init__(self, service: EcsService, interval_s: float = 0.1,
-                 minimum: int | None = None, maximum: int | None = None) -> None:
+    def __init__(
+        self,
+        service: EcsService,
+        interval_s: float = 0.1,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> None:
         self.service = service
         self.interval_s = interval_s
         desired = service.desired_count
-        self.minimum = minimum if minimum is not None else math.ceil(
-            desired * service.minimum_healthy_percent / 100)
-        self.maximum = maximum if maximum is not None else math.floor(
-            desired * service.maximum_percent / 100)
+        self.minimum = (
+            minimum
+            if minimum is not None
+            else math.ceil(desired * service.minimum_healthy_percent / 100)
+        )
+        self.maximum = (
+            maximum if maximum is not None else math.floor(desired * service.maximum_percent / 100)
+        )
         self.samples: list[CountSample] = []
         self.errors: list[str] = []
         self._stop = threading.Event()
@@ -47,24 +56,36 @@ class BoundsWatcher:
         while not self._stop.is_set():
             try:
                 answer = self.service.describe()
-                self.samples.append(CountSample(
-                    time.monotonic(), answer["runningCount"], answer["pendingCount"],
-                    tuple((d["status"], d["runningCount"], d["pendingCount"])
-                          for d in answer["deployments"])))
+                self.samples.append(
+                    CountSample(
+                        time.monotonic(),
+                        answer["runningCount"],
+                        answer["pendingCount"],
+                        tuple(
+                            (d["status"], d["runningCount"], d["pendingCount"])
+                            for d in answer["deployments"]
+                        ),
+                    )
+                )
             except Exception as exc:  # a slow API answer must not end the watch
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             self._stop.wait(self.interval_s)
 
     @property
     def violations(self) -> list[CountSample]:
-        return [s for s in self.samples
-                if s.running < self.minimum or s.running + s.pending > self.maximum]
+        return [
+            s
+            for s in self.samples
+            if s.running < self.minimum or s.running + s.pending > self.maximum
+        ]
 
     def assert_held(self, min_samples: int = 5) -> None:
         assert len(self.samples) >= min_samples, (
-            f"only {len(self.samples)} samples (errors: {self.errors[:3]})")
+            f"only {len(self.samples)} samples (errors: {self.errors[:3]})"
+        )
         assert not self.violations, (
-            f"bounds [{self.minimum}, {self.maximum}] broken: {self.violations[:5]}")
+            f"bounds [{self.minimum}, {self.maximum}] broken: {self.violations[:5]}"
+        )
 
     def start(self) -> BoundsWatcher:
         self._thread.start()
@@ -77,6 +98,10 @@ class BoundsWatcher:
     def __enter__(self) -> BoundsWatcher:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -15,6 +15,11 @@ CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"max_attempt
 
 def aws_client(kind: str, emulator: Emulator, region: str = "us-east-1") -> Any:
     """An ``ecs`` or ``elbv2`` client for ``emulator`` with dummy credentials."""
-    return boto3.client(kind, endpoint_url=emulator.endpoint_url, region_name=region,
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=CLIENT_CONFIG)
+    return boto3.client(
+        kind,
+        endpoint_url=emulator.endpoint_url,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=CLIENT_CONFIG,
+    )

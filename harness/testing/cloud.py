@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import docker
+
 from harness.aws import s3_client
 from harness.docker_engine import docker_client
 from harness.images.registry import PushedImage

@@ -11,14 +11,22 @@ from __future__ import annotations
 import io
 
 import docker
+
 from harness.images.registry import PushedImage, push_image
 
 
-def derived_image(client: docker.DockerClient, base: PushedImage, lines: list[str],
-                  registry: str, repository: str, tag: str) -> PushedImage:
+def derived_image(
+    client: docker.DockerClient,
+    base: PushedImage,
+    lines: list[str],
+    registry: str,
+    repository: str,
+    tag: str,
+) -> PushedImage:
     """Build ``FROM base`` + ``lines`` and push it as ``registry/repository:tag``."""
     dockerfile = "\n".join([f"FROM {base.by_digest}", *lines]) + "\n"
     local = f"{registry}/{repository}:{tag}"
-    client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=local, rm=True,
-                        forcerm=True, pull=False)
+    client.images.build(
+        fileobj=io.BytesIO(dockerfile.encode()), tag=local, rm=True, forcerm=True, pull=False
+    )
     return push_image(client, local, registry, repository, tag)

@@ -87,12 +87,14 @@ class ClientLoad:
         session, deadline = requests.Session(), time.monotonic() + self.max_seconds
         while not self._stop.is_set() and time.monotonic() < deadline and self._take_ticket():
             try:
-                answer = session.post(self.url + self.path, json=self.body,
-                                      timeout=self.timeout_s)
-                record = Response(time.monotonic(), answer.status_code,
-                                  answer.headers.get("X-Model-Version"),
-                                  answer.headers.get("X-Task-Id"),
-                                  "" if answer.ok else answer.text[:120])
+                answer = session.post(self.url + self.path, json=self.body, timeout=self.timeout_s)
+                record = Response(
+                    time.monotonic(),
+                    answer.status_code,
+                    answer.headers.get("X-Model-Version"),
+                    answer.headers.get("X-Task-Id"),
+                    "" if answer.ok else answer.text[:120],
+                )
             except requests.RequestException as exc:
                 record = Response(time.monotonic(), None, None, None, repr(exc)[:200])
             with self._lock:
@@ -102,6 +104,10 @@ class ClientLoad:
     def __enter__(self) -> ClientLoad:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

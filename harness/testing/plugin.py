@@ -26,17 +26,21 @@ DEFAULT_TIME_SCALE = 0.05
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("drydock").addoption(
-        "--drydock-time-scale", type=float, default=None,
+        "--drydock-time-scale",
+        type=float,
+        default=None,
         help=f"Emulator time scale for drydock_emulator (env {TIME_SCALE_ENV}, "
-             f"default {DEFAULT_TIME_SCALE}: AWS's 30 s become 1.5 s).")
+        f"default {DEFAULT_TIME_SCALE}: AWS's 30 s become 1.5 s).",
+    )
 
 
 @pytest.fixture(scope="session")
 def drydock_time_scale(request: pytest.FixtureRequest) -> float:
     """The option, else the environment variable, else 0.05."""
     option = request.config.getoption("--drydock-time-scale")
-    scale = float(option if option is not None
-                  else os.environ.get(TIME_SCALE_ENV, DEFAULT_TIME_SCALE))
+    scale = float(
+        option if option is not None else os.environ.get(TIME_SCALE_ENV, DEFAULT_TIME_SCALE)
+    )
     if not 0 < scale <= 1:
         raise pytest.UsageError(f"drydock time scale must be in (0, 1], got {scale}")
     return scale

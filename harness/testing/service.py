@@ -38,7 +38,10 @@ class ContainerSettings:
 
     def definition(self) -> dict[str, Any]:
         spec: dict[str, Any] = {
-            "name": self.name, "image": self.image, "memory": self.memory, "essential": True,
+            "name": self.name,
+            "image": self.image,
+            "memory": self.memory,
+            "essential": True,
             "portMappings": [{"containerPort": self.port}],
             "environment": [{"name": k, "value": v} for k, v in self.environment.items()],
             "stopTimeout": self.stop_timeout_s,
@@ -64,9 +67,16 @@ class TargetGroupSettings:
 class EcsService:
     """One service on ``emulator``; names come from ``isolation`` (or keyword arguments)."""
 
-    def __init__(self, emulator: Emulator, isolation: Isolation | None = None, *,
-                 cluster: str | None = None, name: str | None = None,
-                 family: str | None = None, listener_port: int = 8080) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        isolation: Isolation | None = None,
+        *,
+        cluster: str | None = None,
+        name: str | None = None,
+        family: str | None = None,
+        listener_port: int = 8080,
+    ) -> None:
         scope = isolation or Isolation()
         self.emulator = emulator
         self.cluster = cluster or scope.cluster_name
@@ -95,10 +105,16 @@ class EcsService:
         self.container.image = image
         return self
 
-    def with_container(self, *, name: str | None = None, port: int | None = None,
-                       memory: int | None = None, environment: dict[str, str] | None = None,
-                       stop_timeout_s: int | None = None,
-                       health_check: dict[str, Any] | None = None) -> EcsService:
+    def with_container(
+        self,
+        *,
+        name: str | None = None,
+        port: int | None = None,
+        memory: int | None = None,
+        environment: dict[str, str] | None = None,
+        stop_timeout_s: int | None = None,
+        health_check: dict[str, Any] | None = None,
+    ) -> EcsService:
         c = self.container
         c.name, c.port, c.memory = name or c.name, port or c.port, memory or c.memory
         c.environment = environment if environment is not None else c.environment
@@ -118,10 +134,13 @@ class EcsService:
         self.desired_count = count
         return self
 
-    def with_deployment(self, *, minimum_healthy_percent: int = 100,
-                        maximum_percent: int = 200) -> EcsService:
-        self.minimum_healthy_percent, self.maximum_percent = (minimum_healthy_percent,
-                                                              maximum_percent)
+    def with_deployment(
+        self, *, minimum_healthy_percent: int = 100, maximum_percent: int = 200
+    ) -> EcsService:
+        self.minimum_healthy_percent, self.maximum_percent = (
+            minimum_healthy_percent,
+            maximum_percent,
+        )
         return self
 
     def with_circuit_breaker(self, *, enable: bool = True, rollback: bool = True) -> EcsService:
@@ -148,34 +167,56 @@ class EcsService:
     def _create(self) -> None:
         tg = self.target_group
         lb_arn = self.elbv2.create_load_balancer(Name=self._lb_name)["LoadBalancers"][0][
-            "LoadBalancerArn"]
+            "LoadBalancerArn"
+        ]
         self.target_group_arn = self.elbv2.create_target_group(
-            Name=self._tg_name, Protocol="HTTP", Port=self.container.port, TargetType="ip",
-            HealthCheckPath=tg.health_check_path, HealthCheckIntervalSeconds=tg.interval_s,
-            HealthCheckTimeoutSeconds=tg.timeout_s, HealthyThresholdCount=tg.healthy_threshold,
+            Name=self._tg_name,
+            Protocol="HTTP",
+            Port=self.container.port,
+            TargetType="ip",
+            HealthCheckPath=tg.health_check_path,
+            HealthCheckIntervalSeconds=tg.interval_s,
+            HealthCheckTimeoutSeconds=tg.timeout_s,
+            HealthyThresholdCount=tg.healthy_threshold,
             UnhealthyThresholdCount=tg.unhealthy_threshold,
         )["TargetGroups"][0]["TargetGroupArn"]
         self._created.append("target group")
         self.elbv2.modify_target_group_attributes(
             TargetGroupArn=self.target_group_arn,
-            Attributes=[{"Key": "deregistration_delay.timeout_seconds",
-                         "Value": str(tg.deregistration_delay_s)}])
+            Attributes=[
+                {
+                    "Key": "deregistration_delay.timeout_seconds",
+                    "Value": str(tg.deregistration_delay_s),
+                }
+            ],
+        )
         self.elbv2.create_listener(
-            LoadBalancerArn=lb_arn, Protocol="HTTP", Port=self.listener_port,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": self.target_group_arn}])
+            LoadBalancerArn=lb_arn,
+            Protocol="HTTP",
+            Port=self.listener_port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": self.target_group_arn}],
+        )
         self.ecs.create_cluster(clusterName=self.cluster)
         self._created.append("cluster")
         self.task_definition_arn = self.register_revision()
-        deployment: dict[str, Any] = {"maximumPercent": self.maximum_percent,
-                                      "minimumHealthyPercent": self.minimum_healthy_percent}
+        deployment: dict[str, Any] = {
+            "maximumPercent": self.maximum_percent,
+            "minimumHealthyPercent": self.minimum_healthy_percent,
+        }
         if self.circuit_breaker is not None:
             deployment["deploymentCircuitBreaker"] = self.circuit_breaker
         self.ecs.create_service(
-            cluster=self.cluster, serviceName=self.name, taskDefinition=self.task_definition_arn,
+            cluster=self.cluster,
+            serviceName=self.name,
+            taskDefinition=self.task_definition_arn,
             desiredCount=self.desired_count,
-            loadBalancers=[{"targetGroupArn": self.target_group_arn,
-                            "containerName": self.container.name,
-                            "containerPort": self.container.port}],
+            loadBalancers=[
+                {
+                    "targetGroupArn": self.target_group_arn,
+                    "containerName": self.container.name,
+                    "containerPort": self.container.port,
+                }
+            ],
             deploymentConfiguration=deployment,
             healthCheckGracePeriodSeconds=self.grace_period_s,
         )
@@ -198,8 +239,12 @@ class EcsService:
     def __enter__(self) -> EcsService:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # ---------------------------------------------------------------- changing
@@ -210,11 +255,17 @@ class EcsService:
         for key, value in container.items():
             setattr(self.container, key, value)
         return self.ecs.register_task_definition(
-            family=self.family, containerDefinitions=[self.container.definition()],
+            family=self.family,
+            containerDefinitions=[self.container.definition()],
         )["taskDefinition"]["taskDefinitionArn"]
 
-    def update(self, *, task_definition: str | None = None, desired_count: int | None = None,
-               **container: Any) -> str | None:
+    def update(
+        self,
+        *,
+        task_definition: str | None = None,
+        desired_count: int | None = None,
+        **container: Any,
+    ) -> str | None:
         """UpdateService. Container keywords (``image=...``) register a new revision first.
         Returns the task definition ARN the service now points at, if it changed."""
         if container:
@@ -230,8 +281,9 @@ class EcsService:
 
     def force_new_deployment(self) -> str:
         """Replace every task with the same task definition; returns the new deployment id."""
-        answer = self.ecs.update_service(cluster=self.cluster, service=self.name,
-                                         forceNewDeployment=True)
+        answer = self.ecs.update_service(
+            cluster=self.cluster, service=self.name, forceNewDeployment=True
+        )
         return answer["service"]["deployments"][0]["id"]
 
     # ---------------------------------------------------------------- reading
@@ -241,8 +293,7 @@ class EcsService:
         return self.emulator.listener_url(self.listener_port)
 
     def describe(self) -> dict[str, Any]:
-        return self.ecs.describe_services(cluster=self.cluster, services=[self.name])[
-            "services"][0]
+        return self.ecs.describe_services(cluster=self.cluster, services=[self.name])["services"][0]
 
     def running_count(self) -> int:
         return int(self.describe()["runningCount"])
@@ -251,8 +302,9 @@ class EcsService:
         return next(d for d in self.describe()["deployments"] if d["status"] == "PRIMARY")
 
     def tasks(self, desired_status: str = "RUNNING") -> list[dict[str, Any]]:
-        arns = self.ecs.list_tasks(cluster=self.cluster, serviceName=self.name,
-                                   desiredStatus=desired_status)["taskArns"]
+        arns = self.ecs.list_tasks(
+            cluster=self.cluster, serviceName=self.name, desiredStatus=desired_status
+        )["taskArns"]
         return self.ecs.describe_tasks(cluster=self.cluster, tasks=arns)["tasks"] if arns else []
 
     def task_ids(self, desired_status: str = "RUNNING") -> set[str]:
@@ -269,10 +321,11 @@ class EcsService:
         client = self._docker
         # ignore_removed: another test on the same engine may remove a container between
         # docker's list and inspect calls.
-        labels = [f"{LABEL_PREFIX}service={self.name}",
-                  f"{LABEL_PREFIX}project={self.emulator.settings.project}"]
-        found = client.containers.list(all=True, filters={"label": labels},
-                                       ignore_removed=True)
+        labels = [
+            f"{LABEL_PREFIX}service={self.name}",
+            f"{LABEL_PREFIX}project={self.emulator.settings.project}",
+        ]
+        found = client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         return {c.labels[f"{LABEL_PREFIX}task-arn"].rsplit("/", 1)[-1]: c for c in found}
 
     def task_id_by_hostname(self) -> dict[str, str]:
@@ -289,13 +342,16 @@ class EcsService:
         """boto3's ``services_stable`` waiter, polled fast; on failure, say what happened."""
         try:
             self.ecs.get_waiter("services_stable").wait(
-                cluster=self.cluster, services=[self.name],
-                WaiterConfig={"Delay": 0.5, "MaxAttempts": max(1, int(timeout_s / 0.5))})
+                cluster=self.cluster,
+                services=[self.name],
+                WaiterConfig={"Delay": 0.5, "MaxAttempts": max(1, int(timeout_s / 0.5))},
+            )
         except WaiterError as exc:
             raise AssertionError(f"not stable: {exc}\n{self.diagnosis()}") from exc
 
-    def wait_rollout_state(self, state: str, deployment_id: str | None = None,
-                           timeout_s: float = 120.0) -> dict[str, Any] | None:
+    def wait_rollout_state(
+        self, state: str, deployment_id: str | None = None, timeout_s: float = 120.0
+    ) -> dict[str, Any] | None:
         """Wait until a deployment (default: the PRIMARY now) reaches ``state``.
 
         Returns the deployment as listed, or None when it already left the list: a FAILED
@@ -309,12 +365,15 @@ class EcsService:
             listed = next((d for d in service["deployments"] if d["id"] == target), None)
             if listed is not None and listed["rolloutState"] == state:
                 return listed
-            if state == "FAILED" and any(f"(deployment {target}) deployment failed" in e["message"]
-                                         for e in service["events"]):
+            if state == "FAILED" and any(
+                f"(deployment {target}) deployment failed" in e["message"]
+                for e in service["events"]
+            ):
                 return listed
             time.sleep(0.1)
-        raise AssertionError(f"deployment {target} not {state} in {timeout_s} s\n"
-                             f"{self.diagnosis()}")
+        raise AssertionError(
+            f"deployment {target} not {state} in {timeout_s} s\n{self.diagnosis()}"
+        )
 
     def wait_targets_healthy(self, count: int | None = None, timeout_s: float = 60.0) -> None:
         """Wait until ``count`` (default: desired) targets are healthy in the target group:
@@ -327,8 +386,9 @@ class EcsService:
             if states.count("healthy") == want and len(states) == want:
                 return
             time.sleep(0.2)
-        raise AssertionError(f"{want} healthy targets not reached in {timeout_s} s\n"
-                             f"{self.diagnosis()}")
+        raise AssertionError(
+            f"{want} healthy targets not reached in {timeout_s} s\n{self.diagnosis()}"
+        )
 
     def diagnosis(self) -> str:
         """What the service, its targets, its tasks and the emulator's driver went through."""
@@ -342,10 +402,21 @@ class EcsService:
             lines.append(f"targets {health['TargetHealthDescriptions']}")
         with contextlib.suppress(Exception):
             tasks = [*self.tasks("RUNNING"), *self.tasks("STOPPED")]
-            lines.append("tasks " + str([
-                (t["taskArn"][-6:], t["lastStatus"], t.get("healthStatus"),
-                 t.get("stoppedReason"), [c.get("exitCode") for c in t["containers"]])
-                for t in tasks]))
+            lines.append(
+                "tasks "
+                + str(
+                    [
+                        (
+                            t["taskArn"][-6:],
+                            t["lastStatus"],
+                            t.get("healthStatus"),
+                            t.get("stoppedReason"),
+                            [c.get("exitCode") for c in t["containers"]],
+                        )
+                        for t in tasks
+                    ]
+                )
+            )
         driver = self.emulator.driver
         lines.append(f"driver errors {driver.errors if driver is not None else None}")
         return "\n".join(lines)

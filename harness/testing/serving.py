@@ -19,17 +19,27 @@ from harness.testing.service import EcsService
 def serving_environment_for(cloud: LocalCloud, isolation: Isolation) -> dict[str, str]:
     """What a Drydock serving task needs: S3 endpoint, credentials, the model's URI."""
     environment = serving_environment(
-        cloud.settings, cloud.store.uri(isolation.model_name, "latest"), "unused")
+        cloud.settings, cloud.store.uri(isolation.model_name, "latest"), "unused"
+    )
     environment.pop("DRYDOCK_TASK_ID")
     return environment
 
 
-def serving_service(emulator: Emulator, isolation: Isolation, cloud: LocalCloud, image: str,
-                    *, regularization: float = 1.0) -> tuple[EcsService, ModelRelease]:
+def serving_service(
+    emulator: Emulator,
+    isolation: Isolation,
+    cloud: LocalCloud,
+    image: str,
+    *,
+    regularization: float = 1.0,
+) -> tuple[EcsService, ModelRelease]:
     """Release a model under the isolation's name; an unstarted service that serves it."""
     release = release_model(cloud.store, isolation.model_name, regularization=regularization)
-    service = (EcsService(emulator, isolation)
-               .with_image(image)
-               .with_container(port=cloud.settings.serving_port,
-                               environment=serving_environment_for(cloud, isolation)))
+    service = (
+        EcsService(emulator, isolation)
+        .with_image(image)
+        .with_container(
+            port=cloud.settings.serving_port, environment=serving_environment_for(cloud, isolation)
+        )
+    )
     return service, release

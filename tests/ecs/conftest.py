@@ -46,12 +46,12 @@ TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/model/
 T0 = 1_800_000_000.0
 
 
-def td(revision: int, *, health_check: ContainerHealthCheck | None = None,
-       stop_timeout: float = 30.0) -> TaskDefinitionSpec:
+def td(
+    revision: int, *, health_check: ContainerHealthCheck | None = None, stop_timeout: float = 30.0
+) -> TaskDefinitionSpec:
     return TaskDefinitionSpec(
         arn=f"arn:aws:ecs:us-east-1:000000000000:task-definition/model:{revision}",
-        containers=(ContainerSpec("model", f"model:{revision}", True, health_check,
-                                  stop_timeout),),
+        containers=(ContainerSpec("model", f"model:{revision}", True, health_check, stop_timeout),),
     )
 
 
@@ -127,8 +127,11 @@ class World:
             health_check_grace_period_seconds=grace,
         )
         self.scheduler = ServiceScheduler(
-            service, task_definition or td(1), clock=self.clock,
-            settings=settings, ids=RandomIds(seed),
+            service,
+            task_definition or td(1),
+            clock=self.clock,
+            settings=settings,
+            ids=RandomIds(seed),
         )
         self.scheduler.bus.subscribe(self.events.append)
 
@@ -149,8 +152,9 @@ class World:
             hook(actions)
         return actions
 
-    def run(self, until: Callable[[World], bool] | None = None, *,
-            max_time: float = 7200.0) -> float:
+    def run(
+        self, until: Callable[[World], bool] | None = None, *, max_time: float = 7200.0
+    ) -> float:
         """Advance simulated time event by event; returns the elapsed simulated seconds."""
         start = self.now
         self.step()
@@ -184,8 +188,12 @@ class World:
         return self.scheduler.service
 
     def live(self, revision: int | None = None) -> list:
-        return [t for t in self.scheduler.tasks if t.last_status is not TaskStatus.STOPPED
-                and (revision is None or t.task_definition_arn.endswith(f":{revision}"))]
+        return [
+            t
+            for t in self.scheduler.tasks
+            if t.last_status is not TaskStatus.STOPPED
+            and (revision is None or t.task_definition_arn.endswith(f":{revision}"))
+        ]
 
     def messages(self) -> list[str]:
         """Service event messages, oldest first."""
@@ -211,16 +219,25 @@ class World:
                         return None
                     self.alive.discard(arn)
                     return TaskStopped(arn, exit_code=143, reason="")
+
                 self._later(b.stop_latency, stopped)
             case RegisterTarget(task_arn=arn, target_group_arn=tg):
                 b = self._behaviour(arn)
-                delay = (self.lb_interval if b.lb_healthy
-                         else self.lb_interval * self.unhealthy_threshold)
-                self._later(delay, lambda arn=arn, tg=tg, ok=b.lb_healthy:
-                            TargetHealthChanged(arn, tg, ok) if arn in self.alive else None)
+                delay = (
+                    self.lb_interval
+                    if b.lb_healthy
+                    else self.lb_interval * self.unhealthy_threshold
+                )
+                self._later(
+                    delay,
+                    lambda arn=arn, tg=tg, ok=b.lb_healthy: (
+                        TargetHealthChanged(arn, tg, ok) if arn in self.alive else None
+                    ),
+                )
             case DeregisterTarget(task_arn=arn, target_group_arn=tg):
-                self._later(self.deregistration_delay,
-                            lambda arn=arn, tg=tg: TargetDrained(arn, tg))
+                self._later(
+                    self.deregistration_delay, lambda arn=arn, tg=tg: TargetDrained(arn, tg)
+                )
 
     def _start(self, arn: str, action: StartTask) -> None:
         td_arn = action.task_definition.arn
@@ -228,11 +245,13 @@ class World:
         self.task_behaviour[arn] = b
         self.alive.add(arn)
         if b.fail_to_start:
+
             def failed() -> Observation | None:
                 if arn not in self.alive:
                     return None
                 self.alive.discard(arn)
                 return TaskStopped(arn, reason="CannotPullContainerError: pull access denied")
+
             self._later(b.start_latency, failed)
             return
 
@@ -243,40 +262,57 @@ class World:
             for check in action.health_checks:
                 self._schedule_check(arn, check.container_name, check.interval, started, b)
             if b.crash_after is not None:
+
                 def crashed() -> Observation | None:
                     if arn not in self.alive:
                         return None
                     self.alive.discard(arn)
-                    return TaskStopped(arn, exit_code=1, reason="Essential container exited",
-                                       container_name="model")
+                    return TaskStopped(
+                        arn,
+                        exit_code=1,
+                        reason="Essential container exited",
+                        container_name="model",
+                    )
+
                 self._later(b.crash_after, crashed)
             return TaskRunning(arn)
+
         self._later(b.start_latency, running)
 
-    def _schedule_check(self, arn: str, container: str, interval: float, started: float,
-                        b: Behaviour) -> None:
+    def _schedule_check(
+        self, arn: str, container: str, interval: float, started: float, b: Behaviour
+    ) -> None:
         def result() -> Observation | None:
             if arn not in self.alive:
                 return None
             self._schedule_check(arn, container, interval, started, b)
             return ContainerHealthCheckResult(arn, container, b.check_passes(self.now - started))
+
         self._later(interval, result)
 
     def kill(self, task_arn: str, exit_code: int = 137) -> list[Action]:
         """The environment kills a task (OOM, host loss): the scheduler must replace it."""
         self.alive.discard(task_arn)
-        return self.step([TaskStopped(task_arn, exit_code=exit_code, reason="OutOfMemoryError",
-                                      container_name="model")])
+        return self.step(
+            [
+                TaskStopped(
+                    task_arn, exit_code=exit_code, reason="OutOfMemoryError", container_name="model"
+                )
+            ]
+        )
 
 
 def stable(world: World) -> bool:
     """AWS's ``services_stable`` waiter condition, plus every task healthy and nothing in
     flight (the waiter alone passes while a replacement is RUNNING but not yet healthy)."""
     svc = world.service
-    return (len(svc.deployments) == 1 and svc.running_count == svc.desired_count
-            and svc.primary.rollout_state.value == "COMPLETED"
-            and len(world.live()) == svc.desired_count
-            and all(world.scheduler.is_healthy(t.task_arn) for t in world.live()))
+    return (
+        len(svc.deployments) == 1
+        and svc.running_count == svc.desired_count
+        and svc.primary.rollout_state.value == "COMPLETED"
+        and len(world.live()) == svc.desired_count
+        and all(world.scheduler.is_healthy(t.task_arn) for t in world.live())
+    )
 
 
 # Factories are session-scoped so hypothesis tests can use them too.

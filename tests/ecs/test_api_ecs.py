@@ -19,8 +19,11 @@ from botocore.exceptions import ClientError, WaiterError
 from harness.ecs.api import HEALTH_PATH, ApiServer
 from harness.ecs.control_plane import ControlPlane
 
-CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "test",
-               "aws_secret_access_key": "test"}
+CREDENTIALS = {
+    "region_name": "us-east-1",
+    "aws_access_key_id": "test",
+    "aws_secret_access_key": "test",
+}
 FAST_WAIT = {"Delay": 0.05, "MaxAttempts": 20}
 
 
@@ -47,18 +50,23 @@ def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
 def register(ecs: Any, family: str = "web", image: str = "app:1", port: int = 8080) -> str:
     return ecs.register_task_definition(
         family=family,
-        containerDefinitions=[{"name": "app", "image": image,
-                               "portMappings": [{"containerPort": port}]}],
+        containerDefinitions=[
+            {"name": "app", "image": image, "portMappings": [{"containerPort": port}]}
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
 
 
 def balanced_target_group(elbv2: Any) -> str:
-    tg = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=8080, VpcId="vpc-1",
-                                   TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    tg = elbv2.create_target_group(
+        Name="web", Protocol="HTTP", Port=8080, VpcId="vpc-1", TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
     lb = elbv2.create_load_balancer(Name="web-lb", Subnets=["subnet-1", "subnet-2"])
-    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"], Port=80,
-                          Protocol="HTTP",
-                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"],
+        Port=80,
+        Protocol="HTTP",
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
     return tg
 
 
@@ -73,8 +81,11 @@ def test_health_endpoint(server: ApiServer) -> None:
 
 def _raw_ecs(server: ApiServer, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(
-        server.endpoint_url, data=body, method="POST",
-        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+        server.endpoint_url,
+        data=body,
+        method="POST",
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.load(response)
@@ -98,8 +109,12 @@ def test_real_but_unemulated_operation_says_so(ecs: Any) -> None:
 
 
 def test_server_side_validation_names_the_member(server: ApiServer) -> None:
-    unchecked = boto3.client("ecs", endpoint_url=server.endpoint_url,
-                             config=Config(parameter_validation=False), **CREDENTIALS)
+    unchecked = boto3.client(
+        "ecs",
+        endpoint_url=server.endpoint_url,
+        config=Config(parameter_validation=False),
+        **CREDENTIALS,
+    )
     with pytest.raises(ClientError) as excinfo:
         unchecked.register_task_definition(containerDefinitions=[])  # family missing
     assert error_code(excinfo) == "InvalidParameterException"
@@ -142,7 +157,8 @@ def test_task_definition_revisions_are_kept(ecs: Any) -> None:
     gone = ecs.deregister_task_definition(taskDefinition="web:2")["taskDefinition"]
     assert gone["status"] == "INACTIVE" and "deregisteredAt" in gone
     assert ecs.describe_task_definition(taskDefinition=second)["taskDefinition"]["status"] == (
-        "INACTIVE")
+        "INACTIVE"
+    )
     assert ecs.describe_task_definition(taskDefinition="web")["taskDefinition"]["revision"] == 1
     assert register(ecs).endswith(":3")  # numbers are never reused
     listed = ecs.list_task_definitions(familyPrefix="we")["taskDefinitionArns"]
@@ -170,11 +186,22 @@ def create_web_service(ecs: Any, elbv2: Any, desired: int = 2) -> dict[str, Any]
     ecs.create_cluster(clusterName="prod")
     register(ecs)
     return ecs.create_service(
-        cluster="prod", serviceName="web", taskDefinition="web", desiredCount=desired,
-        loadBalancers=[{"targetGroupArn": balanced_target_group(elbv2), "containerName": "app",
-                        "containerPort": 8080}],
-        deploymentConfiguration={"maximumPercent": 150, "minimumHealthyPercent": 50,
-                                 "deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        cluster="prod",
+        serviceName="web",
+        taskDefinition="web",
+        desiredCount=desired,
+        loadBalancers=[
+            {
+                "targetGroupArn": balanced_target_group(elbv2),
+                "containerName": "app",
+                "containerPort": 8080,
+            }
+        ],
+        deploymentConfiguration={
+            "maximumPercent": 150,
+            "minimumHealthyPercent": 50,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        },
         healthCheckGracePeriodSeconds=30,
     )["service"]
 
@@ -184,25 +211,28 @@ def test_create_service_and_wait_until_stable(ecs: Any, elbv2: Any) -> None:
     assert service["serviceArn"] == "arn:aws:ecs:us-east-1:000000000000:service/prod/web"
     assert service["deploymentConfiguration"] == {
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-        "maximumPercent": 150, "minimumHealthyPercent": 50}
+        "maximumPercent": 150,
+        "minimumHealthyPercent": 50,
+    }
     assert service["healthCheckGracePeriodSeconds"] == 30
     assert service["loadBalancers"][0]["containerPort"] == 8080
-    ecs.get_waiter("services_stable").wait(cluster="prod", services=["web"],
-                                           WaiterConfig=FAST_WAIT)
+    ecs.get_waiter("services_stable").wait(cluster="prod", services=["web"], WaiterConfig=FAST_WAIT)
     described = ecs.describe_services(cluster="prod", services=["web", "ghost"])
     deployment = described["services"][0]["deployments"][0]
     assert deployment["id"].startswith("ecs-svc/")
     assert (deployment["status"], deployment["rolloutState"]) == ("PRIMARY", "COMPLETED")
-    assert described["failures"] == [{
-        "arn": "arn:aws:ecs:us-east-1:000000000000:service/prod/ghost", "reason": "MISSING"}]
+    assert described["failures"] == [
+        {"arn": "arn:aws:ecs:us-east-1:000000000000:service/prod/ghost", "reason": "MISSING"}
+    ]
     assert ecs.list_services(cluster="prod")["serviceArns"] == [service["serviceArn"]]
 
 
 def test_update_service_rolls_to_a_new_revision(ecs: Any, elbv2: Any) -> None:
     create_web_service(ecs, elbv2)
     second = register(ecs, image="app:2")
-    updated = ecs.update_service(cluster="prod", service="web", taskDefinition="web:2",
-                                 desiredCount=3)["service"]
+    updated = ecs.update_service(
+        cluster="prod", service="web", taskDefinition="web:2", desiredCount=3
+    )["service"]
     assert updated["taskDefinition"] == second
     assert updated["deployments"][0]["taskDefinition"] == second
     forced = ecs.update_service(cluster="prod", service="web", forceNewDeployment=True)
@@ -222,16 +252,38 @@ def test_create_service_rejects_what_aws_rejects(ecs: Any, elbv2: Any) -> None:
     bad: list[tuple[dict[str, Any], str, str]] = [
         ({"taskDefinition": "nope"}, "ClientException", "Unable to describe task definition"),
         ({"cluster": "ghost"}, "ClusterNotFoundException", "ghost"),
-        ({"loadBalancers": [{"targetGroupArn": tg, "containerName": "app",
-                             "containerPort": 9999}]}, "InvalidParameterException", "9999"),
-        ({"loadBalancers": [{"targetGroupArn": tg, "containerName": "sidecar",
-                             "containerPort": 8080}]}, "InvalidParameterException", "sidecar"),
-        ({"deploymentConfiguration": {"minimumHealthyPercent": 150}},
-         "InvalidParameterException", "minimumHealthyPercent"),
+        (
+            {
+                "loadBalancers": [
+                    {"targetGroupArn": tg, "containerName": "app", "containerPort": 9999}
+                ]
+            },
+            "InvalidParameterException",
+            "9999",
+        ),
+        (
+            {
+                "loadBalancers": [
+                    {"targetGroupArn": tg, "containerName": "sidecar", "containerPort": 8080}
+                ]
+            },
+            "InvalidParameterException",
+            "sidecar",
+        ),
+        (
+            {"deploymentConfiguration": {"minimumHealthyPercent": 150}},
+            "InvalidParameterException",
+            "minimumHealthyPercent",
+        ),
     ]
     for overrides, code, words in bad:
-        request = {"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
-                   "desiredCount": 1, **overrides}
+        request = {
+            "cluster": "prod",
+            "serviceName": "web",
+            "taskDefinition": "web",
+            "desiredCount": 1,
+            **overrides,
+        }
         with pytest.raises(ClientError) as excinfo:
             ecs.create_service(**request)
         assert error_code(excinfo) == code, overrides
@@ -251,13 +303,16 @@ def test_service_errors_and_deletion(ecs: Any, elbv2: Any) -> None:
     assert error_code(excinfo) == "ClusterContainsServicesException"
 
     assert ecs.delete_service(cluster="prod", service="web", force=True)["service"]["status"] in (
-        "DRAINING", "INACTIVE")
+        "DRAINING",
+        "INACTIVE",
+    )
     with pytest.raises(ClientError) as excinfo:
         ecs.update_service(cluster="prod", service="web", desiredCount=1)
     assert error_code(excinfo) == "ServiceNotActiveException"
     with pytest.raises(WaiterError):
-        ecs.get_waiter("services_stable").wait(cluster="prod", services=["web"],
-                                               WaiterConfig=FAST_WAIT)
+        ecs.get_waiter("services_stable").wait(
+            cluster="prod", services=["web"], WaiterConfig=FAST_WAIT
+        )
     assert ecs.list_services(cluster="prod")["serviceArns"] == []
 
 
@@ -280,13 +335,32 @@ def test_stop_task_is_replaced_and_listed_as_stopped(ecs: Any, elbv2: Any) -> No
 def test_aws_cli_talks_to_the_emulator(server: ApiServer, ecs: Any) -> None:
     ecs.create_cluster(clusterName="from-boto3")
     aws = Path(sys.executable).with_name("aws")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
-           "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": ""}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_PAGER": "",
+    }
     result = subprocess.run(
-        [str(aws), "--endpoint-url", server.endpoint_url, "--output", "json",
-         "ecs", "list-clusters"],
-        capture_output=True, text=True, env=env, timeout=60, check=False)
+        [
+            str(aws),
+            "--endpoint-url",
+            server.endpoint_url,
+            "--output",
+            "json",
+            "ecs",
+            "list-clusters",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["clusterArns"] == [
-        "arn:aws:ecs:us-east-1:000000000000:cluster/from-boto3"]
+        "arn:aws:ecs:us-east-1:000000000000:cluster/from-boto3"
+    ]

@@ -56,8 +56,11 @@ def _free_port() -> int:
 
 def test_module_entry_point_serves_health() -> None:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "harness.ecs.api", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.ecs.api", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:

@@ -61,32 +61,38 @@ class Driver:
 def world() -> Iterator[tuple[Any, Driver, FakeClock]]:
     clock = FakeClock()
     driver_changes: list[ServiceSchedulerHandle] = []
-    factory = service_scheduler_factory(clock, SchedulerSettings(time_scale=0.01),
-                                        on_change=driver_changes.append)
+    factory = service_scheduler_factory(
+        clock, SchedulerSettings(time_scale=0.01), on_change=driver_changes.append
+    )
     cp = ControlPlane(clock=clock.now, scheduler_factory=factory)
     driver = Driver(cp)
     driver.changed = driver_changes
     with ApiServer(cp) as server:
-        ecs = boto3.client("ecs", endpoint_url=server.endpoint_url, region_name="us-east-1",
-                           aws_access_key_id="test", aws_secret_access_key="test")
+        ecs = boto3.client(
+            "ecs",
+            endpoint_url=server.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
         ecs.create_cluster(clusterName="prod")
         for image in ("app:1", "app:2"):
-            ecs.register_task_definition(family="web", containerDefinitions=[
-                {"name": "app", "image": image}])
+            ecs.register_task_definition(
+                family="web", containerDefinitions=[{"name": "app", "image": image}]
+            )
         yield ecs, driver, clock
 
 
 def test_real_scheduler_behind_the_api(world: tuple[Any, Driver, FakeClock]) -> None:
     ecs, driver, clock = world
-    ecs.create_service(cluster="prod", serviceName="web", taskDefinition="web:1",
-                       desiredCount=2)
+    ecs.create_service(cluster="prod", serviceName="web", taskDefinition="web:1", desiredCount=2)
     assert driver.changed, "creating a service must wake the driver"
     with pytest.raises(WaiterError):  # nothing runs until the driver steps
-        ecs.get_waiter("services_stable").wait(cluster="prod", services=["web"],
-                                               WaiterConfig=FAST_WAIT)
+        ecs.get_waiter("services_stable").wait(
+            cluster="prod", services=["web"], WaiterConfig=FAST_WAIT
+        )
     driver.settle(clock)
-    ecs.get_waiter("services_stable").wait(cluster="prod", services=["web"],
-                                           WaiterConfig=FAST_WAIT)
+    ecs.get_waiter("services_stable").wait(cluster="prod", services=["web"], WaiterConfig=FAST_WAIT)
     service = ecs.describe_services(cluster="prod", services=["web"])["services"][0]
     assert service["runningCount"] == 2
     assert any("has reached a steady state" in e["message"] for e in service["events"])
@@ -107,8 +113,12 @@ def test_real_scheduler_behind_the_api(world: tuple[Any, Driver, FakeClock]) -> 
     assert running[0] not in ecs.list_tasks(cluster="prod", serviceName="web")["taskArns"]
 
     ecs.delete_service(cluster="prod", service="web", force=True)
-    assert ecs.describe_services(cluster="prod", services=["web"])["services"][0][
-        "status"] == "DRAINING"
+    assert (
+        ecs.describe_services(cluster="prod", services=["web"])["services"][0]["status"]
+        == "DRAINING"
+    )
     driver.settle(clock)
-    assert ecs.describe_services(cluster="prod", services=["web"])["services"][0][
-        "status"] == "INACTIVE"
+    assert (
+        ecs.describe_services(cluster="prod", services=["web"])["services"][0]["status"]
+        == "INACTIVE"
+    )

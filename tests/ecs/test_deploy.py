@@ -17,13 +17,21 @@ from harness.errors import DrydockError
 @pytest.fixture
 def ecs() -> Iterator[Any]:
     with ApiServer(ControlPlane()) as server:
-        client = boto3.client("ecs", endpoint_url=server.endpoint_url, region_name="us-east-1",
-                              aws_access_key_id="test", aws_secret_access_key="test")
+        client = boto3.client(
+            "ecs",
+            endpoint_url=server.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
         client.create_cluster(clusterName="c")
-        client.register_task_definition(family="web", containerDefinitions=[
-            {"name": "app", "image": "app:1", "environment": [{"name": "A", "value": "1"}]}])
-        client.create_service(cluster="c", serviceName="web", taskDefinition="web",
-                              desiredCount=2)
+        client.register_task_definition(
+            family="web",
+            containerDefinitions=[
+                {"name": "app", "image": "app:1", "environment": [{"name": "A", "value": "1"}]}
+            ],
+        )
+        client.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=2)
         yield client
 
 
@@ -56,8 +64,20 @@ def test_the_deploy_command_prints_events_and_the_outcome(ecs: Any) -> None:
     from harness.cli import main
 
     endpoint = ecs.meta.endpoint_url
-    result = CliRunner().invoke(main, ["deploy", "--endpoint-url", endpoint, "--cluster", "c",
-                                       "--service", "web", "--image", "app:3"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "deploy",
+            "--endpoint-url",
+            endpoint,
+            "--cluster",
+            "c",
+            "--service",
+            "web",
+            "--image",
+            "app:3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "registered " in result.output
     assert "web:2: COMPLETED" in result.output

@@ -91,10 +91,22 @@ class FakeDocker:
 
 
 def _start(runtime: DockerTaskRuntime, checks: tuple[HealthCheckSchedule, ...] = ()) -> None:
-    spec = TaskDefinitionSpec.from_document("arn:td/app:1", {"containerDefinitions": [
-        {"name": "app", "image": "app:1", "portMappings": [{"containerPort": 8080}]}]})
-    task = Task(task_arn=ARN, task_definition_arn=spec.arn, cluster_arn="arn:cluster/c",
-                deployment_id="ecs-svc/1", group="service:web", created_at=0.0)
+    spec = TaskDefinitionSpec.from_document(
+        "arn:td/app:1",
+        {
+            "containerDefinitions": [
+                {"name": "app", "image": "app:1", "portMappings": [{"containerPort": 8080}]}
+            ]
+        },
+    )
+    task = Task(
+        task_arn=ARN,
+        task_definition_arn=spec.arn,
+        cluster_arn="arn:cluster/c",
+        deployment_id="ecs-svc/1",
+        group="service:web",
+        created_at=0.0,
+    )
     runtime.start_task(StartTask(task, spec, checks))
 
 
@@ -112,8 +124,10 @@ def test_start_health_and_stop_are_reported_once() -> None:
     assert fake.run_kwargs["labels"]["drydock.task-arn"] == ARN
     assert runtime.address(ARN, "app") == "172.18.0.9"
     results = [_next(observations), _next(observations)]
-    assert results == [ContainerHealthCheckResult(ARN, "app", True),
-                       ContainerHealthCheckResult(ARN, "app", False)]
+    assert results == [
+        ContainerHealthCheckResult(ARN, "app", True),
+        ContainerHealthCheckResult(ARN, "app", False),
+    ]
     runtime.stop_task(StopTask(ARN, "scale in", stop_timeout=1.0))
     stopped = [o for o in _drain(observations) if isinstance(o, TaskStopped)]
     assert stopped == [TaskStopped(ARN, exit_code=0, reason="Task stopped", container_name="app")]

@@ -78,9 +78,14 @@ class FakeLoadBalancer:
         self.draining.add(target_id)
 
     def target_health(self, target_group: str) -> list[TargetHealth]:
-        return [TargetHealth(t, port, TargetHealthState.DRAINING if t in self.draining
-                             else TargetHealthState.HEALTHY)
-                for t, (_, port) in self.targets[target_group].items()]
+        return [
+            TargetHealth(
+                t,
+                port,
+                TargetHealthState.DRAINING if t in self.draining else TargetHealthState.HEALTHY,
+            )
+            for t, (_, port) in self.targets[target_group].items()
+        ]
 
     def draining_complete(self, target_group: str, target_id: str) -> bool:
         self.targets[target_group].pop(target_id, None)
@@ -92,8 +97,11 @@ def emulated() -> Iterator[tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver
     observations: queue.Queue[object] = queue.Queue()
     runtime, lb = FakeRuntime(observations), FakeLoadBalancer()
     holder: list[Driver] = []
-    factory = service_scheduler_factory(WallClock(), SchedulerSettings(time_scale=SCALE),
-                                        on_change=lambda h: holder[0].wake() if holder else None)
+    factory = service_scheduler_factory(
+        WallClock(),
+        SchedulerSettings(time_scale=SCALE),
+        on_change=lambda h: holder[0].wake() if holder else None,
+    )
     cp = ControlPlane(clock=time.time, scheduler_factory=factory)
     targets = HaproxyTargetBalancer(lb, cp, runtime.address, time_scale=SCALE)
     driver = Driver(cp, runtime, targets, observations, poll_interval_s=0.02)
@@ -101,10 +109,19 @@ def emulated() -> Iterator[tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver
     driver.start()
     try:
         with ApiServer(cp) as server:
-            kwargs = {"endpoint_url": server.endpoint_url, "region_name": "us-east-1",
-                      "aws_access_key_id": "test", "aws_secret_access_key": "test"}
-            yield (boto3.client("ecs", **kwargs), boto3.client("elbv2", **kwargs), runtime,
-                   lb, driver)
+            kwargs = {
+                "endpoint_url": server.endpoint_url,
+                "region_name": "us-east-1",
+                "aws_access_key_id": "test",
+                "aws_secret_access_key": "test",
+            }
+            yield (
+                boto3.client("ecs", **kwargs),
+                boto3.client("elbv2", **kwargs),
+                runtime,
+                lb,
+                driver,
+            )
     finally:
         driver.stop()
 
@@ -114,17 +131,29 @@ def test_rollout_through_the_driver_reaches_runtime_and_balancer(
 ) -> None:
     ecs, elbv2, runtime, lb, driver = emulated
     lb_arn = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
-    tg_arn = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=8080,
-                                       TargetType="ip", HealthCheckPath="/ready")[
-        "TargetGroups"][0]["TargetGroupArn"]
-    elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=8080,
-                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
+    tg_arn = elbv2.create_target_group(
+        Name="web", Protocol="HTTP", Port=8080, TargetType="ip", HealthCheckPath="/ready"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.create_listener(
+        LoadBalancerArn=lb_arn,
+        Protocol="HTTP",
+        Port=8080,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}],
+    )
     ecs.create_cluster(clusterName="c")
-    ecs.register_task_definition(family="web", containerDefinitions=[
-        {"name": "app", "image": "app:1", "portMappings": [{"containerPort": 8080}]}])
-    ecs.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=2,
-                       loadBalancers=[{"targetGroupArn": tg_arn, "containerName": "app",
-                                       "containerPort": 8080}])
+    ecs.register_task_definition(
+        family="web",
+        containerDefinitions=[
+            {"name": "app", "image": "app:1", "portMappings": [{"containerPort": 8080}]}
+        ],
+    )
+    ecs.create_service(
+        cluster="c",
+        serviceName="web",
+        taskDefinition="web",
+        desiredCount=2,
+        loadBalancers=[{"targetGroupArn": tg_arn, "containerName": "app", "containerPort": 8080}],
+    )
     ecs.get_waiter("services_stable").wait(cluster="c", services=["web"], WaiterConfig=WAIT)
 
     group = lb.groups["web"]
@@ -154,9 +183,15 @@ def test_scaled_health_check_keeps_a_realistic_timeout() -> None:
     from harness.ecs.control_plane.load_balancing import HealthCheck, TargetGroup
     from harness.ecs.emulator.target_balancer import MIN_CHECK_TIMEOUT_S, balancer_target_group
 
-    group = TargetGroup(name="web", arn="arn:tg/web", protocol="HTTP", port=80, vpc_id="vpc",
-                        target_type="ip", health_check=HealthCheck(interval_seconds=30,
-                                                                   timeout_seconds=5))
+    group = TargetGroup(
+        name="web",
+        arn="arn:tg/web",
+        protocol="HTTP",
+        port=80,
+        vpc_id="vpc",
+        target_type="ip",
+        health_check=HealthCheck(interval_seconds=30, timeout_seconds=5),
+    )
     fast = balancer_target_group(group, 0.05)
     assert fast.health_check.interval_s == pytest.approx(1.5)
     assert fast.health_check.timeout_s == pytest.approx(MIN_CHECK_TIMEOUT_S)
@@ -173,15 +208,19 @@ def test_target_group_attributes_changed_after_the_first_sync_reach_the_balancer
     set right after CreateTargetGroup (as ``drydock demo`` does) was lost whenever a
     sync ran in between, and every drain waited the default 300 s."""
     _, elbv2, _, lb, _ = emulated
-    tg_arn = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=8080,
-                                       TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    tg_arn = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=8080, TargetType="ip")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
     deadline = time.monotonic() + 5
     while "web" not in lb.groups and time.monotonic() < deadline:
         time.sleep(0.01)
     assert lb.groups["web"].deregistration_delay_s == pytest.approx(300 * SCALE)
-    elbv2.modify_target_group_attributes(TargetGroupArn=tg_arn, Attributes=[
-        {"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=tg_arn,
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "5"}],
+    )
     while time.monotonic() < deadline and (
-            lb.groups["web"].deregistration_delay_s != pytest.approx(5 * SCALE)):
+        lb.groups["web"].deregistration_delay_s != pytest.approx(5 * SCALE)
+    ):
         time.sleep(0.01)
     assert lb.groups["web"].deregistration_delay_s == pytest.approx(5 * SCALE)

@@ -11,11 +11,20 @@ ARN = "arn:aws:ecs:us-east-1:000000000000:task/prod/0123456789abcdef0123456789ab
 
 def test_container_spec_maps_environment_ports_limits_and_labels() -> None:
     spec = container_spec(
-        {"name": "serving", "image": "127.0.0.1:5050/s@sha256:ab", "memory": 512, "cpu": 512,
-         "portMappings": [{"containerPort": 8080}],
-         "environment": [{"name": "A", "value": "1"}, {"name": "B"}]},
-        task_arn=ARN, cluster_arn="arn:cluster/prod", group="service:model",
-        network="drydock_cloud", project="drydock", stop_timeout_s=1.5,
+        {
+            "name": "serving",
+            "image": "127.0.0.1:5050/s@sha256:ab",
+            "memory": 512,
+            "cpu": 512,
+            "portMappings": [{"containerPort": 8080}],
+            "environment": [{"name": "A", "value": "1"}, {"name": "B"}],
+        },
+        task_arn=ARN,
+        cluster_arn="arn:cluster/prod",
+        group="service:model",
+        network="drydock_cloud",
+        project="drydock",
+        stop_timeout_s=1.5,
     )
     assert spec.image == "127.0.0.1:5050/s@sha256:ab"
     assert spec.container_port == 8080 and spec.host_ip == "127.0.0.1"
@@ -28,24 +37,37 @@ def test_container_spec_maps_environment_ports_limits_and_labels() -> None:
 
 def test_entry_point_and_command_override_the_image_only_when_given() -> None:
     base = {"name": "serving", "image": "img", "portMappings": [{"containerPort": 8080}]}
-    kwargs = {"task_arn": ARN, "cluster_arn": "c", "group": "service:s", "network": "n",
-              "project": "drydock", "stop_timeout_s": 2}
+    kwargs = {
+        "task_arn": ARN,
+        "cluster_arn": "c",
+        "group": "service:s",
+        "network": "n",
+        "project": "drydock",
+        "stop_timeout_s": 2,
+    }
 
     plain = container_spec(base, **kwargs)
     custom = container_spec(
-        {**base, "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}, **kwargs)
+        {**base, "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}, **kwargs
+    )
 
     assert (plain.entrypoint, plain.command) == (None, None)
     assert (custom.entrypoint, custom.command) == (["/bin/sh", "-c"], ["sleep 600"])
 
 
-@pytest.mark.parametrize(("command", "argv"), [
-    (("CMD-SHELL", "curl -f http://localhost/ || exit 1"),
-     ["sh", "-c", "curl -f http://localhost/ || exit 1"]),
-    (("CMD", "python3", "-c", "pass"), ["python3", "-c", "pass"]),
-])
-def test_health_check_commands_run_under_a_timeout(command: tuple[str, ...],
-                                                   argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        (
+            ("CMD-SHELL", "curl -f http://localhost/ || exit 1"),
+            ["sh", "-c", "curl -f http://localhost/ || exit 1"],
+        ),
+        (("CMD", "python3", "-c", "pass"), ["python3", "-c", "pass"]),
+    ],
+)
+def test_health_check_commands_run_under_a_timeout(
+    command: tuple[str, ...], argv: list[str]
+) -> None:
     assert health_check_argv(command, 0.25) == ["timeout", "0.25", *argv]
 
 

@@ -67,6 +67,7 @@ def _world_with_td2(make_world, make_td):
         w = make_world(**kw)
         w.td2 = make_td(2)
         return w
+
     return factory
 
 
@@ -131,8 +132,12 @@ def test_rolling_100_100_stalls_with_one_event(make_world, make_td):
 
 
 def test_draining_deregisters_then_stops_after_delay(make_world, make_td):
-    w, _ = _rolling(_world_with_td2(make_world, make_td), cfg(50, 100), load_balanced=True,
-                    deregistration_delay=300)
+    w, _ = _rolling(
+        _world_with_td2(make_world, make_td),
+        cfg(50, 100),
+        load_balanced=True,
+        deregistration_delay=300,
+    )
     w.run(lambda w: any(isinstance(a, StopTask) for _, a in w.actions), max_time=3600)
     deregs = [t for t, a in w.actions if isinstance(a, DeregisterTarget)]
     stops = [t for t, a in w.actions if isinstance(a, StopTask)]
@@ -144,10 +149,12 @@ def test_draining_deregisters_then_stops_after_delay(make_world, make_td):
         "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/model/"
         "0123456789abcdef)"
     ) in msgs
-    assert any(m.startswith("(service model-svc) has stopped 1 running tasks: (task ")
-               for m in msgs)
-    states = sorted(t.last_status.value for t in w.scheduler.tasks
-                    if t.desired_status.value == "STOPPED")
+    assert any(
+        m.startswith("(service model-svc) has stopped 1 running tasks: (task ") for m in msgs
+    )
+    states = sorted(
+        t.last_status.value for t in w.scheduler.tasks if t.desired_status.value == "STOPPED"
+    )
     assert states == ["DEACTIVATING", "STOPPING"]
 
 
@@ -155,15 +162,19 @@ def test_targets_registered_when_running(make_world):
     w = make_world(desired=1, load_balanced=True)
     w.run_until_stable()
     assert sum(isinstance(a, RegisterTarget) for _, a in w.actions) == 1
-    assert any(m.startswith("(service model-svc) registered 1 targets in (target-group ")
-               for m in w.messages())
+    assert any(
+        m.startswith("(service model-svc) registered 1 targets in (target-group ")
+        for m in w.messages()
+    )
 
 
 def test_old_deployment_is_removed_on_completion(make_world, make_td):
     w, _ = _rolling(_world_with_td2(make_world, make_td), cfg(100, 200))
     w.step()
     assert [d.status for d in w.service.deployments] == [
-        DeploymentStatus.PRIMARY, DeploymentStatus.ACTIVE]
+        DeploymentStatus.PRIMARY,
+        DeploymentStatus.ACTIVE,
+    ]
     old = w.service.deployments[1]
     w.run_until_stable()
     assert w.service.deployments == [w.service.primary]
@@ -249,8 +260,11 @@ def test_stopped_tasks_are_forgotten_after_retention(make_world, make_td, behavi
     from harness.ecs.scheduler import SchedulerSettings
 
     v1 = make_td(1)
-    w = make_world(desired=1, behaviours={v1.arn: behaviour(fail_to_start=True)},
-                   settings=SchedulerSettings(stopped_task_retention=60))
+    w = make_world(
+        desired=1,
+        behaviours={v1.arn: behaviour(fail_to_start=True)},
+        settings=SchedulerSettings(stopped_task_retention=60),
+    )
     w.run(max_time=1000)
     assert 0 < len(w.scheduler.tasks) <= 60 / 5 + 2
 

@@ -14,8 +14,9 @@ from harness.ecs.scheduler import SchedulerSettings, StartTask
 from harness.ecs.scheduler.circuit_breaker import FAILED_REASON, failure_threshold
 
 
-@pytest.mark.parametrize(("desired", "threshold"), [(0, 3), (1, 3), (4, 3), (7, 4), (10, 5),
-                                                    (399, 200), (1000, 200)])
+@pytest.mark.parametrize(
+    ("desired", "threshold"), [(0, 3), (1, 3), (4, 3), (7, 4), (10, 5), (399, 200), (1000, 200)]
+)
 def test_threshold_is_half_desired_clamped(desired, threshold):
     assert failure_threshold(desired, SchedulerSettings()) == threshold
 
@@ -26,16 +27,22 @@ def test_minimum_threshold_is_configurable():
 
 def breaker(rollback: bool, min_healthy: int = 100, maximum: int = 200) -> DeploymentConfiguration:
     return DeploymentConfiguration(
-        maximum_percent=maximum, minimum_healthy_percent=min_healthy,
+        maximum_percent=maximum,
+        minimum_healthy_percent=min_healthy,
         deployment_circuit_breaker=DeploymentCircuitBreaker(enable=True, rollback=rollback),
     )
 
 
 def test_crash_looping_revision_rolls_back_and_old_tasks_are_untouched(
-        make_world, make_td, behaviour, is_stable):
+    make_world, make_td, behaviour, is_stable
+):
     v2 = make_td(2)
-    w = make_world(desired=4, config=breaker(rollback=True), load_balanced=True,
-                   behaviours={v2.arn: behaviour(crash_after=3.0)})
+    w = make_world(
+        desired=4,
+        config=breaker(rollback=True),
+        load_balanced=True,
+        behaviours={v2.arn: behaviour(crash_after=3.0)},
+    )
     w.run_until_stable()
     good = w.service.primary
     old_tasks = {t.task_arn for t in w.live()}
@@ -51,16 +58,19 @@ def test_crash_looping_revision_rolls_back_and_old_tasks_are_untouched(
     assert failed.rollout_state_reason == FAILED_REASON
     assert failed.failed_tasks == 3
     msgs = w.messages()
-    assert f"(service model-svc) (deployment {failed.id}) deployment failed: " \
-           "tasks failed to start." in msgs
+    assert (
+        f"(service model-svc) (deployment {failed.id}) deployment failed: "
+        "tasks failed to start." in msgs
+    )
     assert any("rolling back to deployment " + good.id in m for m in msgs)
     assert msgs[-1] == "(service model-svc) has reached a steady state."
 
 
 def test_rollback_shows_old_deployment_primary_in_progress(make_world, make_td, behaviour):
     v2 = make_td(2)
-    w = make_world(desired=2, config=breaker(rollback=True),
-                   behaviours={v2.arn: behaviour(fail_to_start=True)})
+    w = make_world(
+        desired=2, config=breaker(rollback=True), behaviours={v2.arn: behaviour(fail_to_start=True)}
+    )
     w.run_until_stable()
     good = w.service.primary
     w.update(task_definition=v2)
@@ -74,8 +84,11 @@ def test_rollback_shows_old_deployment_primary_in_progress(make_world, make_td, 
 
 def test_tasks_failing_to_start_without_rollback_stall_failed(make_world, make_td, behaviour):
     v2 = make_td(2)
-    w = make_world(desired=4, config=breaker(rollback=False, min_healthy=50),
-                   behaviours={v2.arn: behaviour(fail_to_start=True)})
+    w = make_world(
+        desired=4,
+        config=breaker(rollback=False, min_healthy=50),
+        behaviours={v2.arn: behaviour(fail_to_start=True)},
+    )
     w.run_until_stable()
     w.update(task_definition=v2)
     failed = w.service.primary
@@ -92,8 +105,12 @@ def test_tasks_failing_to_start_without_rollback_stall_failed(make_world, make_t
 
 def test_failed_first_deployment_has_nothing_to_roll_back_to(make_world, make_td, behaviour):
     v1 = make_td(1)
-    w = make_world(desired=2, config=breaker(rollback=True), task_definition=v1,
-                   behaviours={v1.arn: behaviour(fail_to_start=True)})
+    w = make_world(
+        desired=2,
+        config=breaker(rollback=True),
+        task_definition=v1,
+        behaviours={v1.arn: behaviour(fail_to_start=True)},
+    )
     w.run(max_time=3600)
     assert w.service.primary.rollout_state is RolloutState.FAILED
     assert w.live() == []
@@ -106,15 +123,17 @@ def test_failed_first_deployment_has_nothing_to_roll_back_to(make_world, make_td
 def test_health_check_failures_count_as_stage_2(make_world, make_td, behaviour):
     hc = ContainerHealthCheck(command=("CMD", "false"), interval=10, retries=2)
     v2 = make_td(2, health_check=hc)
-    w = make_world(desired=2, config=breaker(rollback=True),
-                   behaviours={v2.arn: behaviour(check_passes=lambda _s: False)})
+    w = make_world(
+        desired=2,
+        config=breaker(rollback=True),
+        behaviours={v2.arn: behaviour(check_passes=lambda _s: False)},
+    )
     w.run_until_stable()
     good = w.service.primary
     w.update(task_definition=v2)
     w.run_until_stable()
     assert w.service.deployments == [good]
-    reasons = {t.stopped_reason for t in w.scheduler.tasks
-               if t.task_definition_arn.endswith(":2")}
+    reasons = {t.stopped_reason for t in w.scheduler.tasks if t.task_definition_arn.endswith(":2")}
     assert "Task failed container health checks" in reasons
 
 
@@ -129,10 +148,14 @@ def test_breaker_disabled_keeps_trying(make_world, make_td, behaviour):
 
 
 def test_after_a_failed_deployment_old_tasks_are_replaced_from_their_revision(
-        make_world, make_td, behaviour):
+    make_world, make_td, behaviour
+):
     v2 = make_td(2)
-    w = make_world(desired=2, config=breaker(rollback=False),
-                   behaviours={v2.arn: behaviour(fail_to_start=True)})
+    w = make_world(
+        desired=2,
+        config=breaker(rollback=False),
+        behaviours={v2.arn: behaviour(fail_to_start=True)},
+    )
     w.run_until_stable()
     w.update(task_definition=v2)
     w.run(max_time=3600)

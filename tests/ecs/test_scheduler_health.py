@@ -11,8 +11,9 @@ from harness.ecs.domain import (
 from harness.ecs.scheduler import DeregisterTarget, StartTask, StopTask, TargetHealthChanged
 from harness.ecs.scheduler.health import ContainerHealthTracker
 
-HC = ContainerHealthCheck(command=("CMD", "true"), interval=10, timeout=5, retries=3,
-                          start_period=0)
+HC = ContainerHealthCheck(
+    command=("CMD", "true"), interval=10, timeout=5, retries=3, start_period=0
+)
 
 
 def test_tracker_needs_retries_consecutive_failures(make_td):
@@ -50,22 +51,29 @@ def test_failing_container_check_stops_and_replaces_task(make_world, make_td, be
         calls["n"] += 1
         return calls["n"] > 3  # the first task fails its first three checks
 
-    w = make_world(desired=1, task_definition=spec,
-                   behaviours={spec.arn: behaviour(check_passes=flaky)})
+    w = make_world(
+        desired=1, task_definition=spec, behaviours={spec.arn: behaviour(check_passes=flaky)}
+    )
     w.run_until_stable()
     stopped = [t for t in w.scheduler.tasks if t.stopped_reason]
     assert len(stopped) == 1
     assert stopped[0].stopped_reason == "Task failed container health checks"
     assert stopped[0].stop_code.value == "ServiceSchedulerInitiated"
-    assert any(m.endswith(f"(task {stopped[0].task_id}) failed container health checks.")
-               for m in w.messages())
+    assert any(
+        m.endswith(f"(task {stopped[0].task_id}) failed container health checks.")
+        for m in w.messages()
+    )
 
 
 def test_grace_period_ignores_failures_then_acts_when_it_ends(make_world, make_td, behaviour):
     hc = ContainerHealthCheck(command=("CMD", "true"), interval=10, retries=1)
     spec = make_td(1, health_check=hc)
-    w = make_world(desired=1, task_definition=spec, grace=60,
-                   behaviours={spec.arn: behaviour(check_passes=lambda s: s >= 100)})
+    w = make_world(
+        desired=1,
+        task_definition=spec,
+        grace=60,
+        behaviours={spec.arn: behaviour(check_passes=lambda s: s >= 100)},
+    )
     w.run(lambda w: sum(isinstance(a, StartTask) for _, a in w.actions) == 2, max_time=600)
     task = w.scheduler.tasks[0]
     # unhealthy at the first check (t+10) but only acted upon (a replacement is started)
@@ -77,8 +85,12 @@ def test_grace_period_ignores_failures_then_acts_when_it_ends(make_world, make_t
 def test_grace_period_lets_a_slow_starter_pass(make_world, make_td, behaviour, is_stable):
     hc = ContainerHealthCheck(command=("CMD", "true"), interval=10, retries=1)
     spec = make_td(1, health_check=hc)
-    w = make_world(desired=1, task_definition=spec, grace=60,
-                   behaviours={spec.arn: behaviour(check_passes=lambda s: s >= 35)})
+    w = make_world(
+        desired=1,
+        task_definition=spec,
+        grace=60,
+        behaviours={spec.arn: behaviour(check_passes=lambda s: s >= 35)},
+    )
     w.run_until_stable()
     assert is_stable(w)
     assert len(w.scheduler.tasks) == 1
@@ -91,8 +103,12 @@ def test_lb_unhealthy_target_is_replaced_first(make_world, is_stable):
     w.run_until_stable()
     tg = w.service.load_balancers[0].target_group_arn
     first, second = w.live()
-    actions = w.step([TargetHealthChanged(first.task_arn, tg, False),
-                      TargetHealthChanged(second.task_arn, tg, False)])
+    actions = w.step(
+        [
+            TargetHealthChanged(first.task_arn, tg, False),
+            TargetHealthChanged(second.task_arn, tg, False),
+        ]
+    )
     assert sum(isinstance(a, StartTask) for a in actions) == 2
     assert not any(isinstance(a, StopTask | DeregisterTarget) for a in actions)
     assert w.messages()[-3].endswith(
@@ -111,8 +127,12 @@ def test_lb_unhealthy_without_room_stops_one_at_a_time(make_world, is_stable):
     w.run_until_stable()
     tg = w.service.load_balancers[0].target_group_arn
     first, second = w.live()
-    actions = w.step([TargetHealthChanged(first.task_arn, tg, False),
-                      TargetHealthChanged(second.task_arn, tg, False)])
+    actions = w.step(
+        [
+            TargetHealthChanged(first.task_arn, tg, False),
+            TargetHealthChanged(second.task_arn, tg, False),
+        ]
+    )
     assert [type(a) for a in actions] == [DeregisterTarget]
     w.run_until_stable()
     assert is_stable(w)
@@ -120,7 +140,8 @@ def test_lb_unhealthy_without_room_stops_one_at_a_time(make_world, is_stable):
 
 def test_unhealthy_in_steady_state_does_not_trip_breaker(make_world):
     config = DeploymentConfiguration(
-        deployment_circuit_breaker=DeploymentCircuitBreaker(enable=True, rollback=True))
+        deployment_circuit_breaker=DeploymentCircuitBreaker(enable=True, rollback=True)
+    )
     w = make_world(desired=1, load_balanced=True, config=config)
     w.run_until_stable()
     tg = w.service.load_balancers[0].target_group_arn

@@ -24,8 +24,10 @@ from harness.ecs.scheduler import DeregisterTarget, StartTask, StopTask
 
 configs = st.builds(
     lambda mn, mx, cb, rb: DeploymentConfiguration(
-        maximum_percent=mx, minimum_healthy_percent=mn,
-        deployment_circuit_breaker=DeploymentCircuitBreaker(enable=cb, rollback=rb)),
+        maximum_percent=mx,
+        minimum_healthy_percent=mn,
+        deployment_circuit_breaker=DeploymentCircuitBreaker(enable=cb, rollback=rb),
+    ),
     st.sampled_from([0, 25, 50, 75, 100]),
     st.sampled_from([100, 125, 150, 200]),
     st.booleans(),
@@ -45,6 +47,7 @@ def _random_behaviour(behaviour, rng: random.Random, fail_rate: float):
             lb_healthy=rng.random() > fail_rate / 3,
             stop_latency=rng.uniform(0.1, 30.0),
         )
+
     return sample
 
 
@@ -62,21 +65,25 @@ def _install_invariants(w, violations: list[str]) -> None:
             if occupied > bounds.max_tasks:
                 violations.append(f"t={w.now}: {occupied} tasks > max {bounds.max_tasks}")
         stopped_healthy = [
-            a.task_arn for a in actions
-            if isinstance(a, StopTask | DeregisterTarget) and before.get(a.task_arn)
+            a.task_arn
+            for a in actions
+            if isinstance(a, StopTask | DeregisterTarget)
+            and before.get(a.task_arn)
             and (w.scheduler.task(a.task_arn).stopped_reason or "").startswith("Scaling")
         ]
         if stopped_healthy and w.scheduler.healthy_count() < bounds.min_healthy:
             violations.append(
                 f"t={w.now}: stopped healthy {stopped_healthy}, "
-                f"{w.scheduler.healthy_count()} healthy < min {bounds.min_healthy}")
+                f"{w.scheduler.healthy_count()} healthy < min {bounds.min_healthy}"
+            )
 
     w.pre_hooks.append(snapshot)
     w.hooks.append(check)
 
 
-@settings(max_examples=80, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     desired=st.integers(1, 6),
     config=configs,
@@ -86,20 +93,39 @@ def _install_invariants(w, violations: list[str]) -> None:
     health_checked=st.booleans(),
     new_desired=st.one_of(st.none(), st.integers(0, 7)),
 )
-def test_scheduler_actions_respect_bounds(make_world, make_td, behaviour, desired, config,
-                                          seed, fail_rate, load_balanced, health_checked,
-                                          new_desired):
+def test_scheduler_actions_respect_bounds(
+    make_world,
+    make_td,
+    behaviour,
+    desired,
+    config,
+    seed,
+    fail_rate,
+    load_balanced,
+    health_checked,
+    new_desired,
+):
     rng = random.Random(seed)
-    hc = ContainerHealthCheck(command=("CMD", "true"), interval=10, retries=2) \
-        if health_checked else None
+    hc = (
+        ContainerHealthCheck(command=("CMD", "true"), interval=10, retries=2)
+        if health_checked
+        else None
+    )
     v1 = make_td(1, health_check=hc)
     v2 = make_td(2, health_check=hc)
     good = _random_behaviour(behaviour, rng, 0.0)
     bad = _random_behaviour(behaviour, rng, fail_rate)
-    w = make_world(desired=desired, config=config, task_definition=v1,
-                   load_balanced=load_balanced, grace=rng.choice([0, 20]),
-                   lb_interval=10, deregistration_delay=rng.choice([0, 30]),
-                   per_task=lambda arn: (bad if arn == v2.arn else good)(arn), seed=seed)
+    w = make_world(
+        desired=desired,
+        config=config,
+        task_definition=v1,
+        load_balanced=load_balanced,
+        grace=rng.choice([0, 20]),
+        lb_interval=10,
+        deregistration_delay=rng.choice([0, 30]),
+        per_task=lambda arn: (bad if arn == v2.arn else good)(arn),
+        seed=seed,
+    )
     violations: list[str] = []
     _install_invariants(w, violations)
     w.run(max_time=1500)
@@ -108,18 +134,28 @@ def test_scheduler_actions_respect_bounds(make_world, make_td, behaviour, desire
     assert violations == []
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(desired=st.integers(1, 6), config=configs, seed=st.integers(0, 2**32 - 1),
-       load_balanced=st.booleans())
-def test_healthy_rollout_completes_or_reports_a_stall(make_world, make_td, behaviour,
-                                                      is_stable, desired, config, seed,
-                                                      load_balanced):
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    desired=st.integers(1, 6),
+    config=configs,
+    seed=st.integers(0, 2**32 - 1),
+    load_balanced=st.booleans(),
+)
+def test_healthy_rollout_completes_or_reports_a_stall(
+    make_world, make_td, behaviour, is_stable, desired, config, seed, load_balanced
+):
     """With tasks that always work, a rollout either completes or -- only when the
     bounds allow neither a start nor a stop -- says so in one stall event."""
     rng = random.Random(seed)
-    w = make_world(desired=desired, load_balanced=load_balanced, lb_interval=10,
-                   deregistration_delay=30, per_task=_random_behaviour(behaviour, rng, 0.0))
+    w = make_world(
+        desired=desired,
+        load_balanced=load_balanced,
+        lb_interval=10,
+        deregistration_delay=30,
+        per_task=_random_behaviour(behaviour, rng, 0.0),
+    )
     w.run_until_stable()
     assert is_stable(w)
     w.update(task_definition=make_td(2), deployment_configuration=config)

@@ -25,12 +25,17 @@ START, LB_CHECK, DRAIN, STOP = 5.0, 30.0, 300.0, 1.0
         (0, 100, DRAIN + STOP + START + LB_CHECK),
     ],
 )
-def test_four_task_rollout_within_bound(make_world, make_td, is_stable, min_healthy, maximum,
-                                        lower_bound):
-    config = DeploymentConfiguration(maximum_percent=maximum,
-                                     minimum_healthy_percent=min_healthy)
-    w = make_world(desired=4, config=config, load_balanced=True, lb_interval=LB_CHECK,
-                   deregistration_delay=DRAIN)
+def test_four_task_rollout_within_bound(
+    make_world, make_td, is_stable, min_healthy, maximum, lower_bound
+):
+    config = DeploymentConfiguration(maximum_percent=maximum, minimum_healthy_percent=min_healthy)
+    w = make_world(
+        desired=4,
+        config=config,
+        load_balanced=True,
+        lb_interval=LB_CHECK,
+        deregistration_delay=DRAIN,
+    )
     w.run_until_stable()
     w.update(task_definition=make_td(2))
     elapsed = w.run(is_stable)

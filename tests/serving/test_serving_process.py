@@ -93,7 +93,6 @@ def gunicorn(tmp_path: Path, publish_model: PublishModel) -> Iterator[tuple[subp
             DRYDOCK_WORKERS="1",
             DRYDOCK_GRACEFUL_TIMEOUT="5",
             DRYDOCK_DRAIN_MAX_WAIT="3",
-
             DRYDOCK_TASK_ID="task-proc",
         ),
         stdout=subprocess.PIPE,

@@ -30,9 +30,14 @@ def make_wsgi_app(control_plane: ControlPlane) -> Any:
             return ecs_json.handle(request, control_plane)
         if elbv2_query.is_query_request(request):
             return elbv2_query.handle(request, control_plane)
-        return _json({"__type": "UnknownOperationException",
-                      "message": "Not an ECS (X-Amz-Target) or ELBv2 (Action=...) request: "
-                                 f"{request.method} {request.path}"}, 404)
+        return _json(
+            {
+                "__type": "UnknownOperationException",
+                "message": "Not an ECS (X-Amz-Target) or ELBv2 (Action=...) request: "
+                f"{request.method} {request.path}",
+            },
+            404,
+        )
 
     return app
 

@@ -40,7 +40,8 @@ def target_prefix() -> str:
 
 def is_ecs_request(request: Request) -> bool:
     return request.method == "POST" and request.headers.get("X-Amz-Target", "").startswith(
-        target_prefix() + ".")
+        target_prefix() + "."
+    )
 
 
 def handle(request: Request, control_plane: ControlPlane) -> Response:
@@ -110,5 +111,9 @@ def error_response(error: ControlPlaneError, request_id: str) -> Response:
 
 
 def _response(payload: dict[str, Any], status: int, request_id: str) -> Response:
-    return Response(json.dumps(payload), status=status, content_type=CONTENT_TYPE,
-                    headers={"x-amzn-RequestId": request_id})
+    return Response(
+        json.dumps(payload),
+        status=status,
+        content_type=CONTENT_TYPE,
+        headers={"x-amzn-RequestId": request_id},
+    )

@@ -51,19 +51,23 @@ def handle(request: Request, control_plane: ControlPlane) -> Response:
             raise InvalidAction(f"The action {action} is not valid for this web service.")
         expected = service_model(ELBV2).api_version
         if version != expected:
-            raise ValidationError(f"Version must be {expected} for Elastic Load Balancing v2, "
-                                  f"not '{version}'.")
+            raise ValidationError(
+                f"Version must be {expected} for Elastic Load Balancing v2, not '{version}'."
+            )
         if action not in ELBV2_OPERATIONS:
-            raise NotEmulated(f"ELBv2 action {action} is not emulated by Drydock; emulated: "
-                              f"{', '.join(sorted(ELBV2_OPERATIONS))}.")
+            raise NotEmulated(
+                f"ELBv2 action {action} is not emulated by Drydock; emulated: "
+                f"{', '.join(sorted(ELBV2_OPERATIONS))}."
+            )
         params = parse_query(form, model.input_shape)
         problems = validation_errors(params, model.input_shape)
         if problems:
             raise ValidationError("; ".join(problems))
         output = control_plane.call(ELBV2_OPERATIONS[action], params)
         body = response_xml(model, output, request_id, namespace())
-        return Response(body, status=200, content_type=CONTENT_TYPE,
-                        headers={"x-amzn-RequestId": request_id})
+        return Response(
+            body, status=200, content_type=CONTENT_TYPE, headers={"x-amzn-RequestId": request_id}
+        )
     except ControlPlaneError as error:
         return error_response(error, request_id)
     except Exception:
@@ -74,5 +78,9 @@ def handle(request: Request, control_plane: ControlPlane) -> Response:
 def error_response(error: ControlPlaneError, request_id: str) -> Response:
     wire = to_wire(ELBV2, error)
     body = error_xml(wire.code, wire.message, wire.sender_fault, request_id, namespace())
-    return Response(body, status=wire.status, content_type=CONTENT_TYPE,
-                    headers={"x-amzn-RequestId": request_id})
+    return Response(
+        body,
+        status=wire.status,
+        content_type=CONTENT_TYPE,
+        headers={"x-amzn-RequestId": request_id},
+    )

@@ -72,7 +72,7 @@ def _indexes(form: Mapping[str, str], prefix: str) -> list[int]:
     start = prefix + "."
     for key in form:
         if key.startswith(start):
-            head = key[len(start):].split(".", 1)[0]
+            head = key[len(start) :].split(".", 1)[0]
             if head.isdigit():
                 found.add(int(head))
     return sorted(found)

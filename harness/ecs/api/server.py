@@ -24,15 +24,18 @@ class ApiServer:
     ``port=0`` picks a free port; read it back from :attr:`port` / :attr:`endpoint_url`.
     """
 
-    def __init__(self, control_plane: ControlPlane, host: str = LOCALHOST,
-                 port: int = 0) -> None:
+    def __init__(self, control_plane: ControlPlane, host: str = LOCALHOST, port: int = 0) -> None:
         self.control_plane = control_plane
         self._server: BaseWSGIServer = make_server(
-            host, port, make_wsgi_app(control_plane), threaded=True)
+            host, port, make_wsgi_app(control_plane), threaded=True
+        )
         # A short poll interval makes stop() (and so every test's teardown) quick.
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="drydock-ecs-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="drydock-ecs-api",
+            daemon=True,
+        )
 
     @property
     def port(self) -> int:
@@ -54,8 +57,12 @@ class ApiServer:
     def __enter__(self) -> ApiServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 

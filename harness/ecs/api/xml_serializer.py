@@ -16,8 +16,9 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 from harness.ecs.api.shape_walk import as_datetime, check_members
 
 
-def response_xml(operation: OperationModel, output: dict[str, Any], request_id: str,
-                 namespace: str) -> bytes:
+def response_xml(
+    operation: OperationModel, output: dict[str, Any], request_id: str, namespace: str
+) -> bytes:
     root = ET.Element(f"{operation.name}Response", xmlns=namespace)
     shape = operation.output_shape
     if shape is not None:
@@ -29,8 +30,9 @@ def response_xml(operation: OperationModel, output: dict[str, Any], request_id: 
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def error_xml(code: str, message: str, sender_fault: bool, request_id: str,
-              namespace: str) -> bytes:
+def error_xml(
+    code: str, message: str, sender_fault: bool, request_id: str, namespace: str
+) -> bytes:
     root = ET.Element("ErrorResponse", xmlns=namespace)
     error = ET.SubElement(root, "Error")
     ET.SubElement(error, "Type").text = "Sender" if sender_fault else "Receiver"
@@ -40,8 +42,7 @@ def error_xml(code: str, message: str, sender_fault: bool, request_id: str,
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _structure(parent: ET.Element, value: dict[str, Any], shape: StructureShape,
-               path: str) -> None:
+def _structure(parent: ET.Element, value: dict[str, Any], shape: StructureShape, path: str) -> None:
     check_members(value, shape, path)
     for key, member in shape.members.items():  # model order, as AWS emits
         if value.get(key) is None:
@@ -65,8 +66,12 @@ def _value(element: ET.Element, value: Any, shape: Shape, path: str) -> None:
         for key, item in value.items():
             entry = ET.SubElement(element, "entry")
             ET.SubElement(entry, shape.key.serialization.get("name", "key")).text = str(key)
-            _value(ET.SubElement(entry, shape.value.serialization.get("name", "value")), item,
-                   shape.value, f"{path}.{key}")
+            _value(
+                ET.SubElement(entry, shape.value.serialization.get("name", "value")),
+                item,
+                shape.value,
+                f"{path}.{key}",
+            )
     elif shape.type_name == "boolean":
         element.text = "true" if value else "false"
     elif shape.type_name == "timestamp":

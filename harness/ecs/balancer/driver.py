@@ -286,8 +286,7 @@ class HaproxyBalancer:
         """Write config + saved server states, reload, wait for the new worker to serve."""
         servers = {
             name: [
-                TargetServerState(r.target, r.fail_open_armed, r.passed_once)
-                for r in regs.values()
+                TargetServerState(r.target, r.fail_open_armed, r.passed_once) for r in regs.values()
             ]
             for name, regs in self._targets.items()
         }

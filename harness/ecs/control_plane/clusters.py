@@ -39,8 +39,13 @@ class ClusterRegistry:
     def __init__(self) -> None:
         self._clusters: dict[str, Cluster] = {}
 
-    def create(self, name: str | None, now: datetime, tags: list[dict[str, str]] | None = None,
-               settings: list[dict[str, str]] | None = None) -> Cluster:
+    def create(
+        self,
+        name: str | None,
+        now: datetime,
+        tags: list[dict[str, str]] | None = None,
+        settings: list[dict[str, str]] | None = None,
+    ) -> Cluster:
         name = name or DEFAULT_CLUSTER
         if not _valid_name(name):
             raise InvalidParameterException(
@@ -50,8 +55,9 @@ class ClusterRegistry:
         existing = self._clusters.get(name)
         if existing is not None and existing.status == "ACTIVE":
             return existing  # CreateCluster is idempotent in AWS
-        cluster = Cluster(name=name, created_at=now, tags=list(tags or []),
-                          settings=list(settings or []))
+        cluster = Cluster(
+            name=name, created_at=now, tags=list(tags or []), settings=list(settings or [])
+        )
         self._clusters[name] = cluster
         return cluster
 

@@ -43,8 +43,9 @@ def _cluster_view(cp: ControlPlane, name: str) -> dict[str, Any]:
 
 
 def create_cluster(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    cluster = cp.clusters.create(req.get("clusterName"), cp.now(), req.get("tags"),
-                                 req.get("settings"))
+    cluster = cp.clusters.create(
+        req.get("clusterName"), cp.now(), req.get("tags"), req.get("settings")
+    )
     return {"cluster": _cluster_view(cp, cluster.name)}
 
 
@@ -53,8 +54,12 @@ def describe_clusters(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
     for ref in req.get("clusters") or ["default"]:
         cluster = cp.clusters.get(ref)
         if cluster is None:
-            failures.append({"arn": ref if ref.startswith("arn:") else arns.cluster_arn(ref),
-                             "reason": "MISSING"})
+            failures.append(
+                {
+                    "arn": ref if ref.startswith("arn:") else arns.cluster_arn(ref),
+                    "reason": "MISSING",
+                }
+            )
         else:
             found.append(_cluster_view(cp, cluster.name))
     return {"clusters": found, "failures": failures}
@@ -89,15 +94,17 @@ def describe_task_definition(cp: ControlPlane, req: dict[str, Any]) -> dict[str,
 
 
 def list_task_definitions(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    found = cp.task_definitions.list_arns(req.get("familyPrefix"), req.get("status"),
-                                          req.get("sort") == "DESC")
+    found = cp.task_definitions.list_arns(
+        req.get("familyPrefix"), req.get("status"), req.get("sort") == "DESC"
+    )
     page, token = paginate(found, req)
     return with_token({"taskDefinitionArns": page}, token)
 
 
 def list_task_definition_families(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    page, token = paginate(cp.task_definitions.families(req.get("familyPrefix"),
-                                                        req.get("status")), req)
+    page, token = paginate(
+        cp.task_definitions.families(req.get("familyPrefix"), req.get("status")), req
+    )
     return with_token({"families": page}, token)
 
 
@@ -130,17 +137,28 @@ def create_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         task_definition=definition.arn,
         desired_count=desired,
         deployment_configuration=deployment_configuration(req.get("deploymentConfiguration")),
-        load_balancers=load_balancers(req.get("loadBalancers") or [], definition,
-                                      cp.load_balancing),
+        load_balancers=load_balancers(
+            req.get("loadBalancers") or [], definition, cp.load_balancing
+        ),
         health_check_grace_period_seconds=float(req.get("healthCheckGracePeriodSeconds", 0)),
         created_at=cp.clock(),
         launch_type=req.get("launchType", "FARGATE"),
     )
     spec = TaskDefinitionSpec.from_document(definition.arn, definition.describe())
-    extras = {k: req[k] for k in ("networkConfiguration", "tags", "propagateTags",
-                                  "enableECSManagedTags", "platformVersion") if k in req}
-    entry = ServiceEntry(cluster=cluster.name, handle=cp.scheduler_factory(service, spec),
-                         extras=extras)
+    extras = {
+        k: req[k]
+        for k in (
+            "networkConfiguration",
+            "tags",
+            "propagateTags",
+            "enableECSManagedTags",
+            "platformVersion",
+        )
+        if k in req
+    }
+    entry = ServiceEntry(
+        cluster=cluster.name, handle=cp.scheduler_factory(service, spec), extras=extras
+    )
     cp.services.add(entry)
     return {"service": describe_service(entry)}
 
@@ -152,16 +170,25 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
     spec = None
     if req.get("taskDefinition"):
         definition = cp.task_definitions.resolve(req["taskDefinition"])
-        load_balancers([{"targetGroupArn": lb.target_group_arn,
-                         "containerName": lb.container_name,
-                         "containerPort": lb.container_port} for lb in svc.load_balancers],
-                       definition, cp.load_balancing)
+        load_balancers(
+            [
+                {
+                    "targetGroupArn": lb.target_group_arn,
+                    "containerName": lb.container_name,
+                    "containerPort": lb.container_port,
+                }
+                for lb in svc.load_balancers
+            ],
+            definition,
+            cp.load_balancing,
+        )
         spec = TaskDefinitionSpec.from_document(definition.arn, definition.describe())
     check_desired_count(req.get("desiredCount"))
     config = None
     if "deploymentConfiguration" in req:
-        config = deployment_configuration(req["deploymentConfiguration"],
-                                          svc.deployment_configuration)
+        config = deployment_configuration(
+            req["deploymentConfiguration"], svc.deployment_configuration
+        )
     if "loadBalancers" in req:
         raise InvalidParameterException(
             "Changing loadBalancers in UpdateService is not emulated; create a new service."
@@ -224,9 +251,11 @@ def list_tasks(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         tasks = list(entry.handle.tasks)
     else:
         tasks = [t for _, t in cp.services.tasks(cluster.name)]
-    chosen = [t.task_arn for t in tasks
-              if task_matches(t, req.get("desiredStatus"), req.get("family"),
-                              req.get("startedBy"))]
+    chosen = [
+        t.task_arn
+        for t in tasks
+        if task_matches(t, req.get("desiredStatus"), req.get("family"), req.get("startedBy"))
+    ]
     page, token = paginate(chosen, req)
     return with_token({"taskArns": page}, token)
 

@@ -14,8 +14,7 @@ def create_load_balancer(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any
 
 
 def describe_load_balancers(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    found = cp.load_balancing.describe_load_balancers(req.get("LoadBalancerArns"),
-                                                      req.get("Names"))
+    found = cp.load_balancing.describe_load_balancers(req.get("LoadBalancerArns"), req.get("Names"))
     return {"LoadBalancers": [lb.describe() for lb in found]}
 
 
@@ -25,7 +24,8 @@ def create_target_group(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]
 
 def describe_target_groups(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
     found = cp.load_balancing.describe_target_groups(
-        req.get("TargetGroupArns"), req.get("Names"), req.get("LoadBalancerArn"))
+        req.get("TargetGroupArns"), req.get("Names"), req.get("LoadBalancerArn")
+    )
     return {"TargetGroups": [g.describe() for g in found]}
 
 
@@ -39,8 +39,9 @@ def _attributes(attributes: dict[str, str]) -> list[dict[str, str]]:
 
 
 def modify_target_group_attributes(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    group = cp.load_balancing.modify_target_group_attributes(req["TargetGroupArn"],
-                                                             req["Attributes"])
+    group = cp.load_balancing.modify_target_group_attributes(
+        req["TargetGroupArn"], req["Attributes"]
+    )
     return {"Attributes": _attributes(group.attributes)}
 
 
@@ -54,8 +55,9 @@ def create_listener(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe_listeners(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    found = cp.load_balancing.describe_listeners(req.get("LoadBalancerArn"),
-                                                 req.get("ListenerArns"))
+    found = cp.load_balancing.describe_listeners(
+        req.get("LoadBalancerArn"), req.get("ListenerArns")
+    )
     return {"Listeners": [listener.describe() for listener in found]}
 
 

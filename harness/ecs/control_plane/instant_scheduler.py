@@ -37,8 +37,9 @@ _deployment_ids = itertools.count(1_000_000_000_000)
 class InstantScheduler:
     """Every change converges before the call returns."""
 
-    def __init__(self, service: Service, spec: TaskDefinitionSpec,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, service: Service, spec: TaskDefinitionSpec, clock: Callable[[], float] = time.time
+    ) -> None:
         self._service = service
         self._clock = clock
         self._tasks: list[Task] = []
@@ -46,8 +47,9 @@ class InstantScheduler:
         self._new_deployment(spec)
 
     @classmethod
-    def factory(cls, clock: Callable[[], float] = time.time
-                ) -> Callable[[Service, TaskDefinitionSpec], InstantScheduler]:
+    def factory(
+        cls, clock: Callable[[], float] = time.time
+    ) -> Callable[[Service, TaskDefinitionSpec], InstantScheduler]:
         return lambda service, spec: cls(service, spec, clock)
 
     @property
@@ -104,9 +106,12 @@ class InstantScheduler:
         for old in svc.deployments:
             old.status = DeploymentStatus.INACTIVE
         deployment = Deployment(
-            id=f"ecs-svc/{next(_deployment_ids)}", status=DeploymentStatus.PRIMARY,
-            task_definition=spec.arn, desired_count=svc.desired_count,
-            created_at=now, updated_at=now,
+            id=f"ecs-svc/{next(_deployment_ids)}",
+            status=DeploymentStatus.PRIMARY,
+            task_definition=spec.arn,
+            desired_count=svc.desired_count,
+            created_at=now,
+            updated_at=now,
         )
         svc.task_definition = spec.arn
         svc.deployments.insert(0, deployment)
@@ -119,24 +124,35 @@ class InstantScheduler:
     def _converge(self) -> None:
         svc, now = self._service, self._clock()
         deployment = svc.primary
-        running = [t for t in self._tasks if t.deployment_id == deployment.id
-                   and t.last_status == TaskStatus.RUNNING]
-        for task in running[deployment.desired_count:]:
-            self._stop(task, "Scaling activity initiated by (deployment "
-                       f"{deployment.id})", StopCode.SERVICE_SCHEDULER_INITIATED)
-        started = [self._start(deployment, now)
-                   for _ in range(deployment.desired_count - len(running))]
+        running = [
+            t
+            for t in self._tasks
+            if t.deployment_id == deployment.id and t.last_status == TaskStatus.RUNNING
+        ]
+        for task in running[deployment.desired_count :]:
+            self._stop(
+                task,
+                f"Scaling activity initiated by (deployment {deployment.id})",
+                StopCode.SERVICE_SCHEDULER_INITIATED,
+            )
+        started = [
+            self._start(deployment, now) for _ in range(deployment.desired_count - len(running))
+        ]
         if started:
-            self._event(f"(service {svc.service_name}) has started {len(started)} tasks: "
-                        + " ".join(f"(task {t.task_id})" for t in started) + ".")
+            self._event(
+                f"(service {svc.service_name}) has started {len(started)} tasks: "
+                + " ".join(f"(task {t.task_id})" for t in started)
+                + "."
+            )
         deployment.running_count = deployment.desired_count
         deployment.pending_count = 0
         deployment.updated_at = now
         if deployment.rollout_state != RolloutState.COMPLETED:
             deployment.rollout_state = RolloutState.COMPLETED
             deployment.rollout_state_reason = "ECS deployment " + deployment.id + " completed."
-            self._event(f"(service {svc.service_name}) (deployment {deployment.id}) "
-                        "deployment completed.")
+            self._event(
+                f"(service {svc.service_name}) (deployment {deployment.id}) deployment completed."
+            )
         svc.running_count, svc.pending_count = deployment.desired_count, 0
         self._event(f"(service {svc.service_name}) has reached a steady state.")
 
@@ -146,12 +162,17 @@ class InstantScheduler:
         task = Task(
             task_arn=arns.task_arn(cluster, arns.new_task_id()),
             task_definition_arn=deployment.task_definition,
-            cluster_arn=self._service.cluster_arn, deployment_id=deployment.id,
-            group=f"service:{self._service.service_name}", created_at=now,
-            last_status=TaskStatus.RUNNING, health_status=HealthStatus.UNKNOWN,
+            cluster_arn=self._service.cluster_arn,
+            deployment_id=deployment.id,
+            group=f"service:{self._service.service_name}",
+            created_at=now,
+            last_status=TaskStatus.RUNNING,
+            health_status=HealthStatus.UNKNOWN,
             started_at=now,
-            containers=[Container(name=c.name, image=c.image, last_status=TaskStatus.RUNNING)
-                        for c in spec.containers],
+            containers=[
+                Container(name=c.name, image=c.image, last_status=TaskStatus.RUNNING)
+                for c in spec.containers
+            ],
         )
         self._tasks.append(task)
         return task
@@ -161,11 +182,13 @@ class InstantScheduler:
         task.desired_status = task.last_status = TaskStatus.STOPPED
         task.stopping_at = task.stopped_at = now
         task.stopped_reason, task.stop_code = reason, code
-        task.containers = [replace(c, last_status=TaskStatus.STOPPED, exit_code=0)
-                           for c in task.containers]
+        task.containers = [
+            replace(c, last_status=TaskStatus.STOPPED, exit_code=0) for c in task.containers
+        ]
 
     def _event(self, message: str) -> None:
         events = self._service.events
-        events.insert(0, ServiceEvent(id=str(uuid.uuid4()), created_at=self._clock(),
-                                      message=message))
+        events.insert(
+            0, ServiceEvent(id=str(uuid.uuid4()), created_at=self._clock(), message=message)
+        )
         del events[100:]

@@ -27,13 +27,22 @@ _BY_NAME: dict[str, Operation] = {
 }
 
 #: Calls whose effect must survive a restart (reads, StopTask and targets do not).
-MUTATIONS = frozenset({
-    "create_cluster", "delete_cluster",
-    "register_task_definition", "deregister_task_definition",
-    "create_service", "update_service", "delete_service",
-    "create_load_balancer", "create_target_group", "delete_target_group",
-    "modify_target_group_attributes", "create_listener",
-})
+MUTATIONS = frozenset(
+    {
+        "create_cluster",
+        "delete_cluster",
+        "register_task_definition",
+        "deregister_task_definition",
+        "create_service",
+        "update_service",
+        "delete_service",
+        "create_load_balancer",
+        "create_target_group",
+        "delete_target_group",
+        "modify_target_group_attributes",
+        "create_listener",
+    }
+)
 
 
 class Journal:

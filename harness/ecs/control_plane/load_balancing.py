@@ -252,11 +252,15 @@ class LoadBalancing:
         existing = self._target_group_named(name)
         if existing is not None:
             same = (existing.protocol, existing.port, existing.health_check) == (
-                protocol, port, health_check)
+                protocol,
+                port,
+                health_check,
+            )
             if same:
                 return existing  # AWS: same name and settings -> the existing group
-            raise DuplicateTargetGroupName(f"A target group with the same name '{name}' exists, "
-                                           "but with different settings")
+            raise DuplicateTargetGroupName(
+                f"A target group with the same name '{name}' exists, but with different settings"
+            )
         group = TargetGroup(
             name=name,
             arn=arns.target_group_arn(name),
@@ -265,8 +269,9 @@ class LoadBalancing:
             vpc_id=request.get("VpcId", DEFAULT_VPC),
             target_type=target_type,
             health_check=health_check,
-            protocol_version=request.get("ProtocolVersion", "HTTP1" if protocol in (
-                "HTTP", "HTTPS") else None),
+            protocol_version=request.get(
+                "ProtocolVersion", "HTTP1" if protocol in ("HTTP", "HTTPS") else None
+            ),
             tags=list(request.get("Tags", [])),
         )
         self.target_groups[group.arn] = group
@@ -281,12 +286,14 @@ class LoadBalancing:
             raise TargetGroupNotFound(f"Target group '{arn}' not found")
         return group
 
-    def describe_target_groups(self, arns_: list[str] | None, names: list[str] | None,
-                               load_balancer_arn: str | None) -> list[TargetGroup]:
+    def describe_target_groups(
+        self, arns_: list[str] | None, names: list[str] | None, load_balancer_arn: str | None
+    ) -> list[TargetGroup]:
         if load_balancer_arn:
             self.load_balancer(load_balancer_arn)
-            return [g for g in self.target_groups.values()
-                    if load_balancer_arn in g.load_balancer_arns]
+            return [
+                g for g in self.target_groups.values() if load_balancer_arn in g.load_balancer_arns
+            ]
         if arns_:
             return [self.target_group(a) for a in arns_]
         if names:
@@ -302,13 +309,12 @@ class LoadBalancing:
     def delete_target_group(self, arn: str) -> None:
         group = self.target_group(arn)
         if group.load_balancer_arns:
-            raise ResourceInUse(
-                f"Target group '{arn}' is currently in use by a listener or a rule"
-            )
+            raise ResourceInUse(f"Target group '{arn}' is currently in use by a listener or a rule")
         del self.target_groups[arn]
 
-    def modify_target_group_attributes(self, arn: str,
-                                       attributes: list[dict[str, str]]) -> TargetGroup:
+    def modify_target_group_attributes(
+        self, arn: str, attributes: list[dict[str, str]]
+    ) -> TargetGroup:
         group = self.target_group(arn)
         changes: dict[str, str] = {}
         for attribute in attributes:
@@ -336,13 +342,15 @@ class LoadBalancing:
                 "and must not begin with 'internal-'."
             )
         if any(lb.name == name for lb in self.load_balancers.values()):
-            raise DuplicateLoadBalancerName(f"A load balancer with the name '{name}' already "
-                                            "exists")
+            raise DuplicateLoadBalancerName(
+                f"A load balancer with the name '{name}' already exists"
+            )
         kind = request.get("Type", "application")
         balancer = LoadBalancer(
             name=name,
-            arn=arns.load_balancer_arn({"application": "app", "network": "net"}.get(kind, "gwy"),
-                                       name),
+            arn=arns.load_balancer_arn(
+                {"application": "app", "network": "net"}.get(kind, "gwy"), name
+            ),
             type=kind,
             scheme=request.get("Scheme", "internet-facing"),
             created_at=now,
@@ -358,8 +366,9 @@ class LoadBalancing:
             raise LoadBalancerNotFound(f"Load balancer '{arn}' not found")
         return balancer
 
-    def describe_load_balancers(self, arns_: list[str] | None,
-                                names: list[str] | None) -> list[LoadBalancer]:
+    def describe_load_balancers(
+        self, arns_: list[str] | None, names: list[str] | None
+    ) -> list[LoadBalancer]:
         if arns_:
             return [self.load_balancer(a) for a in arns_]
         if names:
@@ -376,8 +385,9 @@ class LoadBalancing:
         balancer = self.load_balancer(request["LoadBalancerArn"])
         port = request.get("Port", 80)
         if any(listener.port == port for listener in balancer.listeners.values()):
-            raise DuplicateListener(f"A listener already exists on port {port} of "
-                                    f"'{balancer.name}'")
+            raise DuplicateListener(
+                f"A listener already exists on port {port} of '{balancer.name}'"
+            )
         actions = request["DefaultActions"]
         listener = Listener(
             arn=arns.listener_arn(balancer.arn, port),
@@ -390,8 +400,9 @@ class LoadBalancing:
             self.target_group(tg_arn)  # validate before attaching anything
         for action in actions:
             if action.get("Type") not in ("forward", "fixed-response", "redirect"):
-                raise ValidationError(f"Action type '{action.get('Type')}' is not supported by "
-                                      "Drydock; use 'forward'")
+                raise ValidationError(
+                    f"Action type '{action.get('Type')}' is not supported by Drydock; use 'forward'"
+                )
         balancer.listeners[listener.arn] = listener
         for tg_arn in listener.target_group_arns():
             group = self.target_groups[tg_arn]
@@ -400,12 +411,14 @@ class LoadBalancing:
                 self._refresh_unused(group)
         return listener
 
-    def describe_listeners(self, load_balancer_arn: str | None,
-                           listener_arns: list[str] | None) -> list[Listener]:
+    def describe_listeners(
+        self, load_balancer_arn: str | None, listener_arns: list[str] | None
+    ) -> list[Listener]:
         if load_balancer_arn:
             return list(self.load_balancer(load_balancer_arn).listeners.values())
-        everything = {a: lst for lb in self.load_balancers.values()
-                      for a, lst in lb.listeners.items()}
+        everything = {
+            a: lst for lb in self.load_balancers.values() for a, lst in lb.listeners.items()
+        }
         if not listener_arns:
             raise ValidationError("You must specify either listener ARNs or a load balancer ARN")
         missing = [a for a in listener_arns if a not in everything]
@@ -415,34 +428,39 @@ class LoadBalancing:
 
     # --- targets and health ----------------------------------------------------------
 
-    def register_targets(self, tg_arn: str, targets: list[dict[str, Any]],
-                         now: datetime) -> None:
+    def register_targets(self, tg_arn: str, targets: list[dict[str, Any]], now: datetime) -> None:
         group = self.target_group(tg_arn)
         for spec in targets:
             port = spec.get("Port", group.port)
             if port is None:
-                raise InvalidTarget(f"Target '{spec['Id']}' needs a port: the target group "
-                                    "has no default port")
+                raise InvalidTarget(
+                    f"Target '{spec['Id']}' needs a port: the target group has no default port"
+                )
             key = (spec["Id"], port)
             existing = group.targets.get(key)
             if existing is not None and existing.state != DRAINING:
                 continue  # re-registering is a no-op in AWS
             group.targets[key] = Target(
-                id=spec["Id"], port=port, availability_zone=spec.get("AvailabilityZone"),
-                state=INITIAL, reason="Elb.RegistrationInProgress",
-                description=_REASON_DESCRIPTIONS["Elb.RegistrationInProgress"], registered_at=now,
+                id=spec["Id"],
+                port=port,
+                availability_zone=spec.get("AvailabilityZone"),
+                state=INITIAL,
+                reason="Elb.RegistrationInProgress",
+                description=_REASON_DESCRIPTIONS["Elb.RegistrationInProgress"],
+                registered_at=now,
             )
         self._refresh_unused(group)
 
-    def deregister_targets(self, tg_arn: str, targets: list[dict[str, Any]],
-                           now: datetime) -> None:
+    def deregister_targets(self, tg_arn: str, targets: list[dict[str, Any]], now: datetime) -> None:
         """Start draining. With a delay of 0 the targets go at once, as in AWS."""
         group = self.target_group(tg_arn)
         keys = [(spec["Id"], spec.get("Port", group.port)) for spec in targets]
         missing = [f"{i}:{p}" for i, p in keys if (i, p) not in group.targets]
         if missing:
-            raise InvalidTarget(f"The following targets are not registered in target group "
-                                f"'{group.name}': {', '.join(missing)}")
+            raise InvalidTarget(
+                f"The following targets are not registered in target group "
+                f"'{group.name}': {', '.join(missing)}"
+            )
         for key in keys:
             target = group.targets[key]
             if group.deregistration_delay.total_seconds() == 0 or not group.load_balancer_arns:
@@ -453,8 +471,15 @@ class LoadBalancing:
                 target.description = _REASON_DESCRIPTIONS[target.reason]
                 target.draining_since = now
 
-    def set_target_health(self, tg_arn: str, target_id: str, port: int, state: str,
-                          reason: str | None = None, description: str | None = None) -> None:
+    def set_target_health(
+        self,
+        tg_arn: str,
+        target_id: str,
+        port: int,
+        state: str,
+        reason: str | None = None,
+        description: str | None = None,
+    ) -> None:
         """Record a health check result (called by the balancer, never by the API).
 
         Draining targets keep draining whatever their checks say, as in AWS.
@@ -478,13 +503,17 @@ class LoadBalancing:
         for group in self.target_groups.values():
             delay = group.deregistration_delay * time_scale
             for key, target in list(group.targets.items()):
-                if target.state == DRAINING and target.draining_since is not None and (
-                        now - target.draining_since >= delay):
+                if (
+                    target.state == DRAINING
+                    and target.draining_since is not None
+                    and (now - target.draining_since >= delay)
+                ):
                     removed.append((group.arn, group.targets.pop(key)))
         return removed
 
-    def describe_target_health(self, tg_arn: str,
-                               targets: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    def describe_target_health(
+        self, tg_arn: str, targets: list[dict[str, Any]] | None
+    ) -> list[dict[str, Any]]:
         group = self.target_group(tg_arn)
         if targets:
             keys = [(t["Id"], t.get("Port", group.port)) for t in targets]
@@ -495,8 +524,11 @@ class LoadBalancing:
             target = group.targets.get((target_id, port))
             health: dict[str, Any]
             if target is None:
-                health = {"State": UNUSED, "Reason": "Target.NotRegistered",
-                          "Description": _REASON_DESCRIPTIONS["Target.NotRegistered"]}
+                health = {
+                    "State": UNUSED,
+                    "Reason": "Target.NotRegistered",
+                    "Description": _REASON_DESCRIPTIONS["Target.NotRegistered"],
+                }
             else:
                 health = {"State": target.state}
                 if target.reason:
@@ -505,7 +537,8 @@ class LoadBalancing:
                     health["Description"] = target.description
             description: dict[str, Any] = {
                 "Target": {"Id": target_id, "Port": port},
-                "HealthCheckPort": str(port) if group.health_check.port == "traffic-port"
+                "HealthCheckPort": str(port)
+                if group.health_check.port == "traffic-port"
                 else group.health_check.port,
                 "TargetHealth": health,
             }
@@ -528,4 +561,5 @@ class LoadBalancing:
 def response_code_mismatch_description(codes: list[int]) -> str:
     """Description AWS gives with ``Target.ResponseCodeMismatch`` (for the balancer's use)."""
     return _REASON_DESCRIPTIONS["Target.ResponseCodeMismatch"].format(
-        codes=", ".join(str(c) for c in codes))
+        codes=", ".join(str(c) for c in codes)
+    )

@@ -10,9 +10,13 @@ from harness.ecs.control_plane.errors import InvalidParameterException
 T = TypeVar("T")
 
 
-def paginate(items: list[T], request: dict[str, Any], token_key: str = "nextToken",
-             size_key: str = "maxResults", default_size: int = 100
-             ) -> tuple[list[T], str | None]:
+def paginate(
+    items: list[T],
+    request: dict[str, Any],
+    token_key: str = "nextToken",
+    size_key: str = "maxResults",
+    default_size: int = 100,
+) -> tuple[list[T], str | None]:
     """One page of ``items`` and the token for the next page (None on the last page).
 
     The token is an opaque offset; a token we did not issue is an InvalidParameter error.
@@ -27,14 +31,13 @@ def paginate(items: list[T], request: dict[str, Any], token_key: str = "nextToke
     size = request.get(size_key) or default_size
     if size < 1:
         raise InvalidParameterException(f"{size_key} must be at least 1, not {size}.")
-    page = items[start:start + size]
+    page = items[start : start + size]
     end = start + size
     next_token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return page, next_token
 
 
-def with_token(output: dict[str, Any], token: str | None, key: str = "nextToken"
-               ) -> dict[str, Any]:
+def with_token(output: dict[str, Any], token: str | None, key: str = "nextToken") -> dict[str, Any]:
     if token:
         output[key] = token
     return output

@@ -36,8 +36,11 @@ class ControlPlane:
     services converge at once (:class:`InstantScheduler`), which suits API tests.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time,
-                 scheduler_factory: SchedulerFactory | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        scheduler_factory: SchedulerFactory | None = None,
+    ) -> None:
         if scheduler_factory is None:
             from harness.ecs.control_plane.instant_scheduler import InstantScheduler
 

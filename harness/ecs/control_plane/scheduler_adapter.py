@@ -36,8 +36,11 @@ from harness.ecs.scheduler.settings import SchedulerSettings
 class ServiceSchedulerHandle:
     """A :class:`SchedulerHandle` over one :class:`ServiceScheduler`."""
 
-    def __init__(self, scheduler: ServiceScheduler,
-                 on_change: Callable[[ServiceSchedulerHandle], None] | None = None) -> None:
+    def __init__(
+        self,
+        scheduler: ServiceScheduler,
+        on_change: Callable[[ServiceSchedulerHandle], None] | None = None,
+    ) -> None:
         self.scheduler = scheduler
         self._on_change = on_change or (lambda handle: None)
         self._pending: list[Observation] = []

@@ -111,20 +111,21 @@ class ServiceRegistry:
 # --- request rules --------------------------------------------------------------------
 
 
-def deployment_configuration(request: dict[str, Any] | None,
-                             base: DeploymentConfiguration | None = None
-                             ) -> DeploymentConfiguration:
+def deployment_configuration(
+    request: dict[str, Any] | None, base: DeploymentConfiguration | None = None
+) -> DeploymentConfiguration:
     """Merge a request's ``deploymentConfiguration`` over ``base`` and check its bounds."""
     base = base or DeploymentConfiguration()
     request = request or {}
     breaker = request.get("deploymentCircuitBreaker")
     config = DeploymentConfiguration(
         maximum_percent=request.get("maximumPercent", base.maximum_percent),
-        minimum_healthy_percent=request.get("minimumHealthyPercent",
-                                            base.minimum_healthy_percent),
+        minimum_healthy_percent=request.get("minimumHealthyPercent", base.minimum_healthy_percent),
         deployment_circuit_breaker=DeploymentCircuitBreaker(
             enable=breaker["enable"], rollback=breaker["rollback"]
-        ) if breaker else base.deployment_circuit_breaker,
+        )
+        if breaker
+        else base.deployment_circuit_breaker,
     )
     if not 0 <= config.minimum_healthy_percent <= 100:
         raise InvalidParameterException(
@@ -145,8 +146,9 @@ def deployment_configuration(request: dict[str, Any] | None,
     return config
 
 
-def load_balancers(requested: list[dict[str, Any]], definition: TaskDefinition,
-                   balancing: LoadBalancing) -> tuple[LoadBalancer, ...]:
+def load_balancers(
+    requested: list[dict[str, Any]], definition: TaskDefinition, balancing: LoadBalancing
+) -> tuple[LoadBalancer, ...]:
     """Check each ``loadBalancers[]`` entry the way ECS does, naming what is wrong."""
     found = []
     for lb in requested:
@@ -180,8 +182,9 @@ def load_balancers(requested: list[dict[str, Any]], definition: TaskDefinition,
                 f"The container {name} did not have a container port {port} defined "
                 f"(its portMappings have {ports})."
             )
-        found.append(LoadBalancer(target_group_arn=tg_arn, container_name=name,
-                                  container_port=port))
+        found.append(
+            LoadBalancer(target_group_arn=tg_arn, container_name=name, container_port=port)
+        )
     return tuple(found)
 
 
@@ -214,8 +217,11 @@ def describe_service(entry: ServiceEntry) -> dict[str, Any]:
         "serviceName": svc.service_name,
         "clusterArn": svc.cluster_arn,
         "loadBalancers": [
-            {"targetGroupArn": lb.target_group_arn, "containerName": lb.container_name,
-             "containerPort": lb.container_port}
+            {
+                "targetGroupArn": lb.target_group_arn,
+                "containerName": lb.container_name,
+                "containerPort": lb.container_port,
+            }
             for lb in svc.load_balancers
         ],
         "serviceRegistries": [],
@@ -231,8 +237,9 @@ def describe_service(entry: ServiceEntry) -> dict[str, Any]:
             "minimumHealthyPercent": config.minimum_healthy_percent,
         },
         "deployments": [describe_deployment(d) for d in svc.deployments],
-        "events": [{"id": e.id, "createdAt": _ts(e.created_at), "message": e.message}
-                   for e in svc.events],
+        "events": [
+            {"id": e.id, "createdAt": _ts(e.created_at), "message": e.message} for e in svc.events
+        ],
         "createdAt": _ts(svc.created_at),
         "placementConstraints": [],
         "placementStrategy": [],
@@ -301,8 +308,11 @@ def describe_task(task: Task) -> dict[str, Any]:
         "attachments": [],
         "tags": [],
     }
-    for key, value in (("startedAt", task.started_at), ("stoppingAt", task.stopping_at),
-                       ("stoppedAt", task.stopped_at)):
+    for key, value in (
+        ("startedAt", task.started_at),
+        ("stoppingAt", task.stopping_at),
+        ("stoppedAt", task.stopped_at),
+    ):
         if value is not None:
             out[key] = _ts(value)
     if task.stopped_reason:
@@ -312,8 +322,9 @@ def describe_task(task: Task) -> dict[str, Any]:
     return out
 
 
-def task_matches(task: Task, desired_status: str | None, family: str | None,
-                 started_by: str | None) -> bool:
+def task_matches(
+    task: Task, desired_status: str | None, family: str | None, started_by: str | None
+) -> bool:
     """ListTasks filters. Without desiredStatus AWS lists tasks that should be RUNNING."""
     if str(task.desired_status) != (desired_status or "RUNNING"):
         return False

@@ -21,10 +21,22 @@ _REF_RE = re.compile(r"^(?P<family>[A-Za-z0-9_-]{1,255})(?::(?P<revision>\d+))?$
 
 #: Request members copied verbatim into the stored document (the TaskDefinition shape).
 _DOCUMENT_MEMBERS = (
-    "containerDefinitions", "taskRoleArn", "executionRoleArn", "networkMode", "volumes",
-    "placementConstraints", "requiresCompatibilities", "cpu", "memory", "pidMode",
-    "ipcMode", "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage",
-    "runtimePlatform", "enableFaultInjection",
+    "containerDefinitions",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+    "enableFaultInjection",
 )
 
 
@@ -118,8 +130,11 @@ class TaskDefinitionRegistry:
         An unknown reference is ECS's ``ClientException: Unable to describe task
         definition.``; we add which reference it was, since that is what users need.
         """
-        text = reference.split(":task-definition/", 1)[1] if reference.startswith("arn:") and (
-            ":task-definition/" in reference) else reference
+        text = (
+            reference.split(":task-definition/", 1)[1]
+            if reference.startswith("arn:") and (":task-definition/" in reference)
+            else reference
+        )
         match = _REF_RE.match(text)
         revisions = self._families.get(match["family"], []) if match else []
         found: TaskDefinition | None = None
@@ -145,8 +160,9 @@ class TaskDefinitionRegistry:
             definition.deregistered_at = now
         return definition
 
-    def list_arns(self, family_prefix: str | None, status: str | None,
-                  descending: bool) -> list[str]:
+    def list_arns(
+        self, family_prefix: str | None, status: str | None, descending: bool
+    ) -> list[str]:
         """ARNs sorted by family then revision, as ListTaskDefinitions returns them."""
         wanted = status or "ACTIVE"
         found = [
@@ -163,8 +179,12 @@ class TaskDefinitionRegistry:
     def families(self, family_prefix: str | None, status: str | None) -> list[str]:
         wanted = status or "ACTIVE"
         return [
-            f for f, revisions in sorted(self._families.items())
+            f
+            for f, revisions in sorted(self._families.items())
             if (not family_prefix or f.startswith(family_prefix))
-            and (wanted == "ALL" or any(d.status == wanted for d in revisions)
-                 or (wanted == "INACTIVE" and all(d.status == "INACTIVE" for d in revisions)))
+            and (
+                wanted == "ALL"
+                or any(d.status == wanted for d in revisions)
+                or (wanted == "INACTIVE" and all(d.status == "INACTIVE" for d in revisions))
+            )
         ]

@@ -34,9 +34,14 @@ class PolledBalancer(TargetBalancer, Protocol):
 class Driver:
     """Runs the loop in a daemon thread; :meth:`stop` ends it within one poll period."""
 
-    def __init__(self, control_plane: ControlPlane, runtime: TaskRuntime,
-                 balancer: PolledBalancer, observations: queue.Queue[object],
-                 poll_interval_s: float = 0.15) -> None:
+    def __init__(
+        self,
+        control_plane: ControlPlane,
+        runtime: TaskRuntime,
+        balancer: PolledBalancer,
+        observations: queue.Queue[object],
+        poll_interval_s: float = 0.15,
+    ) -> None:
         self.control_plane = control_plane
         self.runtime = runtime
         self.balancer = balancer
@@ -44,8 +49,7 @@ class Driver:
         self.poll_interval_s = poll_interval_s
         self.errors: list[BaseException] = []
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="drydock-ecs-driver",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="drydock-ecs-driver", daemon=True)
 
     def wake(self, *_: object) -> None:
         """The ``on_change`` callback for the scheduler factory."""
@@ -88,8 +92,11 @@ class Driver:
 
     def _until_next_wakeup(self) -> float:
         with self.control_plane.lock:
-            times = [w for h in self.control_plane.schedulers()
-                     if (w := getattr(h, "scheduler", h).next_wakeup()) is not None]
+            times = [
+                w
+                for h in self.control_plane.schedulers()
+                if (w := getattr(h, "scheduler", h).next_wakeup()) is not None
+            ]
         if not times:
             return self.poll_interval_s
         return min(times) - time.time()
@@ -97,8 +104,9 @@ class Driver:
     def _step(self, observations: list[object]) -> None:
         """Every handle sees every observation: schedulers ignore tasks they don't own."""
         with self.control_plane.lock:
-            actions = [a for handle in self.control_plane.schedulers()
-                       for a in handle.step(observations)]  # type: ignore[attr-defined]
+            actions = [
+                a for handle in self.control_plane.schedulers() for a in handle.step(observations)
+            ]  # type: ignore[attr-defined]
         for action in actions:
             try:
                 dispatch([action], self.runtime, self.balancer)

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 import docker
+
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
@@ -48,9 +49,16 @@ class Emulator:
     """Start with :meth:`start` (or ``with``); read :attr:`endpoint_url` and
     :meth:`listener_url`; :attr:`bus` carries the typed service events."""
 
-    def __init__(self, settings: DrydockSettings, *, port: int = 0, host: str = "127.0.0.1",
-                 listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
-                 balancer: str | None = None, journal: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: DrydockSettings,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
+        balancer: str | None = None,
+        journal: Path | None = None,
+    ) -> None:
         """``balancer``: the compose service name of a running balancer to drive;
         None starts a balancer container of the emulator's own."""
         self.settings = settings
@@ -64,8 +72,11 @@ class Emulator:
         self.observations: queue.Queue[object] = queue.Queue()
         self._client = docker.from_env(timeout=300)
         self.runtime = DockerTaskRuntime(
-            lambda: docker.from_env(timeout=300), self.observations,  # type: ignore[arg-type]
-            network=settings.network, project=settings.project)
+            lambda: docker.from_env(timeout=300),
+            self.observations,  # type: ignore[arg-type]
+            network=settings.network,
+            project=settings.project,
+        )
         self.haproxy: HaproxyContainer | None = None
         self.driver: Driver | None = None
         self.server: ApiServer | None = None
@@ -85,21 +96,32 @@ class Emulator:
             self._remove_orphans()
             if self.balancer_name:
                 self.haproxy = attach_haproxy(
-                    self._client, self.balancer_name, project=self.settings.project,
-                    time_scale=scale)
+                    self._client,
+                    self.balancer_name,
+                    project=self.settings.project,
+                    time_scale=scale,
+                )
                 self.listener_ports = tuple(sorted(self.haproxy.published))
             else:
                 self.haproxy = start_haproxy(
-                    self._client, ImageResolver(self._client, self.settings),
-                    network=self.settings.network, project=self.settings.project,
-                    listener_ports=self.listener_ports, time_scale=scale)
+                    self._client,
+                    ImageResolver(self._client, self.settings),
+                    network=self.settings.network,
+                    project=self.settings.project,
+                    listener_ports=self.listener_ports,
+                    time_scale=scale,
+                )
             holder: list[Driver] = []
             factory = service_scheduler_factory(
-                WallClock(), SchedulerSettings(time_scale=scale), self.bus,
-                on_change=lambda handle: holder[0].wake() if holder else None)
+                WallClock(),
+                SchedulerSettings(time_scale=scale),
+                self.bus,
+                on_change=lambda handle: holder[0].wake() if holder else None,
+            )
             control_plane = ControlPlane(clock=time.time, scheduler_factory=factory)
-            targets = HaproxyTargetBalancer(self.haproxy.balancer, control_plane,
-                                            self.runtime.address, time_scale=scale)
+            targets = HaproxyTargetBalancer(
+                self.haproxy.balancer, control_plane, self.runtime.address, time_scale=scale
+            )
             self.driver = Driver(control_plane, self.runtime, targets, self.observations)
             holder.append(self.driver)
             if self.journal is not None:
@@ -124,8 +146,9 @@ class Emulator:
 
     def _remove_orphans(self) -> None:
         self.runtime.remove_orphans()
-        stale = containers_labelled(self._client, **{EMULATOR_LABEL: BALANCER_ROLE,
-                                                     "project": self.settings.project})
+        stale = containers_labelled(
+            self._client, **{EMULATOR_LABEL: BALANCER_ROLE, "project": self.settings.project}
+        )
         for container in filter(lambda c: is_orphan(c.labels), stale):
             with contextlib.suppress(docker.errors.DockerException):
                 container.remove(force=True)
@@ -133,6 +156,10 @@ class Emulator:
     def __enter__(self) -> Emulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
+
 from harness.ecs.balancer import (
     RUNTIME_API_PORT,
     BalancerSettings,
@@ -43,8 +44,10 @@ class HaproxyContainer:
 
     def listener_url(self, port: int) -> str:
         if port not in self.published:
-            raise BalancerError(f"listener port {port} is not published; the emulator "
-                                f"publishes {sorted(self.published)}")
+            raise BalancerError(
+                f"listener port {port} is not published; the emulator "
+                f"publishes {sorted(self.published)}"
+            )
         return f"http://127.0.0.1:{self.published[port]}"
 
     def remove(self) -> None:

@@ -72,8 +72,13 @@ class _Registration:
 class HaproxyTargetBalancer:
     """``TargetBalancer`` for the scheduler; :meth:`poll` reports what HAProxy decided."""
 
-    def __init__(self, balancer: LoadBalancer, control_plane: ControlPlane,
-                 address_of: AddressOf, time_scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        balancer: LoadBalancer,
+        control_plane: ControlPlane,
+        address_of: AddressOf,
+        time_scale: float = 1.0,
+    ) -> None:
         self.balancer = balancer
         self.control_plane = control_plane
         self.address_of = address_of
@@ -94,13 +99,17 @@ class HaproxyTargetBalancer:
         """
         with self.control_plane.lock:
             lbs = self.control_plane.load_balancing
-            groups = [(arn, group) for arn, g in lbs.target_groups.items()
-                      if self._applied.get(arn)
-                      != (group := balancer_target_group(g, self.time_scale))]
-            listeners = [(listener.port, arns[0])
-                         for lb in lbs.load_balancers.values()
-                         for listener in lb.listeners.values()
-                         if (arns := listener.target_group_arns())]
+            groups = [
+                (arn, group)
+                for arn, g in lbs.target_groups.items()
+                if self._applied.get(arn) != (group := balancer_target_group(g, self.time_scale))
+            ]
+            listeners = [
+                (listener.port, arns[0])
+                for lb in lbs.load_balancers.values()
+                for listener in lb.listeners.values()
+                if (arns := listener.target_group_arns())
+            ]
         for arn, group in groups:
             if arn in self._groups:
                 self.balancer.update_target_group(group)
@@ -122,9 +131,13 @@ class HaproxyTargetBalancer:
         ip = self.address_of(action.task_arn, action.container_name)
         self.balancer.register_target(name, task_id(action.task_arn), ip, action.container_port)
         self._targets[(action.task_arn, action.target_group_arn)] = _Registration(
-            action.task_arn, action.target_group_arn, name, ip, action.container_port)
-        self._mirror(lambda lbs, now: lbs.register_targets(
-            action.target_group_arn, [{"Id": ip, "Port": action.container_port}], now))
+            action.task_arn, action.target_group_arn, name, ip, action.container_port
+        )
+        self._mirror(
+            lambda lbs, now: lbs.register_targets(
+                action.target_group_arn, [{"Id": ip, "Port": action.container_port}], now
+            )
+        )
 
     def deregister_target(self, action: DeregisterTarget) -> None:
         registration = self._targets.get((action.task_arn, action.target_group_arn))
@@ -132,8 +145,11 @@ class HaproxyTargetBalancer:
             return
         self.balancer.deregister_target(registration.group_name, task_id(action.task_arn))
         registration.draining = True
-        self._mirror(lambda lbs, now: lbs.deregister_targets(
-            action.target_group_arn, [{"Id": registration.ip, "Port": registration.port}], now))
+        self._mirror(
+            lambda lbs, now: lbs.deregister_targets(
+                action.target_group_arn, [{"Id": registration.ip, "Port": registration.port}], now
+            )
+        )
 
     # -- HAProxy -> observations ------------------------------------------------------
 
@@ -158,11 +174,24 @@ class HaproxyTargetBalancer:
                     continue
                 r.healthy = healthy
                 found.append(TargetHealthChanged(r.task_arn, r.target_group_arn, healthy))
-                log.info("target %s in %s: %s %s %s", seen.target_id, name, seen.state,
-                         seen.reason or "", seen.description)
-                self._mirror(lambda lbs, now, r=r, seen=seen: lbs.set_target_health(
-                    r.target_group_arn, r.ip, r.port, str(seen.state),
-                    str(seen.reason) if seen.reason else None, seen.description or None))
+                log.info(
+                    "target %s in %s: %s %s %s",
+                    seen.target_id,
+                    name,
+                    seen.state,
+                    seen.reason or "",
+                    seen.description,
+                )
+                self._mirror(
+                    lambda lbs, now, r=r, seen=seen: lbs.set_target_health(
+                        r.target_group_arn,
+                        r.ip,
+                        r.port,
+                        str(seen.state),
+                        str(seen.reason) if seen.reason else None,
+                        seen.description or None,
+                    )
+                )
         return found
 
     def _mirror(self, change: Callable[[elbv2.LoadBalancing, object], object]) -> None:

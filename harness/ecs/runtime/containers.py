@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import docker
 import requests
 from docker.errors import APIError, ImageNotFound, NotFound
 
-import docker
 from harness.errors import RegistryError, ServingError
 
 LABEL_PREFIX = "drydock."

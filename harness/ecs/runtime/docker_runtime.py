@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
 
-import docker
 from harness.ecs.runtime.containers import (
     StartedContainer,
     containers_labelled,
@@ -83,8 +83,12 @@ class DockerTaskRuntime:
         task = _RunningTask(action.task.task_arn)
         with self._lock:
             self._tasks[task.task_arn] = task
-        threading.Thread(target=self._run, args=(action, task), daemon=True,
-                         name=f"task-start-{task.task_arn[-8:]}").start()
+        threading.Thread(
+            target=self._run,
+            args=(action, task),
+            daemon=True,
+            name=f"task-start-{task.task_arn[-8:]}",
+        ).start()
 
     def stop_task(self, action: StopTask) -> None:
         with self._lock:
@@ -93,8 +97,12 @@ class DockerTaskRuntime:
             self._observations.put(TaskStopped(action.task_arn, reason=action.reason))
             return
         task.stopping.set()
-        threading.Thread(target=self._stop, args=(task, action.stop_timeout), daemon=True,
-                         name=f"task-stop-{task.task_arn[-8:]}").start()
+        threading.Thread(
+            target=self._stop,
+            args=(task, action.stop_timeout),
+            daemon=True,
+            name=f"task-stop-{task.task_arn[-8:]}",
+        ).start()
 
     # -- what the driver and the balancer adapter ask ---------------------------------
 
@@ -114,8 +122,9 @@ class DockerTaskRuntime:
         for name, started in containers.items():
             if name not in kept:
                 try:
-                    kept[name] = self._client.containers.get(started.id).logs().decode(
-                        errors="replace")
+                    kept[name] = (
+                        self._client.containers.get(started.id).logs().decode(errors="replace")
+                    )
                 except NotFound:
                     kept[name] = ""
         return kept
@@ -150,17 +159,27 @@ class DockerTaskRuntime:
         try:
             for definition in doc.get("containerDefinitions", []):
                 spec = container_spec(
-                    definition, task_arn=task.task_arn, cluster_arn=action.task.cluster_arn,
-                    group=action.task.group, network=self._network, project=self._project,
-                    stop_timeout_s=action.task_definition.stop_timeout)
+                    definition,
+                    task_arn=task.task_arn,
+                    cluster_arn=action.task.cluster_arn,
+                    group=action.task.group,
+                    network=self._network,
+                    project=self._project,
+                    stop_timeout_s=action.task_definition.stop_timeout,
+                )
                 _ensure_image(client, spec.image)
                 started = start_container(client, spec)
                 with self._lock:
                     task.containers[definition["name"]] = started
         except (DockerException, DrydockError, KeyError, ValueError) as exc:
             log.warning("task %s failed to start: %s", task.task_arn, exc)
-            self._finish(client, task, exit_code=None,
-                         reason=f"CannotStartContainerError: {exc}", container_name=None)
+            self._finish(
+                client,
+                task,
+                exit_code=None,
+                reason=f"CannotStartContainerError: {exc}",
+                container_name=None,
+            )
             return
         if self._closed.is_set():
             return
@@ -168,14 +187,20 @@ class DockerTaskRuntime:
         if task.stopping.is_set():  # StopTask arrived while the containers were starting
             self._stop(task, action.task_definition.stop_timeout)
         for schedule in action.health_checks:
-            threading.Thread(target=self._check_health, args=(task, schedule), daemon=True,
-                             name=f"task-health-{task.task_arn[-8:]}").start()
-        essential = [c["name"] for c in doc.get("containerDefinitions", [])
-                     if c.get("essential", True)]
+            threading.Thread(
+                target=self._check_health,
+                args=(task, schedule),
+                daemon=True,
+                name=f"task-health-{task.task_arn[-8:]}",
+            ).start()
+        essential = [
+            c["name"] for c in doc.get("containerDefinitions", []) if c.get("essential", True)
+        ]
         self._wait_for_exit(client, task, essential[0] if essential else None)
 
-    def _wait_for_exit(self, client: docker.DockerClient, task: _RunningTask,
-                       container_name: str | None) -> None:
+    def _wait_for_exit(
+        self, client: docker.DockerClient, task: _RunningTask, container_name: str | None
+    ) -> None:
         if container_name is None:
             return
         started = task.containers[container_name]
@@ -199,21 +224,31 @@ class DockerTaskRuntime:
             except DockerException:
                 last_words = "(no logs)"
             reason = f"Essential container in task exited: {last_words}"
-        self._finish(client, task, exit_code=exit_code, reason=reason,
-                     container_name=container_name)
+        self._finish(
+            client, task, exit_code=exit_code, reason=reason, container_name=container_name
+        )
 
-    def _finish(self, client: docker.DockerClient, task: _RunningTask, *,
-                exit_code: int | None, reason: str, container_name: str | None) -> None:
+    def _finish(
+        self,
+        client: docker.DockerClient,
+        task: _RunningTask,
+        *,
+        exit_code: int | None,
+        reason: str,
+        container_name: str | None,
+    ) -> None:
         with self._lock:
             containers = dict(task.containers)
         for name, started in containers.items():
             try:
-                task.logs[name] = client.containers.get(started.id).logs().decode(
-                    errors="replace")
+                task.logs[name] = client.containers.get(started.id).logs().decode(errors="replace")
             except DockerException:
                 task.logs.setdefault(name, "")
-        self._observations.put(TaskStopped(task.task_arn, exit_code=exit_code, reason=reason,
-                                           container_name=container_name))
+        self._observations.put(
+            TaskStopped(
+                task.task_arn, exit_code=exit_code, reason=reason, container_name=container_name
+            )
+        )
         for started in containers.values():
             try:
                 remove_container(client, started.id, timeout_s=1)
@@ -242,8 +277,9 @@ class DockerTaskRuntime:
                 code, _ = client.containers.get(started.id).exec_run(argv)
             except (NotFound, DockerException):
                 return  # the container is gone; the exit waiter reports it
-            self._observations.put(ContainerHealthCheckResult(
-                task.task_arn, schedule.container_name, passed=code == 0))
+            self._observations.put(
+                ContainerHealthCheckResult(task.task_arn, schedule.container_name, passed=code == 0)
+            )
 
 
 def _ensure_image(client: docker.DockerClient, image: str) -> None:

@@ -44,8 +44,9 @@ class ContainerHealthTracker:
     def has_checks(self) -> bool:
         return bool(self.checks)
 
-    def record(self, container_name: str, passed: bool, seconds_since_start: float,
-               time_scale: float) -> HealthStatus | None:
+    def record(
+        self, container_name: str, passed: bool, seconds_since_start: float, time_scale: float
+    ) -> HealthStatus | None:
         """Apply one check result; returns the container's status, None if not checked."""
         check = self.checks.get(container_name)
         if check is None or check.spec.health_check is None:
@@ -122,7 +123,6 @@ def verdict(inputs: HealthInputs) -> Verdict:
         not inputs.has_container_checks or inputs.container_status is HealthStatus.HEALTHY
     )
     targets_ok = not inputs.has_load_balancer or (
-        bool(inputs.target_states)
-        and all(s is TargetState.HEALTHY for s in inputs.target_states)
+        bool(inputs.target_states) and all(s is TargetState.HEALTHY for s in inputs.target_states)
     )
     return Verdict.HEALTHY if container_ok and targets_ok else Verdict.WAITING

@@ -59,6 +59,7 @@ class TaskRecord:
     def registered_targets(self) -> list[str]:
         """Target groups the task is still in (not yet draining)."""
         return [
-            tg for tg, s in self.targets.items()
+            tg
+            for tg, s in self.targets.items()
             if s not in (TargetState.DRAINING, TargetState.DRAINED)
         ]

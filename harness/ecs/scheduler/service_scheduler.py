@@ -210,10 +210,14 @@ class ServiceScheduler:
                     c.last_status = TaskStatus.RUNNING
                 if record.active:
                     for lb in self.service.load_balancers:
-                        batch.actions.append(RegisterTarget(
-                            task.task_arn, lb.target_group_arn, lb.container_name,
-                            lb.container_port,
-                        ))
+                        batch.actions.append(
+                            RegisterTarget(
+                                task.task_arn,
+                                lb.target_group_arn,
+                                lb.container_name,
+                                lb.container_port,
+                            )
+                        )
                         record.targets[lb.target_group_arn] = TargetState.INITIAL
                         batch.registered(lb.target_group_arn, task.task_id)
             case TaskStopped():
@@ -222,7 +226,9 @@ class ServiceScheduler:
                 if not record.running or task.started_at is None:
                     return
                 status = record.container_health.record(
-                    obs.container_name, obs.passed, now - task.started_at,
+                    obs.container_name,
+                    obs.passed,
+                    now - task.started_at,
                     self.settings.time_scale,
                 )
                 for c in task.containers:
@@ -246,8 +252,9 @@ class ServiceScheduler:
                     self._account_loss(record)
                     self._begin_stop(record, obs.reason, StopCode.USER_INITIATED, now, batch)
 
-    def _on_stopped(self, record: TaskRecord, obs: TaskStopped, now: float,
-                    batch: StepBatch) -> None:
+    def _on_stopped(
+        self, record: TaskRecord, obs: TaskStopped, now: float, batch: StepBatch
+    ) -> None:
         task = record.task
         expected = task.desired_status is TaskStatus.STOPPED
         was_running = task.started_at is not None
@@ -320,7 +327,8 @@ class ServiceScheduler:
                 tg = self._failing_target(r)
                 if tg is not None:
                     port = next(
-                        lb.container_port for lb in self.service.load_balancers
+                        lb.container_port
+                        for lb in self.service.load_balancers
                         if lb.target_group_arn == tg
                     )
                     batch.event(ev.TargetUnhealthy(name, now, r.task.task_id, port, tg))
@@ -343,7 +351,8 @@ class ServiceScheduler:
                 self._account_loss(r)
             tg = self._failing_target(r)
             reason = (
-                f"Task failed ELB health checks in (target-group {tg})" if tg is not None
+                f"Task failed ELB health checks in (target-group {tg})"
+                if tg is not None
                 else "Task failed container health checks"
             )
             r.health_stop = True
@@ -353,8 +362,9 @@ class ServiceScheduler:
     def _scale_in_old(self, bounds: Bounds, now: float, batch: StepBatch) -> None:
         healthy = self.healthy_count()
         old_ids = {d.id for d in self._old_deployments()}
-        candidates = [r for r in self._records.values()
-                      if r.active and r.task.deployment_id in old_ids]
+        candidates = [
+            r for r in self._records.values() if r.active and r.task.deployment_id in old_ids
+        ]
         candidates.sort(key=lambda r: r.healthy)  # stable: not-healthy first, then oldest
         reason = f"Scaling activity initiated by (deployment {self.service.primary.id})"
         for r in candidates:
@@ -368,8 +378,11 @@ class ServiceScheduler:
             self._begin_stop(r, reason, StopCode.SERVICE_SCHEDULER_INITIATED, now, batch)
 
     def _start(self, dep: Deployment, bounds: Bounds, now: float, batch: StepBatch) -> None:
-        keeping = sum(1 for r in self._records.values()
-                      if r.active and not r.unhealthy and r.task.deployment_id == dep.id)
+        keeping = sum(
+            1
+            for r in self._records.values()
+            if r.active and not r.unhealthy and r.task.deployment_id == dep.id
+        )
         need = dep.desired_count - keeping
         room = bounds.room_to_start(self.occupied_count())
         for _ in range(max(0, min(need, room))):
@@ -378,8 +391,11 @@ class ServiceScheduler:
     def _scale_in_primary(self, bounds: Bounds, now: float, batch: StepBatch) -> None:
         primary = self.service.primary
         order = {arn: i for i, arn in enumerate(self._records)}
-        mine = [r for r in self._records.values()
-                if r.active and not r.unhealthy and r.task.deployment_id == primary.id]
+        mine = [
+            r
+            for r in self._records.values()
+            if r.active and not r.unhealthy and r.task.deployment_id == primary.id
+        ]
         excess = len(mine) - primary.desired_count
         if excess <= 0:
             return
@@ -416,20 +432,27 @@ class ServiceScheduler:
             launch_type=self.service.launch_type,
         )
         self._records[task.task_arn] = TaskRecord(
-            task=task, spec=spec,
+            task=task,
+            spec=spec,
             container_health=ContainerHealthTracker.for_task_definition(spec),
         )
         scaled = self.settings.scaled
         checks = tuple(
-            HealthCheckSchedule(c.name, c.health_check.command,
-                                scaled(c.health_check.interval), scaled(c.health_check.timeout))
-            for c in spec.health_checked if c.health_check is not None
+            HealthCheckSchedule(
+                c.name,
+                c.health_check.command,
+                scaled(c.health_check.interval),
+                scaled(c.health_check.timeout),
+            )
+            for c in spec.health_checked
+            if c.health_check is not None
         )
         batch.actions.append(StartTask(task, spec, checks))
         batch.started(task.task_id)
 
-    def _begin_stop(self, r: TaskRecord, reason: str, code: StopCode, now: float,
-                    batch: StepBatch) -> None:
+    def _begin_stop(
+        self, r: TaskRecord, reason: str, code: StopCode, now: float, batch: StepBatch
+    ) -> None:
         """Drain first when the task is in a target group; stop when draining is done."""
         task = r.task
         task.desired_status = TaskStatus.STOPPED
@@ -451,9 +474,13 @@ class ServiceScheduler:
         r.stop_issued = True
         task = r.task
         task.last_status = TaskStatus.STOPPING
-        batch.actions.append(StopTask(
-            task.task_arn, task.stopped_reason or "", self.settings.scaled(r.spec.stop_timeout),
-        ))
+        batch.actions.append(
+            StopTask(
+                task.task_arn,
+                task.stopped_reason or "",
+                self.settings.scaled(r.spec.stop_timeout),
+            )
+        )
         batch.stopped(task.task_id)
 
     def _failure(self, r: TaskRecord, now: float, batch: StepBatch) -> None:
@@ -473,13 +500,15 @@ class ServiceScheduler:
         batch.event(ev.DeploymentFailed(name, now, failed.id, "tasks failed to start."))
         if not self.service.deployment_configuration.deployment_circuit_breaker.rollback:
             return
-        target = next((d for d in self._old_deployments()
-                       if d.rollout_state is RolloutState.COMPLETED), None)
+        target = next(
+            (d for d in self._old_deployments() if d.rollout_state is RolloutState.COMPLETED), None
+        )
         if target is None:
             return  # nothing to return to: the deployment stalls, FAILED
         failed.status = DeploymentStatus.ACTIVE
-        failed.desired_count = sum(1 for r in self._records.values()
-                                   if r.active and r.task.deployment_id == failed.id)
+        failed.desired_count = sum(
+            1 for r in self._records.values() if r.active and r.task.deployment_id == failed.id
+        )
         target.status = DeploymentStatus.PRIMARY
         target.desired_count = self.service.desired_count
         target.rollout_state = RolloutState.IN_PROGRESS
@@ -499,21 +528,25 @@ class ServiceScheduler:
         for d in self.service.deployments:
             if d.status is DeploymentStatus.PRIMARY:
                 d.status = DeploymentStatus.ACTIVE
-                d.desired_count = sum(1 for r in self._records.values()
-                                      if r.active and r.task.deployment_id == d.id)
+                d.desired_count = sum(
+                    1 for r in self._records.values() if r.active and r.task.deployment_id == d.id
+                )
                 d.updated_at = now
         dep_id = self._ids.deployment_id()
-        self.service.deployments.insert(0, Deployment(
-            id=dep_id,
-            status=DeploymentStatus.PRIMARY,
-            task_definition=spec.arn,
-            desired_count=self.service.desired_count,
-            created_at=now,
-            updated_at=now,
-            rollout_state=RolloutState.IN_PROGRESS,
-            rollout_state_reason=f"ECS deployment {dep_id} in progress.",
-            launch_type=self.service.launch_type,
-        ))
+        self.service.deployments.insert(
+            0,
+            Deployment(
+                id=dep_id,
+                status=DeploymentStatus.PRIMARY,
+                task_definition=spec.arn,
+                desired_count=self.service.desired_count,
+                created_at=now,
+                updated_at=now,
+                rollout_state=RolloutState.IN_PROGRESS,
+                rollout_state_reason=f"ECS deployment {dep_id} in progress.",
+                launch_type=self.service.launch_type,
+            ),
+        )
         self.service.task_definition = spec.arn
         self._stall_reported = False
         self._steady = False
@@ -558,21 +591,27 @@ class ServiceScheduler:
             self._stall_reported = False
             return
         in_flight = any(not r.active or not (r.healthy or r.unhealthy) for r in live)
-        if (primary.rollout_state is RolloutState.IN_PROGRESS and not settled
-                and not in_flight and not self._stall_reported):
+        if (
+            primary.rollout_state is RolloutState.IN_PROGRESS
+            and not settled
+            and not in_flight
+            and not self._stall_reported
+        ):
             self._stall_reported = True
             batch.event(ev.DeploymentConfigurationStall(name, now))
 
     def _prune(self, now: float) -> None:
         horizon = now - self.settings.scaled(self.settings.stopped_task_retention)
-        for arn in [arn for arn, r in self._records.items()
-                    if r.task.stopped_at is not None and r.task.stopped_at < horizon]:
+        for arn in [
+            arn
+            for arn, r in self._records.items()
+            if r.task.stopped_at is not None and r.task.stopped_at < horizon
+        ]:
             del self._records[arn]
 
     def _publish(self, batch: StepBatch) -> None:
         for event in batch.events():
-            record = ServiceEvent(id=str(uuid.uuid4()), created_at=event.at,
-                                  message=event.message)
+            record = ServiceEvent(id=str(uuid.uuid4()), created_at=event.at, message=event.message)
             self.service.events.insert(0, record)
             self.bus.publish(event)
         del self.service.events[MAX_EVENTS:]
@@ -591,8 +630,11 @@ class ServiceScheduler:
         return [d for d in self.service.deployments if d.status is not DeploymentStatus.PRIMARY]
 
     def _count(self, dep: Deployment, *, healthy: bool) -> int:
-        return sum(1 for r in self._records.values()
-                   if r.task.deployment_id == dep.id and r.healthy == healthy and r.active)
+        return sum(
+            1
+            for r in self._records.values()
+            if r.task.deployment_id == dep.id and r.healthy == healthy and r.active
+        )
 
     def _inputs(self, r: TaskRecord, now: float) -> HealthInputs:
         started = r.task.started_at if r.task.started_at is not None else now
@@ -607,8 +649,10 @@ class ServiceScheduler:
         )
 
     def _failing(self, r: TaskRecord) -> bool:
-        return (r.container_health.task_status is HealthStatus.UNHEALTHY
-                or TargetState.UNHEALTHY in r.targets.values())
+        return (
+            r.container_health.task_status is HealthStatus.UNHEALTHY
+            or TargetState.UNHEALTHY in r.targets.values()
+        )
 
     def _failing_target(self, r: TaskRecord) -> str | None:
         return next((tg for tg, s in r.targets.items() if s is TargetState.UNHEALTHY), None)

@@ -178,3 +178,23 @@ class ModelStore:
             Body=json.dumps({"name": name, "version": version}).encode(),
             ContentType="application/json",
         )
+
+    @_clear_when_unreachable
+    def purge(self, name: str) -> int:
+        """Delete every version of every object of model ``name``; returns how many.
+
+        Never called by the pipelines (a registry keeps history): it is how a test
+        scope leaves the shared bucket as it found it. Object versions and delete
+        markers both go, or the versioned bucket would keep the bytes.
+        """
+        paginator = self._s3.get_paginator("list_object_versions")
+        removed = 0
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{MODELS_PREFIX}/{name}/"):
+            doomed = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            if doomed:
+                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": doomed})
+                removed += len(doomed)
+        return removed

@@ -9,6 +9,7 @@ pays nothing. Every fixture tears down what it made, pass or fail.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -66,14 +67,20 @@ def drydock_serving_image(drydock_cloud: LocalCloud) -> PushedImage:
 
 @pytest.fixture
 def drydock_isolation(drydock_cloud: LocalCloud) -> Iterator[Isolation]:
-    """Unique names for one test; containers named through it are removed after it."""
+    """Unique names for one test; containers named through it, and its model's objects
+    in the shared bucket, are removed after it."""
     from harness.ecs.runtime.containers import remove_container
+    from harness.errors import DrydockError
     from harness.testing.isolation import Isolation
 
     scope = Isolation()
     yield scope
     for name in scope.containers:
         remove_container(drydock_cloud.client, name, timeout_s=5)
+    try:
+        drydock_cloud.store.purge(scope.model_name)
+    except DrydockError as exc:  # S3 down after a dependency-failure scenario: say so, go on
+        warnings.warn(f"models of {scope.model_name} left in S3: {exc}", stacklevel=1)
 
 
 @pytest.fixture

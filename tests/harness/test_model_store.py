@@ -105,3 +105,21 @@ def test_an_unreachable_s3_is_one_clear_error_for_every_operation() -> None:
     ):
         with pytest.raises(DrydockError, match="S3 is not reachable for bucket models-test"):
             operation()
+
+
+def test_purge_removes_every_version_of_one_model_only(
+    store: ModelStore, s3: Any, trained: TrainedModel
+) -> None:
+    for version in ("1", "2"):
+        store.publish(package(trained, "scratch", version))
+    store.publish(package(trained, "kept", "1"))
+    # latest.json was written twice: two object versions of one key
+
+    removed = store.purge("scratch")
+
+    assert removed == 2 * 2 + 2  # model + manifest per version, two pointer versions
+    left = s3.list_object_versions(Bucket="models-test", Prefix="models/scratch/")
+    assert left.get("Versions", []) == [] and left.get("DeleteMarkers", []) == []
+    assert store.versions("scratch") == []
+    assert store.versions("kept") == ["1"]
+    assert store.purge("scratch") == 0

@@ -62,9 +62,11 @@ def stack_down(volumes: bool) -> None:
 
     settings = load_settings()
     client = docker_client()
+    # The emulator first: stopped by SIGTERM it keeps its tasks (for a restart to adopt),
+    # and while it runs it would replace tasks removed under it.
+    ComposeProject(settings, {}).down(volumes=volumes)
     for container in containers_labelled(client, project=settings.project):
         remove_container(client, container.id, timeout_s=10)
-    ComposeProject(settings, {}).down(volumes=volumes)
     console.print("local cloud stopped")
 
 
@@ -89,26 +91,43 @@ def stack_down(volumes: bool) -> None:
 )
 @friendly_errors
 def emulator(port: int, host: str, balancer: str | None, journal: Path | None) -> None:
-    """Run the ECS/ELBv2 emulator (API, scheduler, docker tasks, HAProxy) until Ctrl-C."""
+    """Run the ECS/ELBv2 emulator (API, scheduler, docker tasks, HAProxy) until Ctrl-C.
+
+    Ctrl-C removes every task container and HAProxy. SIGTERM (``docker compose stop`` or
+    ``restart`` of the ``ecs`` service) with a journal leaves tasks serving: the next
+    start replays the journal and adopts them, as ECS keeps tasks across a control-plane
+    restart. Without a journal SIGTERM cleans up like Ctrl-C.
+    """
     import signal
     import threading
 
     from harness.ecs.emulator.emulator import Emulator
 
-    def interrupt(*_: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no containers left behind
+    terminated = threading.Event()
 
-    signal.signal(signal.SIGTERM, interrupt)
+    def terminate(*_: object) -> None:
+        terminated.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
     settings = load_settings()
-    with Emulator(settings, port=port, host=host, balancer=balancer, journal=journal) as running:
+    running = Emulator(settings, port=port, host=host, balancer=balancer, journal=journal)
+    running.start()
+    try:
         console.print(f"ECS/ELBv2 API: {running.endpoint_url} (time scale {settings.time_scale})")
         for listener in running.listener_ports:
             console.print(f"listener port {listener}: {running.listener_url(listener)}")
         running.bus.subscribe(lambda event: console.print(event.message, highlight=False))
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            console.print("stopping: removing task containers and HAProxy")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        keep = terminated.is_set() and journal is not None
+        console.print(
+            "stopping: tasks keep running for the next start to adopt"
+            if keep
+            else "stopping: removing task containers and HAProxy"
+        )
+    finally:
+        running.stop(keep_tasks=terminated.is_set())
 
 
 @main.command()

@@ -26,6 +26,7 @@ from harness.ecs.domain import (
 )
 from harness.ecs.scheduler import (
     Action,
+    AdoptTask,
     ContainerHealthCheckResult,
     DeregisterTarget,
     Observation,
@@ -211,6 +212,11 @@ class World:
         match action:
             case StartTask(task=task):
                 self._start(task.task_arn, action)
+            case AdoptTask(task=task):  # already running: only its future matters
+                td_arn = action.task_definition.arn
+                b = self.per_task(td_arn) if self.per_task else self.behaviours.get(td_arn)
+                self.task_behaviour[task.task_arn] = b or Behaviour()
+                self.alive.add(task.task_arn)
             case StopTask(task_arn=arn):
                 b = self._behaviour(arn)
 

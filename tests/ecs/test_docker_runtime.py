@@ -110,6 +110,10 @@ def _start(runtime: DockerTaskRuntime, checks: tuple[HealthCheckSchedule, ...] =
     runtime.start_task(StartTask(task, spec, checks))
 
 
+def _name(fake: FakeDocker) -> str:
+    return next(iter(fake.made))
+
+
 def _next(observations: queue.Queue[Any]) -> Any:
     return observations.get(timeout=5)
 
@@ -119,7 +123,7 @@ def test_start_health_and_stop_are_reported_once() -> None:
     runtime = DockerTaskRuntime(lambda: fake, observations, network="net", project="p")
     check = HealthCheckSchedule("app", ("CMD-SHELL", "true"), interval=0.01, timeout=0.5)
     _start(runtime, (check,))
-    assert _next(observations) == TaskRunning(ARN)
+    assert _next(observations) == TaskRunning(ARN, (("app", "id-" + _name(fake)),))
     assert fake.run_kwargs["ports"] == {"8080/tcp": ("127.0.0.1", None)}
     assert fake.run_kwargs["labels"]["drydock.task-arn"] == ARN
     assert runtime.address(ARN, "app") == "172.18.0.9"
@@ -139,7 +143,7 @@ def test_a_crash_is_reported_with_the_last_log_line() -> None:
     fake, observations = FakeDocker(), queue.Queue()
     runtime = DockerTaskRuntime(lambda: fake, observations, network="net", project="p")
     _start(runtime)
-    assert _next(observations) == TaskRunning(ARN)
+    assert _next(observations) == TaskRunning(ARN, (("app", "id-" + _name(fake)),))
     container = next(iter(fake.made.values()))
     container.exit_code = 3
     container.exited.set()

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ecs.runtime.task_containers import container_spec, health_check_argv, task_id
+from harness.ecs.runtime.task_containers import (
+    container_spec,
+    found_container,
+    health_check_argv,
+    task_id,
+)
 
 ARN = "arn:aws:ecs:us-east-1:000000000000:task/prod/0123456789abcdef0123456789abcdef"
+TD_ARN = "arn:aws:ecs:us-east-1:000000000000:task-definition/model:3"
 
 
 def test_container_spec_maps_environment_ports_limits_and_labels() -> None:
@@ -20,11 +26,14 @@ def test_container_spec_maps_environment_ports_limits_and_labels() -> None:
             "environment": [{"name": "A", "value": "1"}, {"name": "B"}],
         },
         task_arn=ARN,
+        task_definition_arn=TD_ARN,
         cluster_arn="arn:cluster/prod",
         group="service:model",
         network="drydock_cloud",
         project="drydock",
         stop_timeout_s=1.5,
+        owner="compose:drydock",
+        started_at=1700000000.5,
     )
     assert spec.image == "127.0.0.1:5050/s@sha256:ab"
     assert spec.container_port == 8080 and spec.host_ip == "127.0.0.1"
@@ -33,12 +42,42 @@ def test_container_spec_maps_environment_ports_limits_and_labels() -> None:
     assert spec.labels["task-arn"] == ARN and spec.labels["service"] == "model"
     assert spec.labels["emulator"] == "task" and spec.labels["project"] == "drydock"
     assert task_id(ARN) in spec.name or task_id(ARN)[:12] in spec.name
+    assert spec.labels["emulator-owner"] == "compose:drydock"
+
+
+def test_labels_carry_what_a_restarted_emulator_needs_to_adopt_the_task() -> None:
+    spec = container_spec(
+        {"name": "serving", "image": "img", "portMappings": [{"containerPort": 8080}]},
+        task_arn=ARN,
+        task_definition_arn=TD_ARN,
+        cluster_arn="arn:cluster/prod",
+        group="service:model",
+        network="n",
+        project="drydock",
+        stop_timeout_s=2,
+        started_at=1700000000.5,
+    )
+    labels = {f"drydock.{key}": value for key, value in spec.labels.items()}
+
+    found = found_container("c1", True, labels)
+
+    assert (found.task_arn, found.task_definition_arn) == (ARN, TD_ARN)
+    assert (found.cluster_arn, found.service_name) == ("arn:cluster/prod", "model")
+    assert (found.container_name, found.started_at) == ("serving", 1700000000.5)
+
+
+def test_a_container_without_adoption_labels_reads_as_unknown() -> None:
+    found = found_container("c1", True, {"drydock.task-arn": ARN, "drydock.started-at": "x"})
+
+    assert found.task_arn == ARN
+    assert found.task_definition_arn is None and found.started_at is None
 
 
 def test_entry_point_and_command_override_the_image_only_when_given() -> None:
     base = {"name": "serving", "image": "img", "portMappings": [{"containerPort": 8080}]}
     kwargs = {
         "task_arn": ARN,
+        "task_definition_arn": TD_ARN,
         "cluster_arn": "c",
         "group": "service:s",
         "network": "n",

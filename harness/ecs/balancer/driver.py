@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from harness.ecs.balancer.config import (
@@ -125,6 +125,56 @@ class HaproxyBalancer:
                 return
             self._listeners[port] = target_group
             self._reload()
+
+    def resume(
+        self,
+        target_groups: Iterable[TargetGroup],
+        listeners: Mapping[int, str],
+        targets: Mapping[str, Iterable[Target]],
+    ) -> set[str]:
+        """Take over a running HAProxy that a previous emulator drove; no reload.
+
+        A restarted emulator knows its target groups, listeners and adopted targets
+        (``targets``: group name -> targets) again, but this driver's memory is new. Each
+        group whose backend HAProxy already serves is taken as it is, with the targets
+        found in it (their health and weight kept, so traffic never stops), and servers of
+        targets not adopted are removed. Returns the groups resumed; the others are left
+        to :meth:`create_target_group` (a fresh HAProxy has none).
+        """
+        with self._lock:
+            backends = set(self.api.show("show backend").split()) - {"#", "name"}
+            frontends = self.api.show("show stat -1 1 -1")
+            resumed: set[str] = set()
+            for tg in target_groups:
+                if tg.backend not in backends or tg.name in self._groups:
+                    continue
+                rows = {
+                    row.server: row
+                    for row in parse_show_stat(self.api.show(f"show stat {tg.backend} 4 -1"))
+                }
+                kept: dict[str, _Registration] = {}
+                for target in targets.get(tg.name, ()):
+                    row, twin = rows.get(target.server), rows.get(target.fail_open_server)
+                    if row is None or twin is None:
+                        continue  # not in HAProxy: registered as new when the task is
+                    kept[target.target_id] = _Registration(
+                        target,
+                        registered_at=self.clock(),
+                        fail_open_armed=twin.status != "MAINT",
+                        passed_once=check_passed(row),
+                    )
+                servers = {
+                    n for r in kept.values() for n in (r.target.server, r.target.fail_open_server)
+                }
+                for server in set(rows) - servers:
+                    self._remove_server(tg.backend, server)
+                self._groups[tg.name] = tg
+                self._targets[tg.name] = kept
+                resumed.add(tg.name)
+            for port, name in listeners.items():
+                if name in resumed and f"listener-{port},FRONTEND," in frontends:
+                    self._listeners[port] = name
+            return resumed
 
     # -- targets (Runtime API, no reload) --------------------------------------------
 

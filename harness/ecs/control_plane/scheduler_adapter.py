@@ -15,7 +15,7 @@ updates become work for the next step:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from harness.ecs.control_plane.scheduler_port import SchedulerFactory
 from harness.ecs.domain import (
@@ -79,6 +79,13 @@ class ServiceSchedulerHandle:
 
     def stop_task(self, task_arn: str, reason: str) -> None:
         self._pending.append(StopRequested(task_arn=task_arn, reason=reason))
+        self._on_change(self)
+
+    def adopt(
+        self, task_arn: str, deployment_id: str, started_at: float, container_ids: Mapping[str, str]
+    ) -> None:
+        """A task the previous emulator left running joins the service (emulator restart)."""
+        self.scheduler.adopt(task_arn, deployment_id, started_at, container_ids)
         self._on_change(self)
 
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:

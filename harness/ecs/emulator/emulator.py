@@ -1,9 +1,12 @@
 """The whole emulator on the host: API server, driver loop, docker runtime, HAProxy.
 
 A context manager, so a scenario (or ``drydock emulator``) always stops the loop and
-removes every container it started. State lives in memory: services are **not**
-recovered after a restart; instead, task and balancer containers left by an earlier
-run are removed at start so nothing stale keeps serving.
+removes every container it started. State lives in memory; with a journal, services
+come back after a restart, and so do their tasks: ``stop(keep_tasks=True)`` leaves task
+containers (and the emulator's own HAProxy) running, and the next emulator with the same
+owner identity and journal adopts them (:mod:`.adoption`) instead of starting new ones,
+so clients behind the balancer see no outage. Containers nobody adopts are removed at
+start, so nothing stale keeps serving.
 """
 
 from __future__ import annotations
@@ -20,19 +23,21 @@ from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
+from harness.ecs.emulator.adoption import adopt_left_behind
 from harness.ecs.emulator.driver import Driver
 from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
     DEFAULT_LISTENER_PORTS,
     HaproxyContainer,
     attach_haproxy,
+    find_kept_haproxy,
     start_haproxy,
 )
 from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.containers import containers_labelled
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
-from harness.ecs.runtime.task_containers import EMULATOR_LABEL, is_orphan
+from harness.ecs.runtime.task_containers import EMULATOR_LABEL, emulator_owner, is_orphan
 from harness.ecs.scheduler.settings import SchedulerSettings
 from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
@@ -58,10 +63,14 @@ class Emulator:
         listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
         balancer: str | None = None,
         journal: Path | None = None,
+        owner: str | None = None,
     ) -> None:
         """``balancer``: the compose service name of a running balancer to drive;
-        None starts a balancer container of the emulator's own."""
+        None starts a balancer container of the emulator's own. ``owner``: the identity
+        its containers carry (default :func:`emulator_owner`); a restart adopts the tasks
+        of the same identity."""
         self.settings = settings
+        self.owner = owner or emulator_owner()
         self.port = port
         self.host = host
         self.balancer_name = balancer
@@ -76,6 +85,7 @@ class Emulator:
             self.observations,  # type: ignore[arg-type]
             network=settings.network,
             project=settings.project,
+            owner=self.owner,
         )
         self.haproxy: HaproxyContainer | None = None
         self.driver: Driver | None = None
@@ -93,8 +103,11 @@ class Emulator:
     def start(self) -> Emulator:
         scale = self.settings.time_scale
         try:
-            self._remove_orphans()
-            if self.balancer_name:
+            kept = self._kept_haproxy()
+            self._remove_stale_balancers(kept)
+            if kept is not None:
+                self.haproxy = kept
+            elif self.balancer_name:
                 self.haproxy = attach_haproxy(
                     self._client,
                     self.balancer_name,
@@ -110,6 +123,7 @@ class Emulator:
                     project=self.settings.project,
                     listener_ports=self.listener_ports,
                     time_scale=scale,
+                    owner=self.owner,
                 )
             holder: list[Driver] = []
             factory = service_scheduler_factory(
@@ -127,6 +141,7 @@ class Emulator:
             if self.journal is not None:
                 self.journal.replay(control_plane)
                 control_plane.recorder = self.journal.record
+            adopt_left_behind(control_plane, self.runtime, targets)
             self.driver.start()
             self.server = ApiServer(control_plane, host=self.host, port=self.port).start()
         except BaseException:
@@ -134,24 +149,44 @@ class Emulator:
             raise
         return self
 
-    def stop(self) -> None:
-        """Stop serving, stop the loop, remove every task container and HAProxy."""
+    def stop(self, *, keep_tasks: bool = False) -> None:
+        """Stop serving, stop the loop, remove every task container and HAProxy.
+
+        ``keep_tasks``: leave the task containers and the emulator's own HAProxy running
+        for the next emulator with the same owner and journal to adopt (a restart, as
+        ECS's control plane restarts without stopping tasks). Without a journal nothing
+        could adopt them, so they are removed anyway.
+        """
+        keep = keep_tasks and self.journal is not None
         if self.server is not None:
             self.server.stop()
         if self.driver is not None:
             self.driver.stop()
-        self.runtime.close()
-        if self.haproxy is not None:
+        self.runtime.close(keep_tasks=keep)
+        if self.haproxy is not None and not keep:
             self.haproxy.remove()
 
-    def _remove_orphans(self) -> None:
-        self.runtime.remove_orphans()
+    def _kept_haproxy(self) -> HaproxyContainer | None:
+        """Our own HAProxy that the previous incarnation kept (only with a journal: with
+        none, it has no tasks to serve, and a fresh one is started as always)."""
+        if self.balancer_name or self.journal is None:
+            return None
+        return find_kept_haproxy(
+            self._client,
+            project=self.settings.project,
+            owner=self.owner,
+            time_scale=self.settings.time_scale,
+        )
+
+    def _remove_stale_balancers(self, kept: HaproxyContainer | None) -> None:
         stale = containers_labelled(
             self._client, **{EMULATOR_LABEL: BALANCER_ROLE, "project": self.settings.project}
         )
-        for container in filter(lambda c: is_orphan(c.labels), stale):
-            with contextlib.suppress(docker.errors.DockerException):
-                container.remove(force=True)
+        kept_id = kept.container.id if kept is not None else None
+        for container in stale:
+            if container.id != kept_id and is_orphan(container.labels, self.owner):
+                with contextlib.suppress(docker.errors.DockerException):
+                    container.remove(force=True)
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -66,6 +66,7 @@ def start_haproxy(
     listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
     time_scale: float = 1.0,
     ready_timeout_s: float = 20.0,
+    owner: str | None = None,
 ) -> HaproxyContainer:
     """Build (or reuse) the image, run it, and wait until its Runtime API answers."""
     image = resolver.resolve(HAPROXY).ref
@@ -78,25 +79,57 @@ def start_haproxy(
         labels={
             "drydock.project": project,
             f"drydock.{EMULATOR_LABEL}": BALANCER_ROLE,
-            f"drydock.{OWNER_LABEL}": emulator_owner(),
+            f"drydock.{OWNER_LABEL}": owner or emulator_owner(),
         },
         detach=True,
     )
     try:
         container.reload()
-        published = {
-            int(key.split("/")[0]): int(value[0]["HostPort"])
-            for key, value in container.attrs["NetworkSettings"]["Ports"].items()
-            if value
-        }
-        api = RuntimeApiClient(RuntimeApiAddress("127.0.0.1", published[RUNTIME_API_PORT]))
-        _wait_for_runtime_api(api, ready_timeout_s)
-        settings = BalancerSettings(idle_timeout_s=max(1.0, 60.0 * time_scale))
-        balancer = HaproxyBalancer(api, DockerConfigSink(container), settings)
+        return _drive_published(container, time_scale, ready_timeout_s)
     except Exception:
         container.remove(force=True)
         raise
-    del published[RUNTIME_API_PORT]
+
+
+def find_kept_haproxy(
+    client: docker.DockerClient,
+    *,
+    project: str,
+    owner: str,
+    time_scale: float = 1.0,
+    ready_timeout_s: float = 20.0,
+) -> HaproxyContainer | None:
+    """The running balancer an emulator of identity ``owner`` kept on its way out.
+
+    An emulator stopped with ``keep_tasks`` leaves its HAProxy serving the tasks too, so
+    clients see no outage while it restarts; the next one drives it again (its driver
+    then resumes HAProxy's state, see ``HaproxyBalancer.resume``).
+    """
+    found = client.containers.list(
+        filters={
+            "label": [
+                f"drydock.project={project}",
+                f"drydock.{EMULATOR_LABEL}={BALANCER_ROLE}",
+                f"drydock.{OWNER_LABEL}={owner}",
+            ]
+        }
+    )
+    if not found:
+        return None
+    return _drive_published(found[0], time_scale, ready_timeout_s)
+
+
+def _drive_published(container: Any, time_scale: float, ready_timeout_s: float) -> HaproxyContainer:
+    """A driver for an HAProxy whose Runtime API and listeners are published on the host."""
+    published = {
+        int(key.split("/")[0]): int(value[0]["HostPort"])
+        for key, value in container.attrs["NetworkSettings"]["Ports"].items()
+        if value
+    }
+    api = RuntimeApiClient(RuntimeApiAddress("127.0.0.1", published.pop(RUNTIME_API_PORT)))
+    _wait_for_runtime_api(api, ready_timeout_s)
+    settings = BalancerSettings(idle_timeout_s=max(1.0, 60.0 * time_scale))
+    balancer = HaproxyBalancer(api, DockerConfigSink(container), settings)
     return HaproxyContainer(container, published, balancer)
 
 

@@ -12,10 +12,11 @@ duration (health check interval and timeout, deregistration delay) is multiplied
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from harness.ecs.balancer.model import HealthCheck, TargetGroup, TargetHealthState
+from harness.ecs.balancer.driver import HaproxyBalancer
+from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, TargetHealthState
 from harness.ecs.balancer.protocol import LoadBalancer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane import load_balancing as elbv2
@@ -122,6 +123,38 @@ class HaproxyTargetBalancer:
             if name is not None and self._listeners.get(port) != name:
                 self.balancer.bind_listener(port, name)
                 self._listeners[port] = name
+
+    def resume(self, targets: Mapping[str, Iterable[Target]]) -> None:
+        """After an emulator restart: take over what HAProxy already serves, no reload.
+
+        ``targets`` (target group ARN -> adopted tasks' targets) must be known before the
+        first :meth:`sync`, which would otherwise create every group anew and reload
+        HAProxy without the servers it is sending traffic to.
+        """
+        if not isinstance(self.balancer, HaproxyBalancer):
+            return
+        with self.control_plane.lock:
+            lbs = self.control_plane.load_balancing
+            groups = {
+                arn: balancer_target_group(g, self.time_scale)
+                for arn, g in lbs.target_groups.items()
+            }
+            listeners = {
+                listener.port: groups[arns[0]].name
+                for lb in lbs.load_balancers.values()
+                for listener in lb.listeners.values()
+                if (arns := listener.target_group_arns()) and arns[0] in groups
+            }
+        resumed = self.balancer.resume(
+            groups.values(),
+            listeners,
+            {groups[arn].name: list(found) for arn, found in targets.items() if arn in groups},
+        )
+        for arn, group in groups.items():
+            if group.name in resumed:
+                self._groups[arn] = group.name
+                self._applied[arn] = group
+        # listeners: the next sync binds them; HAProxy's driver knows the resumed ones
 
     # -- TargetBalancer ---------------------------------------------------------------
 

@@ -5,6 +5,10 @@ exit) runs in a background thread, so the driver loop never waits on Docker; res
 come back as observations on a thread-safe queue that the driver consumes. One thread
 per task waits for its container to exit and is the only one that reports
 ``TaskStopped``, so a stop and a crash can never both be reported.
+
+After an emulator restart the runtime reports the task containers its previous
+incarnation left (:meth:`DockerTaskRuntime.left_behind`), and watches the ones the
+scheduler adopts (``AdoptTask``) exactly as the ones it started itself.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
@@ -25,15 +30,19 @@ from harness.ecs.runtime.containers import (
     pull_image,
     remove_container,
     start_container,
+    started_container,
 )
 from harness.ecs.runtime.task_containers import (
     EMULATOR_LABEL,
     TASK_ROLE,
     container_spec,
+    emulator_owner,
+    found_container,
     health_check_argv,
     is_orphan,
 )
-from harness.ecs.scheduler.actions import HealthCheckSchedule, StartTask, StopTask
+from harness.ecs.scheduler.actions import AdoptTask, HealthCheckSchedule, StartTask, StopTask
+from harness.ecs.scheduler.adoption import FoundContainer
 from harness.ecs.scheduler.observations import (
     ContainerHealthCheckResult,
     Observation,
@@ -57,7 +66,9 @@ class DockerTaskRuntime:
     """Starts each task's containers, checks their health, reports exits and stops.
 
     ``client_factory`` gives each background thread its own Docker client (a blocking
-    ``wait`` holds a connection for the task's lifetime).
+    ``wait`` holds a connection for the task's lifetime). ``owner`` is the identity its
+    containers carry (default :func:`emulator_owner`): a restart with the same identity
+    finds them again.
     """
 
     def __init__(
@@ -67,7 +78,10 @@ class DockerTaskRuntime:
         *,
         network: str,
         project: str,
+        owner: str | None = None,
     ) -> None:
+        self.owner = owner or emulator_owner()
+        self._left_behind: dict[str, Any] = {}
         self._client_factory = client_factory
         self._client = client_factory()
         self._observations = observations
@@ -104,6 +118,29 @@ class DockerTaskRuntime:
             name=f"task-stop-{task.task_arn[-8:]}",
         ).start()
 
+    def adopt_task(self, action: AdoptTask) -> None:
+        """Watch the running containers of a task found by :meth:`left_behind`.
+
+        Addresses come from what was read then (no Docker call on the driver's thread),
+        so the target registration that follows resolves at once.
+        """
+        task = _RunningTask(action.task.task_arn)
+        ports = {
+            d["name"]: int((d.get("portMappings") or [{"containerPort": 0}])[0]["containerPort"])
+            for d in action.task_definition.document.get("containerDefinitions", [])
+        }
+        for name, container_id in action.container_ids.items():
+            container = self._left_behind.pop(container_id)
+            task.containers[name] = started_container(container, ports.get(name, 0), self._network)
+        with self._lock:
+            self._tasks[task.task_arn] = task
+        threading.Thread(
+            target=self._watch,
+            args=(task, action.task_definition.document, action.health_checks),
+            daemon=True,
+            name=f"task-adopt-{task.task_arn[-8:]}",
+        ).start()
+
     # -- what the driver and the balancer adapter ask ---------------------------------
 
     def address(self, task_arn: str, container_name: str) -> str:
@@ -129,27 +166,49 @@ class DockerTaskRuntime:
                     kept[name] = ""
         return kept
 
+    def left_behind(self) -> list[FoundContainer]:
+        """Task containers an emulator that is gone left (a restart of this one, or a
+        dead one): candidates for adoption, kept until :meth:`adopt_task` or removal."""
+        found = self._orphans()
+        self._left_behind = {c.id: c for c in found}
+        return [found_container(c.id, c.status == "running", c.labels) for c in found]
+
+    def left_behind_ip(self, container_id: str) -> str:
+        """A left-behind container's IP on the docker network (as docker reported it)."""
+        container = self._left_behind[container_id]
+        return started_container(container, 0, self._network).network_ip
+
+    def remove_containers(self, container_ids: Iterable[str]) -> None:
+        """Remove containers that were left behind and not adopted (SIGKILL after 1 s)."""
+        for container_id in container_ids:
+            self._left_behind.pop(container_id, None)
+            remove_container(self._client, container_id, timeout_s=1)
+
     def remove_orphans(self) -> int:
         """Remove task containers a dead emulator left behind (its state is gone)."""
-        found = [
+        found = self._orphans()
+        self.remove_containers(c.id for c in found)
+        return len(found)
+
+    def close(self, *, keep_tasks: bool = False) -> None:
+        """Stop watching; remove every container this runtime started (SIGKILL after 1 s)
+        unless ``keep_tasks``, which leaves them running for the next emulator to adopt."""
+        self._closed.set()
+        if keep_tasks:
+            return
+        with self._lock:
+            ids = [c.id for t in self._tasks.values() for c in t.containers.values()]
+        self.remove_containers(ids)
+        self.remove_orphans()
+
+    def _orphans(self) -> list[Any]:
+        return [
             container
             for container in containers_labelled(
                 self._client, **{EMULATOR_LABEL: TASK_ROLE, "project": self._project}
             )
-            if is_orphan(container.labels)
+            if is_orphan(container.labels, self.owner)
         ]
-        for container in found:
-            remove_container(self._client, container.id, timeout_s=1)
-        return len(found)
-
-    def close(self) -> None:
-        """Remove every container this runtime started (SIGKILL after 1 s)."""
-        self._closed.set()
-        with self._lock:
-            ids = [c.id for t in self._tasks.values() for c in t.containers.values()]
-        for container_id in ids:
-            remove_container(self._client, container_id, timeout_s=1)
-        self.remove_orphans()
 
     # -- background work --------------------------------------------------------------
 
@@ -161,11 +220,13 @@ class DockerTaskRuntime:
                 spec = container_spec(
                     definition,
                     task_arn=task.task_arn,
+                    task_definition_arn=action.task_definition.arn,
                     cluster_arn=action.task.cluster_arn,
                     group=action.task.group,
                     network=self._network,
                     project=self._project,
                     stop_timeout_s=action.task_definition.stop_timeout,
+                    owner=self.owner,
                 )
                 _ensure_image(client, spec.image)
                 started = start_container(client, spec)
@@ -183,10 +244,22 @@ class DockerTaskRuntime:
             return
         if self._closed.is_set():
             return
-        self._observations.put(TaskRunning(task.task_arn))
+        with self._lock:
+            runtime_ids = tuple((name, c.id) for name, c in task.containers.items())
+        self._observations.put(TaskRunning(task.task_arn, runtime_ids))
         if task.stopping.is_set():  # StopTask arrived while the containers were starting
             self._stop(task, action.task_definition.stop_timeout)
-        for schedule in action.health_checks:
+        self._watch(task, doc, action.health_checks, client)
+
+    def _watch(
+        self,
+        task: _RunningTask,
+        document: dict[str, Any],
+        health_checks: tuple[HealthCheckSchedule, ...],
+        client: docker.DockerClient | None = None,
+    ) -> None:
+        """Run the health checks and wait for the essential container to exit."""
+        for schedule in health_checks:
             threading.Thread(
                 target=self._check_health,
                 args=(task, schedule),
@@ -194,8 +267,9 @@ class DockerTaskRuntime:
                 name=f"task-health-{task.task_arn[-8:]}",
             ).start()
         essential = [
-            c["name"] for c in doc.get("containerDefinitions", []) if c.get("essential", True)
+            c["name"] for c in document.get("containerDefinitions", []) if c.get("essential", True)
         ]
+        client = client or self._client_factory()
         self._wait_for_exit(client, task, essential[0] if essential else None)
 
     def _wait_for_exit(

@@ -24,10 +24,13 @@ Decisions where AWS leaves room (see each module for the why):
   revision; the PRIMARY takes its place. If the PRIMARY has FAILED (no rollback), older
   deployments replace their own tasks.
 * Scale-in stops not-yet-healthy tasks first, then the newest.
+* After an emulator restart, tasks still running are adopted (:mod:`.adoption`) rather
+  than replaced: ECS keeps tasks running when its control plane restarts.
 """
 
 from harness.ecs.scheduler.actions import (
     Action,
+    AdoptTask,
     DeregisterTarget,
     HealthCheckSchedule,
     RegisterTarget,
@@ -51,6 +54,7 @@ from harness.ecs.scheduler.settings import SchedulerSettings
 
 __all__ = [
     "Action",
+    "AdoptTask",
     "Bounds",
     "Clock",
     "ContainerHealthCheckResult",

@@ -38,6 +38,21 @@ class StartTask:
 
 
 @dataclass(frozen=True)
+class AdoptTask:
+    """Watch the already running containers of a task a previous emulator started.
+
+    As after ``StartTask``: report ``TaskStopped`` when an essential container exits and
+    run the health checks; nothing is started (the task is RUNNING already).
+    """
+
+    task: Task
+    task_definition: TaskDefinitionSpec
+    #: container name -> docker container id
+    container_ids: dict[str, str]
+    health_checks: tuple[HealthCheckSchedule, ...] = ()
+
+
+@dataclass(frozen=True)
 class RegisterTarget:
     """Register the task's ``container_name:container_port`` in the target group.
 
@@ -69,4 +84,4 @@ class StopTask:
     stop_timeout: float
 
 
-Action = StartTask | RegisterTarget | DeregisterTarget | StopTask
+Action = StartTask | AdoptTask | RegisterTarget | DeregisterTarget | StopTask

@@ -15,6 +15,8 @@ class TaskRunning:
     """Every essential container of the task started (``lastStatus`` RUNNING)."""
 
     task_arn: str
+    #: container name -> docker container id (``containers[].runtimeId``)
+    runtime_ids: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

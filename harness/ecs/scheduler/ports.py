@@ -12,6 +12,7 @@ from typing import Protocol
 
 from harness.ecs.scheduler.actions import (
     Action,
+    AdoptTask,
     DeregisterTarget,
     RegisterTarget,
     StartTask,
@@ -30,6 +31,8 @@ class TaskRuntime(Protocol):
 
     def stop_task(self, action: StopTask) -> None: ...
 
+    def adopt_task(self, action: AdoptTask) -> None: ...
+
 
 class TargetBalancer(Protocol):
     def register_target(self, action: RegisterTarget) -> None: ...
@@ -43,6 +46,8 @@ def dispatch(actions: Iterable[Action], runtime: TaskRuntime, balancer: TargetBa
         match action:
             case StartTask():
                 runtime.start_task(action)
+            case AdoptTask():
+                runtime.adopt_task(action)
             case StopTask():
                 runtime.stop_task(action)
             case RegisterTarget():

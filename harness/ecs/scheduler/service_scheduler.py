@@ -19,7 +19,7 @@ announced by ``next_wakeup``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from harness.ecs import events as ev
 from harness.ecs.domain import (
@@ -39,6 +39,7 @@ from harness.ecs.domain import (
 from harness.ecs.scheduler import circuit_breaker
 from harness.ecs.scheduler.actions import (
     Action,
+    AdoptTask,
     DeregisterTarget,
     HealthCheckSchedule,
     RegisterTarget,
@@ -104,6 +105,8 @@ class ServiceScheduler:
         self._records: dict[str, TaskRecord] = {}
         self._stall_reported = False
         self._steady = False
+        #: Adopted tasks whose AdoptTask and target registrations the next step emits.
+        self._adopted: list[tuple[TaskRecord, dict[str, str]]] = []
         now = clock.now()
         if not service.created_at:
             service.created_at = now
@@ -180,10 +183,62 @@ class ServiceScheduler:
         self._stall_reported = False
         self._steady = False
 
+    def adopt(
+        self,
+        task_arn: str,
+        deployment_id: str,
+        started_at: float,
+        container_ids: Mapping[str, str],
+    ) -> None:
+        """Take back a task a previous emulator left running (``adoption.plan_adoption``).
+
+        ECS keeps tasks running across a control-plane restart, so the task is RUNNING at
+        once, keeps its ARN and ``startedAt``, and fills its slot in ``deployment_id``
+        (no replacement is started). The next :meth:`step` asks the runtime to watch it
+        and registers it in the service's target groups again, where it starts
+        ``initial`` and turns healthy with the group's checks, as any new target.
+        """
+        dep = self._deployment(deployment_id)
+        if dep is None:
+            raise ValueError(f"service {self.service.service_name} has no {deployment_id}")
+        spec = self._specs[dep.task_definition]
+        task = Task(
+            task_arn=task_arn,
+            task_definition_arn=spec.arn,
+            cluster_arn=self.service.cluster_arn,
+            deployment_id=dep.id,
+            group=f"service:{self.service.service_name}",
+            created_at=started_at,
+            last_status=TaskStatus.RUNNING,
+            started_at=started_at,
+            containers=[
+                Container(
+                    name=c.name,
+                    image=c.image,
+                    last_status=TaskStatus.RUNNING,
+                    runtime_id=container_ids.get(c.name),
+                )
+                for c in spec.containers
+            ],
+            launch_type=self.service.launch_type,
+        )
+        record = TaskRecord(
+            task=task,
+            spec=spec,
+            container_health=ContainerHealthTracker.for_task_definition(spec),
+        )
+        self._records[task_arn] = record
+        self._adopted.append((record, dict(container_ids)))
+        if dep is not self.service.primary:
+            # replayed as a fresh ACTIVE deployment with no tasks: it owns this one again
+            dep.desired_count += 1
+        self._steady = False
+
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:
         """Apply observations, decide, and return the actions for the runtime/balancer."""
         now = self._clock.now()
         batch = StepBatch(self.service.service_name, now)
+        self._watch_adopted(batch)
         for observation in observations:
             self._apply(observation, now, batch)
         self._reconcile(now, batch)
@@ -192,6 +247,16 @@ class ServiceScheduler:
         self._prune(now)
         self._publish(batch)
         return batch.actions
+
+    def _watch_adopted(self, batch: StepBatch) -> None:
+        adopted, self._adopted = self._adopted, []
+        for record, container_ids in adopted:
+            if not record.active:
+                continue
+            task = record.task
+            checks = self._health_checks(record.spec)
+            batch.actions.append(AdoptTask(task, record.spec, container_ids, checks))
+            self._register(record, batch)
 
     # ------------------------------------------------------------------ observations
 
@@ -206,20 +271,12 @@ class ServiceScheduler:
                     return
                 task.last_status = TaskStatus.RUNNING
                 task.started_at = now
+                runtime_ids = dict(obs.runtime_ids)
                 for c in task.containers:
                     c.last_status = TaskStatus.RUNNING
+                    c.runtime_id = runtime_ids.get(c.name, c.runtime_id)
                 if record.active:
-                    for lb in self.service.load_balancers:
-                        batch.actions.append(
-                            RegisterTarget(
-                                task.task_arn,
-                                lb.target_group_arn,
-                                lb.container_name,
-                                lb.container_port,
-                            )
-                        )
-                        record.targets[lb.target_group_arn] = TargetState.INITIAL
-                        batch.registered(lb.target_group_arn, task.task_id)
+                    self._register(record, batch)
             case TaskStopped():
                 self._on_stopped(record, obs, now, batch)
             case ContainerHealthCheckResult():
@@ -416,6 +473,32 @@ class ServiceScheduler:
 
     # ------------------------------------------------------------------ effects
 
+    def _register(self, record: TaskRecord, batch: StepBatch) -> None:
+        """Register a RUNNING task in every target group of the service."""
+        task = record.task
+        for lb in self.service.load_balancers:
+            batch.actions.append(
+                RegisterTarget(
+                    task.task_arn, lb.target_group_arn, lb.container_name, lb.container_port
+                )
+            )
+            record.targets[lb.target_group_arn] = TargetState.INITIAL
+            batch.registered(lb.target_group_arn, task.task_id)
+
+    def _health_checks(self, spec: TaskDefinitionSpec) -> tuple[HealthCheckSchedule, ...]:
+        """What the runtime runs for the task's container health checks (scaled)."""
+        scaled = self.settings.scaled
+        return tuple(
+            HealthCheckSchedule(
+                c.name,
+                c.health_check.command,
+                scaled(c.health_check.interval),
+                scaled(c.health_check.timeout),
+            )
+            for c in spec.health_checked
+            if c.health_check is not None
+        )
+
     def _launch(self, dep: Deployment, now: float, batch: StepBatch) -> None:
         spec = self._specs[dep.task_definition]
         cluster_arn = self.service.cluster_arn
@@ -436,18 +519,7 @@ class ServiceScheduler:
             spec=spec,
             container_health=ContainerHealthTracker.for_task_definition(spec),
         )
-        scaled = self.settings.scaled
-        checks = tuple(
-            HealthCheckSchedule(
-                c.name,
-                c.health_check.command,
-                scaled(c.health_check.interval),
-                scaled(c.health_check.timeout),
-            )
-            for c in spec.health_checked
-            if c.health_check is not None
-        )
-        batch.actions.append(StartTask(task, spec, checks))
+        batch.actions.append(StartTask(task, spec, self._health_checks(spec)))
         batch.started(task.task_id)
 
     def _begin_stop(

@@ -55,18 +55,11 @@ def stack_up() -> None:
 @click.option("--volumes", is_flag=True, help="Also delete the registry's stored images.")
 @friendly_errors
 def stack_down(volumes: bool) -> None:
-    """Stop the local cloud and remove Drydock's task containers."""
+    """Stop the local cloud; remove Drydock's task containers and the emulator's journal."""
     from harness.docker_engine import docker_client
-    from harness.ecs.runtime.containers import containers_labelled, remove_container
-    from harness.stack.compose import ComposeProject
+    from harness.stack.local_cloud import take_down
 
-    settings = load_settings()
-    client = docker_client()
-    # The emulator first: stopped by SIGTERM it keeps its tasks (for a restart to adopt),
-    # and while it runs it would replace tasks removed under it.
-    ComposeProject(settings, {}).down(volumes=volumes)
-    for container in containers_labelled(client, project=settings.project):
-        remove_container(client, container.id, timeout_s=10)
+    take_down(docker_client(), load_settings(), volumes=volumes)
     console.print("local cloud stopped")
 
 

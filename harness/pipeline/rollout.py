@@ -53,7 +53,7 @@ class ServiceSpec:
 @dataclass(frozen=True)
 class ServiceRollout:
     task_definition_arn: str
-    outcome: Literal["created", "updated", "unchanged"]
+    outcome: Literal["created", "updated", "redeployed", "unchanged"]
     seconds: float
 
 
@@ -86,7 +86,27 @@ def deploy_model_server(
         if current is not None:
             live = ecs.describe_task_definition(taskDefinition=current["taskDefinition"])
             if _same_container(live["taskDefinition"]["containerDefinitions"], definition):
-                return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
+                unsteady = _why_not_steady(current)
+                if unsteady is None:
+                    return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
+                # The right revision, but not serving (say its tasks failed while the model
+                # was missing): roll it again rather than report a broken service as done.
+                on_event(f"{spec.service} runs this revision but {unsteady}: redeploying")
+                seen = {e["id"] for e in current.get("events", [])}
+                ecs.update_service(
+                    cluster=spec.cluster, service=spec.service, forceNewDeployment=True
+                )
+                watch_rollout(
+                    ecs,
+                    spec.cluster,
+                    spec.service,
+                    seen=seen,
+                    on_event=on_event,
+                    timeout_s=timeout_s,
+                )
+                return ServiceRollout(
+                    current["taskDefinition"], "redeployed", time.monotonic() - began
+                )
         arn = ecs.register_task_definition(
             family=spec.family, networkMode="bridge", containerDefinitions=[definition]
         )["taskDefinition"]["taskDefinitionArn"]
@@ -162,6 +182,21 @@ def _deployment_configuration(spec: ServiceSpec) -> dict[str, Any]:
         "maximumPercent": spec.maximum_percent,
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
     }
+
+
+def _why_not_steady(service: dict[str, Any]) -> str | None:
+    """None when the service is steady: one deployment, COMPLETED, every task running."""
+    deployments = service.get("deployments", [])
+    primary = next((d for d in deployments if d["status"] == "PRIMARY"), None)
+    if primary is None:
+        return "it has no PRIMARY deployment"
+    if primary.get("rolloutState") != "COMPLETED":
+        return f"its deployment is {primary.get('rolloutState')}"
+    if len(deployments) > 1:
+        return "an older deployment is still active"
+    if service.get("runningCount") != service.get("desiredCount"):
+        return f"{service.get('runningCount')} of {service.get('desiredCount')} tasks run"
+    return None
 
 
 def _active_service(ecs: Any, spec: ServiceSpec) -> dict[str, Any] | None:

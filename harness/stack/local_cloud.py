@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import tempfile
 from collections.abc import Callable
@@ -9,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
+from docker.errors import NotFound
 
 from harness.aws import s3_client
+from harness.ecs.runtime.containers import containers_labelled, remove_container
 from harness.images.catalog import CLOUD_IMAGES
 from harness.images.resolver import ImageResolver, ResolvedImage
 from harness.model.store import ModelStore
@@ -69,6 +72,28 @@ def _bring_up(client: docker.DockerClient, settings: DrydockSettings, images: Cl
         },
     )
     compose_project(settings, images).up()
+
+
+#: The compose volume of the emulator's journal (``docker-compose.yml``).
+EMULATOR_STATE_VOLUME = "emulator-state"
+
+
+def take_down(
+    client: docker.DockerClient, settings: DrydockSettings, volumes: bool = False
+) -> None:
+    """Stop the stack, then remove task containers and the emulator's journal.
+
+    Compose first: the emulator stopped by SIGTERM keeps its tasks (for a restart to
+    adopt), and while it runs it would replace tasks removed under it. The journal
+    goes too: LocalStack keeps no S3 state across a stop, so services replayed from it
+    would point at models that no longer exist. ``volumes`` also drops the registry's
+    images.
+    """
+    ComposeProject(settings, {}).down(volumes=volumes)
+    for container in containers_labelled(client, project=settings.project):
+        remove_container(client, container.id, timeout_s=10)
+    with contextlib.suppress(NotFound):
+        client.volumes.get(f"{settings.project}_{EMULATOR_STATE_VOLUME}").remove(force=True)
 
 
 def ensure_model_bucket(settings: DrydockSettings) -> bool:

@@ -25,6 +25,7 @@ from harness.stack.local_cloud import (
     compose_project,
     ensure_model_bucket,
     resolve_cloud_images,
+    take_down,
 )
 
 
@@ -61,7 +62,7 @@ def local_cloud(settings: DrydockSettings | None = None) -> Iterator[LocalCloud]
         )
     finally:
         if not was_running:
-            project.down()
+            take_down(client, settings)
 
 
 def serving_image(cloud: LocalCloud) -> PushedImage:

@@ -9,6 +9,7 @@ import pytest
 
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.domain import RolloutState
 from harness.errors import DrydockError
 from harness.images.registry import PushedImage
 from harness.pipeline.rollout import ServiceSpec, deploy_model_server, ecs_clients
@@ -19,8 +20,13 @@ MODEL_V1 = "s3://drydock-models/models/iris/1"
 
 
 @pytest.fixture
-def settings() -> Iterator[DrydockSettings]:
-    with ApiServer(ControlPlane()) as server:
+def control_plane() -> ControlPlane:
+    return ControlPlane()
+
+
+@pytest.fixture
+def settings(control_plane: ControlPlane) -> Iterator[DrydockSettings]:
+    with ApiServer(control_plane) as server:
         yield DrydockSettings(ecs_port=server.port)
 
 
@@ -65,6 +71,29 @@ def test_same_image_and_model_change_nothing_and_a_new_model_rolls(
     assert len(elbv2.describe_target_groups()["TargetGroups"]) == 1
     service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
     assert service["taskDefinition"] == newer.task_definition_arn
+
+
+def test_the_right_revision_that_does_not_serve_is_redeployed_not_reported_unchanged(
+    settings: DrydockSettings, control_plane: ControlPlane
+) -> None:
+    """Say the emulator replayed the service while S3 was empty: its tasks failed."""
+    first = deploy_model_server(settings, IMAGE, MODEL_V1, on_event=lambda _: None)
+    (handle,) = control_plane.schedulers()
+    broken = handle.service
+    broken.primary.rollout_state = RolloutState.FAILED
+    broken.running_count = 0
+    events: list[str] = []
+
+    again = deploy_model_server(settings, IMAGE, MODEL_V1, on_event=events.append)
+
+    assert again.outcome == "redeployed"
+    assert again.task_definition_arn == first.task_definition_arn
+    assert events[0] == "model-server runs this revision but its deployment is FAILED: redeploying"
+    ecs, _ = ecs_clients(settings)
+    service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+    assert service["runningCount"] == 2
+    assert [d["rolloutState"] for d in service["deployments"]] == ["COMPLETED"]
+    assert deploy_model_server(settings, IMAGE, MODEL_V1, on_event=print).outcome == "unchanged"
 
 
 def test_a_dead_api_is_named(settings: DrydockSettings) -> None:

@@ -3,8 +3,10 @@
 ECS keeps clusters, task definitions and services when its control plane restarts;
 the emulator's state is in memory, so every successful mutating call is appended to
 a JSON-lines file and replayed into a fresh control plane at start. Tasks are not
-journaled: they are the scheduler's to (re)start, exactly as ECS replaces tasks it
-lost. ELB ARNs are derived from names (``arns``), so replayed references hold.
+journaled: their containers carry what identifies them (labels), so the restarted
+emulator adopts the ones still running (``emulator.adoption``) and the scheduler
+replaces the rest, as ECS replaces tasks it lost. ELB ARNs are derived from names
+(``arns``), so replayed references hold.
 """
 
 from __future__ import annotations

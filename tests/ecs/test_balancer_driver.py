@@ -10,7 +10,7 @@ from harness.ecs.balancer.errors import (
     RuntimeApiError,
     TargetGroupNotFoundError,
 )
-from harness.ecs.balancer.model import HealthCheck, TargetGroup, TargetHealthState
+from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, TargetHealthState
 
 HEADER = "# pxname,svname,scur,status,weight,chkdown,check_status,check_code,bck\n"
 
@@ -229,3 +229,53 @@ def test_update_target_group_applies_the_delay_at_once_and_reloads_for_checks(
     assert "reload" in api.commands
     with pytest.raises(TargetGroupNotFoundError):
         balancer.update_target_group(TargetGroup("nope"))
+
+
+class RunningHaproxyApi(ScriptedApi):
+    """An HAProxy a previous emulator drove: backend ``tg-web`` with two targets' servers
+    and the listener on 8080, as ``show backend`` and ``show stat`` report them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stat = HEADER + (
+            "tg-web,t-task-1,3,UP,1,0,L7OK,200,0\n"
+            "tg-web,t-task-1-fo,0,UP,1,,,,1\n"
+            "tg-web,t-task-9,0,UP,1,0,L7OK,200,0\n"
+            "tg-web,t-task-9-fo,0,MAINT,1,,,,1\n"
+        )
+
+    def worker(self, command: str) -> str:
+        if command == "show backend":
+            self.commands.append(command)
+            return "# name\ntg-web\nstats\n"
+        if command == "show stat -1 1 -1":
+            self.commands.append(command)
+            return HEADER + "listener-8080,FRONTEND,0,OPEN,,,,,\n"
+        return super().worker(command)
+
+
+def test_resume_takes_over_a_running_haproxy_without_a_reload() -> None:
+    """After an emulator restart: the adopted target keeps serving, the other goes."""
+    api, sink, clock = RunningHaproxyApi(), Sink(), Clock()
+    balancer = HaproxyBalancer(api, sink, clock=clock)  # type: ignore[arg-type]
+    web = TargetGroup("web", HealthCheck(interval_s=1.0, timeout_s=0.5))
+    adopted = Target("task-1", "172.18.0.5", 8000)
+
+    resumed = balancer.resume(
+        [web, TargetGroup("gone")], {8080: "web", 9090: "gone"}, {"web": [adopted]}
+    )
+
+    assert resumed == {"web"}, "only a group whose backend HAProxy serves is resumed"
+    assert "reload" not in api.commands and sink.files == {}, "no reload, no new config"
+    assert not any("t-task-1" in c for c in api.commands if not c.startswith("show"))
+    for server in ("t-task-9", "t-task-9-fo"):  # not adopted: out of HAProxy
+        assert f"set server tg-web/{server} state maint" in api.commands
+        assert f"del server tg-web/{server}" in api.commands
+    api.stat = HEADER + "tg-web,t-task-1,3,UP,1,0,L7OK,200,0\ntg-web,t-task-1-fo,0,UP,1,,,,1\n"
+    (health,) = balancer.target_health("web")
+    assert (health.target_id, health.state) == ("task-1", TargetHealthState.HEALTHY)
+    api.commands.clear()
+    balancer.register_target("web", "task-1", "172.18.0.5", 8000)  # as the scheduler will
+    assert not any(c.startswith("add server") for c in api.commands), "already registered"
+    balancer.bind_listener(8080, "web")
+    assert "reload" not in api.commands, "the resumed listener is already bound"

@@ -83,67 +83,54 @@ def deploy_model_server(
         ecs.create_cluster(clusterName=spec.cluster)
         definition = _container_definition(settings, image, model_uri, spec)
         current = _active_service(ecs, spec)
-        if current is not None:
-            live = ecs.describe_task_definition(taskDefinition=current["taskDefinition"])
-            if _same_container(live["taskDefinition"]["containerDefinitions"], definition):
-                unsteady = _why_not_steady(current)
-                if unsteady is None:
-                    return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
-                # The right revision, but not serving (say its tasks failed while the model
-                # was missing): roll it again rather than report a broken service as done.
-                on_event(f"{spec.service} runs this revision but {unsteady}: redeploying")
-                seen = {e["id"] for e in current.get("events", [])}
-                ecs.update_service(
-                    cluster=spec.cluster, service=spec.service, forceNewDeployment=True
-                )
-                watch_rollout(
-                    ecs,
-                    spec.cluster,
-                    spec.service,
-                    seen=seen,
-                    on_event=on_event,
-                    timeout_s=timeout_s,
-                )
-                return ServiceRollout(
-                    current["taskDefinition"], "redeployed", time.monotonic() - began
-                )
-        arn = ecs.register_task_definition(
-            family=spec.family, networkMode="bridge", containerDefinitions=[definition]
-        )["taskDefinition"]["taskDefinitionArn"]
-        on_event(f"registered {arn}")
         seen = {e["id"] for e in current.get("events", [])} if current else set()
-        if current is None:
-            ecs.create_service(
-                cluster=spec.cluster,
-                serviceName=spec.service,
-                taskDefinition=arn,
-                desiredCount=spec.desired_count,
-                loadBalancers=[
-                    {
-                        "targetGroupArn": target_group_arn,
-                        "containerName": CONTAINER,
-                        "containerPort": settings.serving_port,
-                    }
-                ],
-                healthCheckGracePeriodSeconds=spec.grace_period_s,
-                deploymentConfiguration=_deployment_configuration(spec),
-            )
+        outcome: Literal["created", "updated", "redeployed"]
+        if current is not None and _runs(ecs, current, definition):
+            unsteady = _why_not_steady(current)
+            if unsteady is None:
+                return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
+            # The right revision, but not serving (say its tasks failed while the model
+            # was missing): roll it again rather than report a broken service as done.
+            on_event(f"{spec.service} runs this revision but {unsteady}: redeploying")
+            ecs.update_service(cluster=spec.cluster, service=spec.service, forceNewDeployment=True)
+            arn, outcome = current["taskDefinition"], "redeployed"
         else:
-            ecs.update_service(
-                cluster=spec.cluster,
-                service=spec.service,
-                taskDefinition=arn,
-                deploymentConfiguration=_deployment_configuration(spec),
-            )
+            arn = ecs.register_task_definition(
+                family=spec.family, networkMode="bridge", containerDefinitions=[definition]
+            )["taskDefinition"]["taskDefinitionArn"]
+            on_event(f"registered {arn}")
+            if current is None:
+                ecs.create_service(
+                    cluster=spec.cluster,
+                    serviceName=spec.service,
+                    taskDefinition=arn,
+                    desiredCount=spec.desired_count,
+                    loadBalancers=[
+                        {
+                            "targetGroupArn": target_group_arn,
+                            "containerName": CONTAINER,
+                            "containerPort": settings.serving_port,
+                        }
+                    ],
+                    healthCheckGracePeriodSeconds=spec.grace_period_s,
+                    deploymentConfiguration=_deployment_configuration(spec),
+                )
+                outcome = "created"
+            else:
+                ecs.update_service(
+                    cluster=spec.cluster,
+                    service=spec.service,
+                    taskDefinition=arn,
+                    deploymentConfiguration=_deployment_configuration(spec),
+                )
+                outcome = "updated"
         watch_rollout(
             ecs, spec.cluster, spec.service, seen=seen, on_event=on_event, timeout_s=timeout_s
         )
     except (BotoCoreError, ClientError) as exc:
         where = settings.ecs_url if settings.aws_target == "local" else "AWS"
         raise DrydockError(f"ECS/ELBv2 API at {where}: {exc}") from exc
-    return ServiceRollout(
-        arn, "created" if current is None else "updated", time.monotonic() - began
-    )
+    return ServiceRollout(arn, outcome, time.monotonic() - began)
 
 
 def _container_definition(
@@ -182,6 +169,12 @@ def _deployment_configuration(spec: ServiceSpec) -> dict[str, Any]:
         "maximumPercent": spec.maximum_percent,
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
     }
+
+
+def _runs(ecs: Any, service: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether the service's current revision already runs ``wanted``."""
+    live = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
+    return _same_container(live["taskDefinition"]["containerDefinitions"], wanted)
 
 
 def _why_not_steady(service: dict[str, Any]) -> str | None:

@@ -201,33 +201,8 @@ class ServiceScheduler:
         dep = self._deployment(deployment_id)
         if dep is None:
             raise ValueError(f"service {self.service.service_name} has no {deployment_id}")
-        spec = self._specs[dep.task_definition]
-        task = Task(
-            task_arn=task_arn,
-            task_definition_arn=spec.arn,
-            cluster_arn=self.service.cluster_arn,
-            deployment_id=dep.id,
-            group=f"service:{self.service.service_name}",
-            created_at=started_at,
-            last_status=TaskStatus.RUNNING,
-            started_at=started_at,
-            containers=[
-                Container(
-                    name=c.name,
-                    image=c.image,
-                    last_status=TaskStatus.RUNNING,
-                    runtime_id=container_ids.get(c.name),
-                )
-                for c in spec.containers
-            ],
-            launch_type=self.service.launch_type,
-        )
-        record = TaskRecord(
-            task=task,
-            spec=spec,
-            container_health=ContainerHealthTracker.for_task_definition(spec),
-        )
-        self._records[task_arn] = record
+        record = self._track(dep, task_arn, started_at)
+        _mark_running(record.task, started_at, container_ids)
         self._adopted.append((record, dict(container_ids)))
         if dep is not self.service.primary:
             # replayed as a fresh ACTIVE deployment with no tasks: it owns this one again
@@ -269,12 +244,7 @@ class ServiceScheduler:
             case TaskRunning():
                 if not record.starting:
                     return
-                task.last_status = TaskStatus.RUNNING
-                task.started_at = now
-                runtime_ids = dict(obs.runtime_ids)
-                for c in task.containers:
-                    c.last_status = TaskStatus.RUNNING
-                    c.runtime_id = runtime_ids.get(c.name, c.runtime_id)
+                _mark_running(task, now, dict(obs.runtime_ids))
                 if record.active:
                     self._register(record, batch)
             case TaskStopped():
@@ -500,27 +470,31 @@ class ServiceScheduler:
         )
 
     def _launch(self, dep: Deployment, now: float, batch: StepBatch) -> None:
+        prefix, cluster = self.service.cluster_arn.split(":cluster/", 1)
+        record = self._track(dep, f"{prefix}:task/{cluster}/{self._ids.task_id()}", now)
+        batch.actions.append(StartTask(record.task, record.spec, self._health_checks(record.spec)))
+        batch.started(record.task.task_id)
+
+    def _track(self, dep: Deployment, task_arn: str, created_at: float) -> TaskRecord:
+        """A new task of ``dep``, PROVISIONING until the runtime reports it running."""
         spec = self._specs[dep.task_definition]
-        cluster_arn = self.service.cluster_arn
-        prefix, cluster = cluster_arn.split(":cluster/", 1)
-        task_id = self._ids.task_id()
         task = Task(
-            task_arn=f"{prefix}:task/{cluster}/{task_id}",
+            task_arn=task_arn,
             task_definition_arn=spec.arn,
-            cluster_arn=cluster_arn,
+            cluster_arn=self.service.cluster_arn,
             deployment_id=dep.id,
             group=f"service:{self.service.service_name}",
-            created_at=now,
+            created_at=created_at,
             containers=[Container(name=c.name, image=c.image) for c in spec.containers],
             launch_type=self.service.launch_type,
         )
-        self._records[task.task_arn] = TaskRecord(
+        record = TaskRecord(
             task=task,
             spec=spec,
             container_health=ContainerHealthTracker.for_task_definition(spec),
         )
-        batch.actions.append(StartTask(task, spec, self._health_checks(spec)))
-        batch.started(task.task_id)
+        self._records[task_arn] = record
+        return record
 
     def _begin_stop(
         self, r: TaskRecord, reason: str, code: StopCode, now: float, batch: StepBatch
@@ -728,3 +702,12 @@ class ServiceScheduler:
 
     def _failing_target(self, r: TaskRecord) -> str | None:
         return next((tg for tg, s in r.targets.items() if s is TargetState.UNHEALTHY), None)
+
+
+def _mark_running(task: Task, started_at: float, runtime_ids: Mapping[str, str]) -> None:
+    """The task and its containers are RUNNING (started, or adopted after a restart)."""
+    task.last_status = TaskStatus.RUNNING
+    task.started_at = started_at
+    for c in task.containers:
+        c.last_status = TaskStatus.RUNNING
+        c.runtime_id = runtime_ids.get(c.name, c.runtime_id)

@@ -25,6 +25,7 @@ from harness.ecs.balancer import (
     RuntimeApiClient,
 )
 from harness.ecs.balancer.errors import BalancerError
+from harness.ecs.runtime.containers import containers_labelled
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, OWNER_LABEL, emulator_owner
 from harness.images.catalog import HAPROXY
 from harness.images.resolver import ImageResolver
@@ -105,15 +106,8 @@ def find_kept_haproxy(
     clients see no outage while it restarts; the next one drives it again (its driver
     then resumes HAProxy's state, see ``HaproxyBalancer.resume``).
     """
-    found = client.containers.list(
-        filters={
-            "label": [
-                f"drydock.project={project}",
-                f"drydock.{EMULATOR_LABEL}={BALANCER_ROLE}",
-                f"drydock.{OWNER_LABEL}={owner}",
-            ]
-        }
-    )
+    labels = {"project": project, EMULATOR_LABEL: BALANCER_ROLE, OWNER_LABEL: owner}
+    found = [c for c in containers_labelled(client, **labels) if c.status == "running"]
     if not found:
         return None
     return _drive_published(found[0], time_scale, ready_timeout_s)

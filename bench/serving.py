@@ -47,7 +47,7 @@ from bench.targets import (
 )
 from harness.aws import s3_client
 from harness.docker_engine import docker_client
-from harness.ecs.runtime.containers import pull_image
+from harness.docker_engine.containers import pull_image
 from harness.images.resolver import ImageResolver
 from harness.model.store import ModelStore, version_prefix
 from harness.pipeline.model_pipeline import release_model

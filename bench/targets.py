@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import docker
 import requests
 
-from harness.ecs.runtime.containers import (
+from harness.docker_engine.containers import (
     StartedContainer,
     TaskContainerSpec,
     remove_container,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness.command_line import console, friendly_errors, load_settings
+from harness.command_line import console, endpoint_url_option, friendly_errors, load_settings
 from harness.errors import DrydockError
 from harness.loadtest.command import loadtest
 
@@ -124,16 +124,14 @@ def emulator(port: int, host: str, balancer: str | None, journal: Path | None) -
 
 
 @main.command()
-@click.option(
-    "--endpoint-url",
-    default=None,
-    help="The ECS API (default: the local cloud's emulator, DRYDOCK_ECS_PORT; '' for real AWS).",
-)
+@endpoint_url_option("ECS")
 @click.option("--cluster", required=True)
 @click.option("--service", required=True)
 @click.option("--image", default=None, help="New image (default: same, forces a rollout).")
 @click.option("--container", default=None, help="Container to change (default: first).")
-@click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=float)
+@click.option(
+    "--timeout", "timeout_s", default=600.0, show_default=True, type=click.FloatRange(min=1)
+)
 @friendly_errors
 def deploy(
     endpoint_url: str | None,
@@ -144,21 +142,12 @@ def deploy(
     timeout_s: float,
 ) -> None:
     """Register a task definition revision and roll the service, printing its events."""
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from harness.ecs.deploy import deploy as run_deploy
+    from harness.aws import aws_client
+    from harness.pipeline.deploy import deploy as run_deploy
 
-    settings = load_settings()
-    if endpoint_url is None:
-        endpoint_url = settings.ecs_url
-    local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-    ecs = boto3.client(
-        "ecs",
-        region_name=settings.region,
-        endpoint_url=endpoint_url or None,
-        **(local if endpoint_url else {}),
-    )
+    ecs = aws_client("ecs", load_settings(), endpoint_url=endpoint_url)
     try:
         outcome = run_deploy(
             ecs,
@@ -170,7 +159,7 @@ def deploy(
             on_event=lambda line: console.print(line, highlight=False),
         )
     except (BotoCoreError, ClientError) as exc:
-        raise DrydockError(f"ECS API at {endpoint_url or 'AWS'}: {exc}") from exc
+        raise DrydockError(f"ECS API at {ecs.meta.endpoint_url}: {exc}") from exc
     console.print(
         f"{outcome.task_definition_arn}: {outcome.rollout_state} in {outcome.seconds:.1f} s"
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import click
 from pydantic import ValidationError
 from rich.console import Console
 
@@ -42,3 +43,18 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(exc.exit_code)
 
     return run
+
+
+def endpoint_url_option(service: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--endpoint-url``, spelled as the AWS CLI spells it, for every command that calls AWS.
+
+    Unset, the AWS conventions (``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_ENDPOINT_URL``, the
+    profile) and then the local cloud decide; ``''`` means AWS's own endpoint.
+    """
+    return click.option(
+        "--endpoint-url",
+        "endpoint_url",
+        default=None,
+        help=f"The {service} API (default: AWS_ENDPOINT_URL_{service.upper()} or "
+        "AWS_ENDPOINT_URL, else the local cloud; '' for AWS itself).",
+    )

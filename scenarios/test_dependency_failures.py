@@ -27,14 +27,14 @@ import pytest
 import requests
 
 from harness.aws import s3_client
-from harness.ecs.deploy import DeployOutcome, deploy
+from harness.docker_engine.containers import containers_labelled
 from harness.ecs.emulator.emulator import Emulator
-from harness.ecs.runtime.containers import containers_labelled
 from harness.errors import DrydockError, RegistryError
 from harness.images.registry import PushedImage
 from harness.model.artifact import package
 from harness.model.store import ModelStore
 from harness.model.training import train
+from harness.pipeline.deploy import DeployOutcome, deploy
 from harness.pipeline.model_pipeline import release_model
 from harness.pipeline.service_pipeline import build_and_push, serving_environment
 from harness.settings import DrydockSettings

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.docker_engine.containers import containers_labelled, remove_container
 from harness.ecs.emulator.emulator import Emulator
-from harness.ecs.runtime.containers import containers_labelled, remove_container
 from harness.ecs.runtime.task_containers import OWNER_LABEL
 from harness.images.registry import PushedImage
 from harness.testing import ClientLoad, EcsService, Isolation, LocalCloud

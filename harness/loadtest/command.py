@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from harness.command_line import console, friendly_errors, load_settings
+from harness.aws import aws_client
+from harness.command_line import console, endpoint_url_option, friendly_errors, load_settings
 from harness.loadtest.config import LoadSettings
-from harness.loadtest.ecs_hooks import ecs_client, force_new_deployment, service_events
+from harness.loadtest.ecs_hooks import force_new_deployment, service_events
 from harness.loadtest.errors import GatesFailedError
 from harness.loadtest.runner import LoadTestResult, run_rollout_loadtest
 from harness.pipeline.rollout import ServiceSpec
@@ -78,13 +79,20 @@ def print_result(result: LoadTestResult) -> None:
     show_default=True,
     help="ECS service to redeploy (forceNewDeployment).",
 )
+@endpoint_url_option("ECS")
 @click.option(
     "--ecs-endpoint",
+    "endpoint_url",
     default=None,
-    help="ECS API endpoint (default: the local cloud's emulator; real AWS when "
-    "DRYDOCK_AWS_TARGET=aws).",
+    hidden=True,
+    help="Old name of --endpoint-url.",
 )
-@click.option("--region", default="us-east-1", show_default=True)
+@click.option(
+    "--region",
+    default=None,
+    help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's, else "
+    "DRYDOCK_REGION).",
+)
 @click.option(
     "--processes",
     default=1,
@@ -97,28 +105,28 @@ def print_result(result: LoadTestResult) -> None:
     "--max-error-rate",
     default=0.0,
     show_default=True,
-    type=float,
+    type=click.FloatRange(0, 100),
     help="Error budget gate: max % of requests failing (non-2xx or no answer).",
 )
 @click.option(
     "--max-p99-ms",
     default=1000.0,
     show_default=True,
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     help="Latency gate: max p99 over the whole run.",
 )
 @click.option(
     "--max-mixed-window",
     default=60.0,
     show_default=True,
-    type=float,
+    type=click.FloatRange(min=0),
     help="Max seconds during which more than one model version answered.",
 )
 @click.option(
     "--min-requests",
     default=10,
     show_default=True,
-    type=int,
+    type=click.IntRange(min=0),
     help="Min requests for the run to count.",
 )
 @click.option(
@@ -141,8 +149,8 @@ def loadtest(
     trigger_at: float,
     cluster: str,
     service: str,
-    ecs_endpoint: str | None,
-    region: str,
+    endpoint_url: str | None,
+    region: str | None,
     processes: int,
     model_name: str,
     max_error_rate: float,
@@ -155,9 +163,7 @@ def loadtest(
     """Redeploy an ECS service under load and check what clients saw against SLO gates."""
     settings = load_settings()
     target_url = target_url or settings.lb_url
-    if ecs_endpoint is None and settings.aws_target == "local":
-        ecs_endpoint = settings.ecs_url
-    client = ecs_client(ecs_endpoint, region)
+    client = aws_client("ecs", settings, endpoint_url=endpoint_url, region_name=region)
     result = run_rollout_loadtest(
         target_url=target_url,
         users=users,

@@ -16,13 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.aws import LOCAL_CREDENTIALS
-from harness.ecs.deploy import watch_rollout
+from harness.aws import aws_client
 from harness.errors import DrydockError
 from harness.images.registry import PushedImage
+from harness.pipeline.deploy import watch_rollout
 from harness.pipeline.service_pipeline import serving_environment
 from harness.settings import DrydockSettings
 
@@ -59,13 +58,7 @@ class ServiceRollout:
 
 def ecs_clients(settings: DrydockSettings) -> tuple[Any, Any]:
     """boto3 ``ecs`` and ``elbv2`` clients: the emulator locally, AWS when asked."""
-    if settings.aws_target == "aws":
-        return (
-            boto3.client("ecs", region_name=settings.region),
-            boto3.client("elbv2", region_name=settings.region),
-        )
-    common = {"region_name": settings.region, "endpoint_url": settings.ecs_url, **LOCAL_CREDENTIALS}
-    return boto3.client("ecs", **common), boto3.client("elbv2", **common)
+    return aws_client("ecs", settings), aws_client("elbv2", settings)
 
 
 def deploy_model_server(
@@ -128,8 +121,7 @@ def deploy_model_server(
             ecs, spec.cluster, spec.service, seen=seen, on_event=on_event, timeout_s=timeout_s
         )
     except (BotoCoreError, ClientError) as exc:
-        where = settings.ecs_url if settings.aws_target == "local" else "AWS"
-        raise DrydockError(f"ECS/ELBv2 API at {where}: {exc}") from exc
+        raise DrydockError(f"ECS/ELBv2 API at {ecs.meta.endpoint_url}: {exc}") from exc
     return ServiceRollout(arn, outcome, time.monotonic() - began)
 
 

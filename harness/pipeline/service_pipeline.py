@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import docker
 
-from harness.ecs.runtime.containers import (
+from harness.docker_engine.containers import (
     StartedContainer,
     TaskContainerSpec,
     containers_labelled,

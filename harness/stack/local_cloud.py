@@ -13,7 +13,7 @@ import docker
 from docker.errors import NotFound
 
 from harness.aws import s3_client
-from harness.ecs.runtime.containers import containers_labelled, remove_container
+from harness.docker_engine.containers import containers_labelled, remove_container
 from harness.images.catalog import CLOUD_IMAGES
 from harness.images.resolver import ImageResolver, ResolvedImage
 from harness.model.store import ModelStore

@@ -69,7 +69,7 @@ def drydock_serving_image(drydock_cloud: LocalCloud) -> PushedImage:
 def drydock_isolation(drydock_cloud: LocalCloud) -> Iterator[Isolation]:
     """Unique names for one test; containers named through it, and its model's objects
     in the shared bucket, are removed after it."""
-    from harness.ecs.runtime.containers import remove_container
+    from harness.docker_engine.containers import remove_container
     from harness.errors import DrydockError
     from harness.testing.isolation import Isolation
 

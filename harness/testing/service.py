@@ -18,8 +18,8 @@ from typing import Any
 from botocore.exceptions import WaiterError
 
 from harness.docker_engine import docker_client
+from harness.docker_engine.containers import LABEL_PREFIX
 from harness.ecs.emulator.emulator import Emulator
-from harness.ecs.runtime.containers import LABEL_PREFIX
 from harness.testing.clients import aws_client
 from harness.testing.isolation import Isolation
 

@@ -19,6 +19,8 @@ from types import TracebackType
 
 import docker
 
+from harness.docker_engine import new_docker_client
+from harness.docker_engine.containers import containers_labelled
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
@@ -35,7 +37,6 @@ from harness.ecs.emulator.haproxy_container import (
 )
 from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.events import EventBus
-from harness.ecs.runtime.containers import containers_labelled
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, emulator_owner, is_orphan
 from harness.ecs.scheduler.settings import SchedulerSettings
@@ -79,9 +80,9 @@ class Emulator:
         self.listener_ports = listener_ports
         self.bus = EventBus()
         self.observations: queue.Queue[object] = queue.Queue()
-        self._client = docker.from_env(timeout=300)
+        self._client = new_docker_client()
         self.runtime = DockerTaskRuntime(
-            lambda: docker.from_env(timeout=300),
+            new_docker_client,
             self.observations,  # type: ignore[arg-type]
             network=settings.network,
             project=settings.project,

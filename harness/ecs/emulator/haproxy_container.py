@@ -16,6 +16,7 @@ from typing import Any
 
 import docker
 
+from harness.docker_engine.containers import containers_labelled
 from harness.ecs.balancer import (
     RUNTIME_API_PORT,
     BalancerSettings,
@@ -25,7 +26,6 @@ from harness.ecs.balancer import (
     RuntimeApiClient,
 )
 from harness.ecs.balancer.errors import BalancerError
-from harness.ecs.runtime.containers import containers_labelled
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, OWNER_LABEL, emulator_owner
 from harness.images.catalog import HAPROXY
 from harness.images.resolver import ImageResolver

@@ -23,7 +23,7 @@ from typing import Any
 import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
 
-from harness.ecs.runtime.containers import (
+from harness.docker_engine.containers import (
     StartedContainer,
     containers_labelled,
     last_log_line,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from harness.ecs.runtime.containers import LABEL_PREFIX, TaskContainerSpec
+from harness.docker_engine.containers import LABEL_PREFIX, TaskContainerSpec
 from harness.ecs.scheduler.adoption import FoundContainer
 
 #: Label values every emulator task container carries (so orphans can be found).

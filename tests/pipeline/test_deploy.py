@@ -10,8 +10,8 @@ import pytest
 
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
-from harness.ecs.deploy import deploy
 from harness.errors import DrydockError
+from harness.pipeline.deploy import deploy
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from harness.loadtest.records import (
+from harness.report.records import (
     RequestRecord,
     append_records,
     record_from_request,

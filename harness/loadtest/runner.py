@@ -17,9 +17,9 @@ from harness.loadtest.config import LoadSettings
 from harness.loadtest.deployment_events import EventCollector, EventsSource
 from harness.loadtest.errors import LoadTestError
 from harness.loadtest.locust_process import LocustLaunch, LocustProcess
-from harness.loadtest.records import read_records
 from harness.report.artifacts import CSV_NAME, ReportFiles, write_report
 from harness.report.gates import GateResult, GateThresholds
+from harness.report.records import read_records
 from harness.report.rollout_report import RolloutReport, analyse
 from harness.report.run import DeploymentEvent, RolloutRun
 

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.loadtest.records import write_records
 from harness.report.html import render_html
+from harness.report.records import write_records
 from harness.report.rollout_report import RolloutReport
 
 HTML_NAME = "report.html"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from harness.loadtest.records import RequestRecord
+from harness.report.records import RequestRecord
 
 
 @dataclass(frozen=True)

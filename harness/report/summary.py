@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from harness.loadtest.records import RequestRecord
+from harness.report.records import RequestRecord
 from harness.report.run import DeploymentEvent, RolloutRun
 from harness.report.timeline import percentile
 

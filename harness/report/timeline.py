@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from harness.loadtest.records import RequestRecord
+from harness.report.records import RequestRecord
 
 #: The label for responses that carried no X-Model-Version (connection errors, a proxy's 502).
 NO_VERSION = "none"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from harness.loadtest.records import RequestRecord
+from harness.report.records import RequestRecord
 from harness.report.run import DeploymentEvent, RolloutRun
 
 START = 1_700_000_000.0

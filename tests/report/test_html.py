@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
-from harness.loadtest.records import read_records
 from harness.report.artifacts import write_report
 from harness.report.gates import GateThresholds
 from harness.report.html import render_html
+from harness.report.records import read_records
 from harness.report.rollout_report import analyse
 from tests.report.synthetic import SECONDS, synthetic_run
 

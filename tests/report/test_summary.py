@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.loadtest.records import RequestRecord
+from harness.report.records import RequestRecord
 from harness.report.run import DeploymentEvent, RolloutRun, deployment_event
 from harness.report.summary import VersionSpan, mixed_version_window, summarise, version_spans
 from tests.report.synthetic import START, synthetic_run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.loadtest.records import RequestRecord
+from harness.report.records import RequestRecord
 from harness.report.timeline import NO_VERSION, build_timeline, percentile, version_order
 
 T0 = 1000.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.loadtest.records import (
+from harness.report.records import (
     RequestRecord,
     read_records,
     record_from_request,

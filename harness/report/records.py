@@ -1,8 +1,10 @@
 """One row per request the load test sent, and its CSV form.
 
-Both sides of the load test use it: the locust recorder appends rows while the
-test runs, the report reads them back. CSV keeps the file readable by anyone
-(a spreadsheet, pandas) and appendable from several writers without a schema.
+The locust recorder appends rows while the test runs and the report reads them
+back; the module lives with the report so that the report imports nothing of the
+load test (the load test depends on the report, never the reverse). CSV keeps the
+file readable by anyone (a spreadsheet, pandas) and appendable from several writers
+without a schema.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from harness.time_scale import TimeScale
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +40,11 @@ class DrydockSettings(BaseSettings):
     serving_ready_timeout_s: float = Field(60.0, gt=0)
     debian_mirror: str = "http://deb.debian.org/debian"
     time_scale: float = Field(1.0, gt=0, le=1.0, description="Multiplies every AWS duration.")
+
+    @property
+    def scale(self) -> TimeScale:
+        """``time_scale`` as the object every component converts AWS durations with."""
+        return TimeScale(self.time_scale)
 
     @property
     def localstack_url(self) -> str:

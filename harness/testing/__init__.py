@@ -13,7 +13,7 @@ the ``pytest11`` entry point ``drydock``) gives every test session these fixture
     containers to remove after it.
 ``drydock_emulator``
     An in-process ECS/ELBv2 emulator (API on 127.0.0.1, docker tasks, HAProxy) at the
-    time scale of ``--drydock-time-scale`` / ``DRYDOCK_SCENARIO_TIME_SCALE`` (default 0.05:
+    time scale of ``--drydock-time-scale`` / ``DRYDOCK_TIME_SCALE`` (default 0.05:
     AWS's 30 s health check interval becomes 1.5 s).
 
 and the plain classes below, usable without pytest too::

@@ -23,6 +23,7 @@ from harness.ecs.control_plane.scheduler_adapter import (
 from harness.ecs.scheduler.actions import StartTask, StopTask
 from harness.ecs.scheduler.observations import TaskRunning, TaskStopped
 from harness.ecs.scheduler.settings import SchedulerSettings
+from harness.time_scale import TimeScale
 
 FAST_WAIT = {"Delay": 0.05, "MaxAttempts": 3}
 
@@ -62,7 +63,7 @@ def world() -> Iterator[tuple[Any, Driver, FakeClock]]:
     clock = FakeClock()
     driver_changes: list[ServiceSchedulerHandle] = []
     factory = service_scheduler_factory(
-        clock, SchedulerSettings(time_scale=0.01), on_change=driver_changes.append
+        clock, SchedulerSettings(time=TimeScale(0.01)), on_change=driver_changes.append
     )
     cp = ControlPlane(clock=clock.now, scheduler_factory=factory)
     driver = Driver(cp)

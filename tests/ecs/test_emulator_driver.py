@@ -26,6 +26,7 @@ from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.scheduler.actions import StartTask, StopTask
 from harness.ecs.scheduler.observations import TaskRunning, TaskStopped
 from harness.ecs.scheduler.settings import SchedulerSettings
+from harness.time_scale import TimeScale
 
 SCALE = 0.01
 WAIT = {"Delay": 0.1, "MaxAttempts": 100}
@@ -99,11 +100,11 @@ def emulated() -> Iterator[tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver
     holder: list[Driver] = []
     factory = service_scheduler_factory(
         WallClock(),
-        SchedulerSettings(time_scale=SCALE),
+        SchedulerSettings(time=TimeScale(SCALE)),
         on_change=lambda h: holder[0].wake() if holder else None,
     )
     cp = ControlPlane(clock=time.time, scheduler_factory=factory)
-    targets = HaproxyTargetBalancer(lb, cp, runtime.address, time_scale=SCALE)
+    targets = HaproxyTargetBalancer(lb, cp, runtime.address, scale=TimeScale(SCALE))
     driver = Driver(cp, runtime, targets, observations, poll_interval_s=0.02)
     holder.append(driver)
     driver.start()
@@ -192,13 +193,13 @@ def test_scaled_health_check_keeps_a_realistic_timeout() -> None:
         target_type="ip",
         health_check=HealthCheck(interval_seconds=30, timeout_seconds=5),
     )
-    fast = balancer_target_group(group, 0.05)
+    fast = balancer_target_group(group, TimeScale(0.05))
     assert fast.health_check.interval_s == pytest.approx(1.5)
     assert fast.health_check.timeout_s == pytest.approx(MIN_CHECK_TIMEOUT_S)
     assert fast.deregistration_delay_s == pytest.approx(15)
-    tiny = balancer_target_group(group, 0.01)
+    tiny = balancer_target_group(group, TimeScale(0.01))
     assert tiny.health_check.timeout_s < tiny.health_check.interval_s
-    assert balancer_target_group(group, 1.0).health_check.timeout_s == pytest.approx(5)
+    assert balancer_target_group(group, TimeScale(1.0)).health_check.timeout_s == pytest.approx(5)
 
 
 def test_target_group_attributes_changed_after_the_first_sync_reach_the_balancer(

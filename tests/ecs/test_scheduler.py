@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.ecs.domain import DeploymentConfiguration, DeploymentStatus, RolloutState
 from harness.ecs.scheduler import DeregisterTarget, RegisterTarget, StartTask, StopTask
+from harness.time_scale import TimeScale
 
 STALL = (
     "(service model-svc) was unable to stop or start tasks during a deployment because of "
@@ -49,7 +50,7 @@ def test_healthy_40s_after_running_without_any_health_check(make_world):
 def test_time_scale_compresses_the_40_seconds(make_world):
     from harness.ecs.scheduler import SchedulerSettings
 
-    w = make_world(desired=1, settings=SchedulerSettings(time_scale=0.1))
+    w = make_world(desired=1, settings=SchedulerSettings(time=TimeScale(0.1)))
     w.run(lambda w: bool(w.live()) and w.live()[0].started_at is not None)
     assert w.scheduler.next_wakeup() == w.live()[0].started_at + 4.0
 

@@ -10,6 +10,7 @@ from harness.ecs.domain import (
 )
 from harness.ecs.scheduler import DeregisterTarget, StartTask, StopTask, TargetHealthChanged
 from harness.ecs.scheduler.health import ContainerHealthTracker
+from harness.time_scale import TimeScale
 
 HC = ContainerHealthCheck(
     command=("CMD", "true"), interval=10, timeout=5, retries=3, start_period=0
@@ -18,21 +19,23 @@ HC = ContainerHealthCheck(
 
 def test_tracker_needs_retries_consecutive_failures(make_td):
     tracker = ContainerHealthTracker.for_task_definition(make_td(1, health_check=HC))
-    assert tracker.record("model", False, 50, 1.0) is HealthStatus.UNKNOWN
-    assert tracker.record("model", False, 60, 1.0) is HealthStatus.UNKNOWN
-    assert tracker.record("model", True, 70, 1.0) is HealthStatus.HEALTHY  # resets the count
-    tracker.record("model", False, 80, 1.0)
-    tracker.record("model", False, 90, 1.0)
+    assert tracker.record("model", False, 50, TimeScale(1.0)) is HealthStatus.UNKNOWN
+    assert tracker.record("model", False, 60, TimeScale(1.0)) is HealthStatus.UNKNOWN
+    assert (
+        tracker.record("model", True, 70, TimeScale(1.0)) is HealthStatus.HEALTHY
+    )  # resets the count
+    tracker.record("model", False, 80, TimeScale(1.0))
+    tracker.record("model", False, 90, TimeScale(1.0))
     assert tracker.task_status is HealthStatus.HEALTHY
-    assert tracker.record("model", False, 100, 1.0) is HealthStatus.UNHEALTHY
+    assert tracker.record("model", False, 100, TimeScale(1.0)) is HealthStatus.UNHEALTHY
 
 
 def test_failures_in_start_period_do_not_count(make_td):
     hc = ContainerHealthCheck(command=("CMD", "true"), retries=1, start_period=60)
     tracker = ContainerHealthTracker.for_task_definition(make_td(1, health_check=hc))
-    assert tracker.record("model", False, 30, 1.0) is HealthStatus.UNKNOWN
+    assert tracker.record("model", False, 30, TimeScale(1.0)) is HealthStatus.UNKNOWN
     # the start period scales with the time scale too: 60 s x 0.1 = 6 s
-    assert tracker.record("model", False, 30, 0.1) is HealthStatus.UNHEALTHY
+    assert tracker.record("model", False, 30, TimeScale(0.1)) is HealthStatus.UNHEALTHY
 
 
 def test_task_becomes_healthy_on_first_passing_check(make_world, make_td, is_stable):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from harness.ecs.domain import DeploymentConfiguration
+from harness.time_scale import TimeScale
 
 START, LB_CHECK, DRAIN, STOP = 5.0, 30.0, 300.0, 1.0
 
@@ -51,7 +52,7 @@ def test_time_scale_scales_the_whole_rollout(make_world, make_td, is_stable):
     after 40 s x 0.05 = 2 s."""
     from harness.ecs.scheduler import SchedulerSettings
 
-    w = make_world(desired=4, settings=SchedulerSettings(time_scale=0.05))
+    w = make_world(desired=4, settings=SchedulerSettings(time=TimeScale(0.05)))
     w.run_until_stable()
     w.update(task_definition=make_td(2))
     elapsed = w.run(is_stable)

@@ -27,6 +27,7 @@ from harness.ecs.control_plane.errors import (
     TargetGroupNotFound,
     ValidationError,
 )
+from harness.time_scale import TimeScale
 
 DEFAULT_VPC = "vpc-00000000000000000"
 
@@ -493,15 +494,18 @@ class LoadBalancing:
             _REASON_DESCRIPTIONS.get(reason, reason) if reason else None
         )
 
-    def expire_draining(self, now: datetime, time_scale: float = 1.0) -> list[tuple[str, Target]]:
+    def expire_draining(
+        self, now: datetime, scale: TimeScale | None = None
+    ) -> list[tuple[str, Target]]:
         """Remove targets whose deregistration delay has passed; return (tg_arn, target) pairs.
 
-        ``time_scale`` compresses the delay (0.1 -> a tenth of AWS's wait), so the stored
-        attribute stays AWS's number.
+        ``scale`` compresses the delay (a scale of 0.1 -> a tenth of AWS's wait), so the
+        stored attribute stays AWS's number.
         """
+        scale = scale or TimeScale()
         removed: list[tuple[str, Target]] = []
         for group in self.target_groups.values():
-            delay = group.deregistration_delay * time_scale
+            delay = timedelta(seconds=scale.wall(group.deregistration_delay.total_seconds()))
             for key, target in list(group.targets.items()):
                 if (
                     target.state == DRAINING

@@ -102,7 +102,7 @@ class Emulator:
         return self.haproxy.listener_url(port)
 
     def start(self) -> Emulator:
-        scale = self.settings.time_scale
+        scale = self.settings.scale
         try:
             kept = self._kept_haproxy()
             self._remove_stale_balancers(kept)
@@ -113,7 +113,7 @@ class Emulator:
                     self._client,
                     self.balancer_name,
                     project=self.settings.project,
-                    time_scale=scale,
+                    scale=scale,
                 )
                 self.listener_ports = tuple(sorted(self.haproxy.published))
             else:
@@ -123,19 +123,19 @@ class Emulator:
                     network=self.settings.network,
                     project=self.settings.project,
                     listener_ports=self.listener_ports,
-                    time_scale=scale,
+                    scale=scale,
                     owner=self.owner,
                 )
             holder: list[Driver] = []
             factory = service_scheduler_factory(
                 WallClock(),
-                SchedulerSettings(time_scale=scale),
+                SchedulerSettings(time=scale),
                 self.bus,
                 on_change=lambda handle: holder[0].wake() if holder else None,
             )
             control_plane = ControlPlane(clock=time.time, scheduler_factory=factory)
             targets = HaproxyTargetBalancer(
-                self.haproxy.balancer, control_plane, self.runtime.address, time_scale=scale
+                self.haproxy.balancer, control_plane, self.runtime.address, scale=scale
             )
             self.driver = Driver(control_plane, self.runtime, targets, self.observations)
             holder.append(self.driver)
@@ -176,7 +176,7 @@ class Emulator:
             self._client,
             project=self.settings.project,
             owner=self.owner,
-            time_scale=self.settings.time_scale,
+            scale=self.settings.scale,
         )
 
     def _remove_stale_balancers(self, kept: HaproxyContainer | None) -> None:

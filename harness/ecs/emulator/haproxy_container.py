@@ -29,10 +29,13 @@ from harness.ecs.balancer.errors import BalancerError
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, OWNER_LABEL, emulator_owner
 from harness.images.catalog import HAPROXY
 from harness.images.resolver import ImageResolver
+from harness.time_scale import TimeScale
 
 #: Listener ports published by default (ALB's usual 80, and common app ports).
 DEFAULT_LISTENER_PORTS: tuple[int, ...] = (80, 8080, 8081)
 BALANCER_ROLE = "balancer"
+#: ALB's default idle timeout (seconds), which HAProxy's keep-alive timeouts follow.
+ALB_IDLE_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -65,7 +68,7 @@ def start_haproxy(
     network: str,
     project: str,
     listener_ports: tuple[int, ...] = DEFAULT_LISTENER_PORTS,
-    time_scale: float = 1.0,
+    scale: TimeScale | None = None,
     ready_timeout_s: float = 20.0,
     owner: str | None = None,
 ) -> HaproxyContainer:
@@ -86,7 +89,7 @@ def start_haproxy(
     )
     try:
         container.reload()
-        return _drive_published(container, time_scale, ready_timeout_s)
+        return _drive_published(container, scale or TimeScale(), ready_timeout_s)
     except Exception:
         container.remove(force=True)
         raise
@@ -97,7 +100,7 @@ def find_kept_haproxy(
     *,
     project: str,
     owner: str,
-    time_scale: float = 1.0,
+    scale: TimeScale | None = None,
     ready_timeout_s: float = 20.0,
 ) -> HaproxyContainer | None:
     """The running balancer an emulator of identity ``owner`` kept on its way out.
@@ -110,10 +113,10 @@ def find_kept_haproxy(
     found = [c for c in containers_labelled(client, **labels) if c.status == "running"]
     if not found:
         return None
-    return _drive_published(found[0], time_scale, ready_timeout_s)
+    return _drive_published(found[0], scale or TimeScale(), ready_timeout_s)
 
 
-def _drive_published(container: Any, time_scale: float, ready_timeout_s: float) -> HaproxyContainer:
+def _drive_published(container: Any, scale: TimeScale, ready_timeout_s: float) -> HaproxyContainer:
     """A driver for an HAProxy whose Runtime API and listeners are published on the host."""
     published = {
         int(key.split("/")[0]): int(value[0]["HostPort"])
@@ -122,8 +125,7 @@ def _drive_published(container: Any, time_scale: float, ready_timeout_s: float) 
     }
     api = RuntimeApiClient(RuntimeApiAddress("127.0.0.1", published.pop(RUNTIME_API_PORT)))
     _wait_for_runtime_api(api, ready_timeout_s)
-    settings = BalancerSettings(idle_timeout_s=max(1.0, 60.0 * time_scale))
-    balancer = HaproxyBalancer(api, DockerConfigSink(container), settings)
+    balancer = HaproxyBalancer(api, DockerConfigSink(container), balancer_settings(scale))
     return HaproxyContainer(container, published, balancer)
 
 
@@ -132,7 +134,7 @@ def attach_haproxy(
     service: str,
     *,
     project: str,
-    time_scale: float = 1.0,
+    scale: TimeScale | None = None,
     ready_timeout_s: float = 30.0,
 ) -> HaproxyContainer:
     """Drive the balancer compose runs as ``service``, by its name on the network.
@@ -160,9 +162,16 @@ def attach_haproxy(
     published.pop(RUNTIME_API_PORT, None)
     api = RuntimeApiClient(RuntimeApiAddress(service, RUNTIME_API_PORT))
     _wait_for_runtime_api(api, ready_timeout_s)
-    settings = BalancerSettings(idle_timeout_s=max(1.0, 60.0 * time_scale))
-    balancer = HaproxyBalancer(api, DockerConfigSink(container), settings)
+    balancer = HaproxyBalancer(
+        api, DockerConfigSink(container), balancer_settings(scale or TimeScale())
+    )
     return HaproxyContainer(container, published, balancer, owned=False)
+
+
+def balancer_settings(scale: TimeScale) -> BalancerSettings:
+    """HAProxy's timeouts for this time scale: ALB's 60 s idle timeout, scaled, but never
+    under a second (a keep-alive connection's idle time is real time for its client)."""
+    return BalancerSettings(idle_timeout_s=scale.wall_at_least(ALB_IDLE_TIMEOUT_S, 1.0))
 
 
 def _wait_for_runtime_api(api: RuntimeApiClient, timeout_s: float) -> None:

@@ -5,8 +5,9 @@ The ELBv2 API stores target groups and listeners in the control plane
 them into HAProxy (:meth:`sync`, called by the driver loop, so the API modules need no
 hook), registers task containers by their docker-network IP, and turns HAProxy's health
 into ``TargetHealthChanged`` and finished draining into ``TargetDrained``. Every AWS
-duration (health check interval and timeout, deregistration delay) is multiplied by
-``time_scale`` on the way in; the ELBv2 API keeps showing AWS's numbers.
+duration (health check interval and timeout, deregistration delay) becomes wall time
+through the emulator's :class:`~harness.time_scale.TimeScale` on the way in; the ELBv2
+API keeps showing AWS's numbers.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from harness.ecs.control_plane import load_balancing as elbv2
 from harness.ecs.runtime.task_containers import task_id
 from harness.ecs.scheduler.actions import DeregisterTarget, RegisterTarget
 from harness.ecs.scheduler.observations import Observation, TargetDrained, TargetHealthChanged
+from harness.time_scale import TimeScale
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ AddressOf = Callable[[str, str], str]
 MIN_CHECK_TIMEOUT_S = 0.5
 
 
-def balancer_target_group(group: elbv2.TargetGroup, time_scale: float) -> TargetGroup:
+def balancer_target_group(group: elbv2.TargetGroup, scale: TimeScale) -> TargetGroup:
     """The ELBv2 target group as HAProxy's driver wants it, durations scaled.
 
     The interval and the deregistration delay scale as they are; the timeout scales too
@@ -43,8 +45,8 @@ def balancer_target_group(group: elbv2.TargetGroup, time_scale: float) -> Target
     requires), or a busy machine would fail healthy targets on latency alone.
     """
     hc = group.health_check
-    interval = hc.interval_seconds * time_scale
-    timeout = min(max(hc.timeout_seconds * time_scale, MIN_CHECK_TIMEOUT_S), interval * 0.8)
+    interval = scale.wall(hc.interval_seconds)
+    timeout = min(scale.wall_at_least(hc.timeout_seconds, MIN_CHECK_TIMEOUT_S), interval * 0.8)
     return TargetGroup(
         name=group.name,
         health_check=HealthCheck(
@@ -55,7 +57,7 @@ def balancer_target_group(group: elbv2.TargetGroup, time_scale: float) -> Target
             unhealthy_threshold=max(2, hc.unhealthy_threshold),
             matcher=hc.matcher,
         ),
-        deregistration_delay_s=group.deregistration_delay.total_seconds() * time_scale,
+        deregistration_delay_s=scale.wall(group.deregistration_delay.total_seconds()),
     )
 
 
@@ -78,12 +80,12 @@ class HaproxyTargetBalancer:
         balancer: LoadBalancer,
         control_plane: ControlPlane,
         address_of: AddressOf,
-        time_scale: float = 1.0,
+        scale: TimeScale | None = None,
     ) -> None:
         self.balancer = balancer
         self.control_plane = control_plane
         self.address_of = address_of
-        self.time_scale = time_scale
+        self.scale = scale or TimeScale()
         self._groups: dict[str, str] = {}  # target group ARN -> name in HAProxy
         self._applied: dict[str, TargetGroup] = {}  # target group ARN -> settings in HAProxy
         self._listeners: dict[int, str] = {}
@@ -103,7 +105,7 @@ class HaproxyTargetBalancer:
             groups = [
                 (arn, group)
                 for arn, g in lbs.target_groups.items()
-                if self._applied.get(arn) != (group := balancer_target_group(g, self.time_scale))
+                if self._applied.get(arn) != (group := balancer_target_group(g, self.scale))
             ]
             listeners = [
                 (listener.port, arns[0])
@@ -136,8 +138,7 @@ class HaproxyTargetBalancer:
         with self.control_plane.lock:
             lbs = self.control_plane.load_balancing
             groups = {
-                arn: balancer_target_group(g, self.time_scale)
-                for arn, g in lbs.target_groups.items()
+                arn: balancer_target_group(g, self.scale) for arn, g in lbs.target_groups.items()
             }
             listeners = {
                 listener.port: groups[arns[0]].name
@@ -199,7 +200,7 @@ class HaproxyTargetBalancer:
                     if self.balancer.draining_complete(name, task_id(r.task_arn)):
                         del self._targets[(r.task_arn, r.target_group_arn)]
                         found.append(TargetDrained(r.task_arn, r.target_group_arn))
-                        self._mirror(lambda lbs, now: lbs.expire_draining(now, self.time_scale))
+                        self._mirror(lambda lbs, now: lbs.expire_draining(now, self.scale))
                     continue
                 seen = health.get(task_id(r.task_arn))
                 healthy = _verdict(seen.state if seen else None)

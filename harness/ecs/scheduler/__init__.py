@@ -3,7 +3,7 @@
 The scheduler decides, the runtime acts. A :class:`ServiceScheduler` per service takes
 observations (:mod:`.observations`) and returns actions (:mod:`.actions`) that a driver
 hands to the runtime and the balancer (:func:`.ports.dispatch`). Time comes from an
-injected clock; every AWS duration is multiplied by ``SchedulerSettings.time_scale``.
+injected clock; every AWS duration becomes wall time through ``SchedulerSettings.time``.
 
 Decisions where AWS leaves room (see each module for the why):
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from harness.ecs.domain import ContainerSpec, HealthStatus, TaskDefinitionSpec
+from harness.time_scale import TimeScale
 
 
 @dataclass
@@ -45,7 +46,7 @@ class ContainerHealthTracker:
         return bool(self.checks)
 
     def record(
-        self, container_name: str, passed: bool, seconds_since_start: float, time_scale: float
+        self, container_name: str, passed: bool, seconds_since_start: float, scale: TimeScale
     ) -> HealthStatus | None:
         """Apply one check result; returns the container's status, None if not checked."""
         check = self.checks.get(container_name)
@@ -54,7 +55,7 @@ class ContainerHealthTracker:
         if passed:
             check.status = HealthStatus.HEALTHY
             check.consecutive_failures = 0
-        elif seconds_since_start >= check.spec.health_check.start_period * time_scale:
+        elif seconds_since_start >= scale.wall(check.spec.health_check.start_period):
             check.consecutive_failures += 1
             if check.consecutive_failures >= check.spec.health_check.retries:
                 check.status = HealthStatus.UNHEALTHY

@@ -256,7 +256,7 @@ class ServiceScheduler:
                     obs.container_name,
                     obs.passed,
                     now - task.started_at,
-                    self.settings.time_scale,
+                    self.settings.time,
                 )
                 for c in task.containers:
                     if c.name == obs.container_name and status is not None:
@@ -457,7 +457,7 @@ class ServiceScheduler:
 
     def _health_checks(self, spec: TaskDefinitionSpec) -> tuple[HealthCheckSchedule, ...]:
         """What the runtime runs for the task's container health checks (scaled)."""
-        scaled = self.settings.scaled
+        scaled = self.settings.time.wall
         return tuple(
             HealthCheckSchedule(
                 c.name,
@@ -524,7 +524,7 @@ class ServiceScheduler:
             StopTask(
                 task.task_arn,
                 task.stopped_reason or "",
-                self.settings.scaled(r.spec.stop_timeout),
+                self.settings.time.wall(r.spec.stop_timeout),
             )
         )
         batch.stopped(task.task_id)
@@ -647,7 +647,7 @@ class ServiceScheduler:
             batch.event(ev.DeploymentConfigurationStall(name, now))
 
     def _prune(self, now: float) -> None:
-        horizon = now - self.settings.scaled(self.settings.stopped_task_retention)
+        horizon = now - self.settings.time.wall(self.settings.stopped_task_retention)
         for arn in [
             arn
             for arn, r in self._records.items()
@@ -690,8 +690,8 @@ class ServiceScheduler:
             has_container_checks=r.container_health.has_checks,
             target_states=tuple(r.targets.values()),
             has_load_balancer=bool(self.service.load_balancers),
-            grace_period=self.settings.scaled(self.service.health_check_grace_period_seconds),
-            no_check_ready_after=self.settings.scaled(self.settings.no_health_check_ready_after),
+            grace_period=self.settings.time.wall(self.service.health_check_grace_period_seconds),
+            no_check_ready_after=self.settings.time.wall(self.settings.no_health_check_ready_after),
         )
 
     def _failing(self, r: TaskRecord) -> bool:

@@ -76,3 +76,31 @@ def test_module_entry_point_serves_health() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_instant_scheduler_adopts_a_task_in_place_of_one_it_would_start() -> None:
+    """The reference handle honours the whole SchedulerHandle contract, adoption too."""
+    cp = ControlPlane()
+    cp.call(ECS_OPERATIONS["CreateCluster"], {"clusterName": "c"})
+    cp.call(
+        ECS_OPERATIONS["RegisterTaskDefinition"],
+        {"family": "web", "containerDefinitions": CONTAINERS},
+    )
+    cp.call(
+        ECS_OPERATIONS["CreateService"],
+        {"cluster": "c", "serviceName": "s", "taskDefinition": "web", "desiredCount": 2},
+    )
+    (handle,) = cp.schedulers()
+    deployment = handle.service.primary.id
+    adopted = "arn:aws:ecs:us-east-1:000000000000:task/c/" + "a" * 32
+    name = CONTAINERS[0]["name"]
+
+    handle.adopt(adopted, deployment, started_at=1.0, container_ids={name: "cafe"})
+
+    running = [t for t in handle.tasks if t.last_status == "RUNNING"]
+    assert len(running) == 2, "the adopted task takes the place of one already running"
+    assert adopted in {t.task_arn for t in running}
+    mine = next(t for t in running if t.task_arn == adopted)
+    assert (mine.deployment_id, mine.started_at) == (deployment, 1.0)
+    assert mine.containers[0].runtime_id == "cafe"
+    assert handle.step([]) == [] and handle.next_wakeup() is None

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import boto3
 import pytest
 
 from harness.ecs.api import ApiServer
-from harness.ecs.balancer.model import TargetGroup, TargetHealth, TargetHealthState
+from harness.ecs.balancer.model import Target, TargetGroup, TargetHealth, TargetHealthState
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.driver import Driver
@@ -91,6 +91,14 @@ class FakeLoadBalancer:
     def draining_complete(self, target_group: str, target_id: str) -> bool:
         self.targets[target_group].pop(target_id, None)
         return True
+
+    def resume(
+        self,
+        target_groups: Iterable[TargetGroup],
+        listeners: Mapping[int, str],
+        targets: Mapping[str, Iterable[Target]],
+    ) -> set[str]:
+        return set()  # a fresh balancer serves nothing yet
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ fake; :class:`harness.ecs.balancer.driver.HaproxyBalancer` is the real one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from harness.ecs.balancer.model import TargetGroup, TargetHealth
+from harness.ecs.balancer.model import Target, TargetGroup, TargetHealth
 
 
 class LoadBalancer(Protocol):
@@ -32,3 +33,13 @@ class LoadBalancer(Protocol):
 
     def draining_complete(self, target_group: str, target_id: str) -> bool:
         """True once the deregistration delay has passed and the target is gone."""
+
+    def resume(
+        self,
+        target_groups: Iterable[TargetGroup],
+        listeners: Mapping[int, str],
+        targets: Mapping[str, Iterable[Target]],
+    ) -> set[str]:
+        """After an emulator restart: take over the groups the balancer already serves,
+        with the adopted ``targets`` (group name -> targets); return the groups taken
+        over (a fresh balancer has none; the others are created as usual)."""

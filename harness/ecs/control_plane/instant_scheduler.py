@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from harness.ecs.control_plane import arns
@@ -30,6 +30,8 @@ from harness.ecs.domain import (
     TaskDefinitionSpec,
     TaskStatus,
 )
+from harness.ecs.scheduler.actions import Action
+from harness.ecs.scheduler.observations import Observation
 
 _deployment_ids = itertools.count(1_000_000_000_000)
 
@@ -96,6 +98,29 @@ class InstantScheduler:
         for task in self._tasks:
             if task.task_arn == task_arn and task.last_status != TaskStatus.STOPPED:
                 self._stop(task, reason, StopCode.USER_INITIATED)
+        self._converge()
+
+    def step(self, observations: Sequence[Observation] = ()) -> list[Action]:
+        """Nothing to do: every change converged when it was made, nothing runs."""
+        return []
+
+    def next_wakeup(self) -> float | None:
+        return None
+
+    def adopt(
+        self, task_arn: str, deployment_id: str, started_at: float, container_ids: Mapping[str, str]
+    ) -> None:
+        """The task joins its deployment RUNNING, in place of one this scheduler would
+        start (with none of the deployment's, it joins the PRIMARY)."""
+        deployment = next(
+            (d for d in self._service.deployments if d.id == deployment_id), self._service.primary
+        )
+        task = self._start(deployment, started_at)
+        task.task_arn = task_arn
+        self._tasks.remove(task)
+        self._tasks.insert(0, task)  # kept first when the service has one task too many
+        for container in task.containers:
+            container.runtime_id = container_ids.get(container.name)
         self._converge()
 
     # ------------------------------------------------------------------------------

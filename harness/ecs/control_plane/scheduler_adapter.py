@@ -88,6 +88,9 @@ class ServiceSchedulerHandle:
         self.scheduler.adopt(task_arn, deployment_id, started_at, container_ids)
         self._on_change(self)
 
+    def next_wakeup(self) -> float | None:
+        return self.scheduler.next_wakeup()
+
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:
         """Step the scheduler with queued intentions first, then ``observations``."""
         queued, self._pending = self._pending, []

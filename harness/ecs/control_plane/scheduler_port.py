@@ -1,23 +1,27 @@
-"""What the control plane needs from the scheduler: one handle per service.
+"""What the control plane and the driver loop need from a service's scheduler.
 
-The scheduler package (``harness.ecs.scheduler``, written in parallel) owns a
-service's deployments, tasks and events once the service exists. The control plane
-only (1) builds the :class:`~harness.ecs.domain.Service` from a CreateService request,
-(2) forwards UpdateService/DeleteService/StopTask as intentions, and (3) reads
-``service`` and ``tasks`` back for Describe*/List*. This Protocol is that whole
-contract, so the glue stays thin and either side can change behind it.
+The scheduler package (``harness.ecs.scheduler``) owns a service's deployments, tasks
+and events once the service exists. The control plane (1) builds the
+:class:`~harness.ecs.domain.Service` from a CreateService request, (2) forwards
+UpdateService/DeleteService/StopTask as intentions, and (3) reads ``service`` and
+``tasks`` back for Describe*/List*; the driver loop (4) steps each handle with what the
+world reported and asks when it next has work; after a restart (5) the emulator hands
+it the tasks the previous run left. This Protocol is that whole contract: nobody
+reaches behind a handle.
 
-If the real ``ServiceScheduler`` spells these differently, an adapter of a few lines
-satisfies this Protocol; :class:`~harness.ecs.control_plane.instant_scheduler.InstantScheduler`
+:class:`~harness.ecs.control_plane.scheduler_adapter.ServiceSchedulerHandle` adapts the
+real ``ServiceScheduler``; :class:`~harness.ecs.control_plane.instant_scheduler.InstantScheduler`
 is a reference implementation that converges at once (API tests, running the API alone).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from harness.ecs.domain import DeploymentConfiguration, Service, Task, TaskDefinitionSpec
+from harness.ecs.scheduler.actions import Action
+from harness.ecs.scheduler.observations import Observation
 
 
 class SchedulerHandle(Protocol):
@@ -50,6 +54,22 @@ class SchedulerHandle(Protocol):
 
     def stop_task(self, task_arn: str, reason: str) -> None:
         """StopTask on one of this service's tasks (the scheduler will replace it)."""
+        ...
+
+    def step(self, observations: Sequence[Observation] = ()) -> list[Action]:
+        """Take what the world reported (tasks it does not own are ignored) and queued
+        intentions; return what the runtime and the balancer must do."""
+        ...
+
+    def next_wakeup(self) -> float | None:
+        """When (epoch seconds) a timer of this service is due, or None: the driver
+        sleeps until then unless an observation comes first."""
+        ...
+
+    def adopt(
+        self, task_arn: str, deployment_id: str, started_at: float, container_ids: Mapping[str, str]
+    ) -> None:
+        """A task the previous emulator left running joins the service (emulator restart)."""
         ...
 
 

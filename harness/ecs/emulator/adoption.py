@@ -13,7 +13,6 @@ import logging
 from harness.ecs.balancer.model import Target
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.errors import ControlPlaneError
-from harness.ecs.control_plane.scheduler_adapter import ServiceSchedulerHandle
 from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import task_id
@@ -30,9 +29,7 @@ def adopt_left_behind(
     resumed: dict[str, list[Target]] = {}
     with control_plane.lock:
         handles = {
-            (h.service.cluster_arn, h.service.service_name): h
-            for h in control_plane.schedulers()
-            if isinstance(h, ServiceSchedulerHandle)
+            (h.service.cluster_arn, h.service.service_name): h for h in control_plane.schedulers()
         }
         plan = plan_adoption(
             found,

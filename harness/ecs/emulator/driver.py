@@ -17,18 +17,28 @@ import time
 from typing import Protocol
 
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.scheduler.observations import Observation
 from harness.ecs.scheduler.ports import TargetBalancer, TaskRuntime, dispatch
 
 log = logging.getLogger(__name__)
 
 #: Put on the queue to wake the loop (an API call changed a service).
-WAKE = object()
+WAKE = None
+
+#: What the loop waits on: observations from the runtime, or WAKE.
+ObservationQueue = queue.Queue[Observation | None]
 
 
 class PolledBalancer(TargetBalancer, Protocol):
-    def sync(self) -> None: ...
+    """The scheduler's balancer port plus what the loop asks of it on every poll."""
 
-    def poll(self) -> list[object]: ...
+    def sync(self) -> None:
+        """Copy new or changed target groups and listeners into the balancer."""
+        ...
+
+    def poll(self) -> list[Observation]:
+        """Health changes and finished drains since the last poll."""
+        ...
 
 
 class Driver:
@@ -39,7 +49,7 @@ class Driver:
         control_plane: ControlPlane,
         runtime: TaskRuntime,
         balancer: PolledBalancer,
-        observations: queue.Queue[object],
+        observations: ObservationQueue,
         poll_interval_s: float = 0.15,
     ) -> None:
         self.control_plane = control_plane
@@ -80,33 +90,31 @@ class Driver:
                 log.exception("driver step failed")
                 self.errors.append(exc)
 
-    def _wait(self, timeout_s: float) -> list[object]:
-        found: list[object] = []
+    def _wait(self, timeout_s: float) -> list[Observation]:
+        found: list[Observation | None] = []
         try:
             found.append(self.observations.get(timeout=max(0.0, timeout_s)))
             while True:
                 found.append(self.observations.get_nowait())
         except queue.Empty:
             pass
-        return [o for o in found if o is not WAKE]
+        return [o for o in found if o is not None]  # None is WAKE
 
     def _until_next_wakeup(self) -> float:
         with self.control_plane.lock:
             times = [
-                w
-                for h in self.control_plane.schedulers()
-                if (w := getattr(h, "scheduler", h).next_wakeup()) is not None
+                w for h in self.control_plane.schedulers() if (w := h.next_wakeup()) is not None
             ]
         if not times:
             return self.poll_interval_s
         return min(times) - time.time()
 
-    def _step(self, observations: list[object]) -> None:
+    def _step(self, observations: list[Observation]) -> None:
         """Every handle sees every observation: schedulers ignore tasks they don't own."""
         with self.control_plane.lock:
             actions = [
                 a for handle in self.control_plane.schedulers() for a in handle.step(observations)
-            ]  # type: ignore[attr-defined]
+            ]
         for action in actions:
             try:
                 dispatch([action], self.runtime, self.balancer)

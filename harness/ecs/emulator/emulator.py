@@ -26,7 +26,7 @@ from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.adoption import adopt_left_behind
-from harness.ecs.emulator.driver import Driver
+from harness.ecs.emulator.driver import Driver, ObservationQueue
 from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
     DEFAULT_LISTENER_PORTS,
@@ -79,11 +79,11 @@ class Emulator:
         self.journal = Journal(journal) if journal is not None else None
         self.listener_ports = listener_ports
         self.bus = EventBus()
-        self.observations: queue.Queue[object] = queue.Queue()
+        self.observations: ObservationQueue = queue.Queue()
         self._client = new_docker_client()
         self.runtime = DockerTaskRuntime(
             new_docker_client,
-            self.observations,  # type: ignore[arg-type]
+            self.observations,
             network=settings.network,
             project=settings.project,
             owner=self.owner,

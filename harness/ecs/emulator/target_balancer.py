@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from harness.ecs.balancer.driver import HaproxyBalancer
 from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, TargetHealthState
 from harness.ecs.balancer.protocol import LoadBalancer
 from harness.ecs.control_plane import ControlPlane
@@ -133,8 +132,6 @@ class HaproxyTargetBalancer:
         first :meth:`sync`, which would otherwise create every group anew and reload
         HAProxy without the servers it is sending traffic to.
         """
-        if not isinstance(self.balancer, HaproxyBalancer):
-            return
         with self.control_plane.lock:
             lbs = self.control_plane.load_balancing
             groups = {

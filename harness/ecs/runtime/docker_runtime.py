@@ -74,7 +74,7 @@ class DockerTaskRuntime:
     def __init__(
         self,
         client_factory: Callable[[], docker.DockerClient],
-        observations: queue.Queue[Observation],
+        observations: queue.Queue[Observation | None],
         *,
         network: str,
         project: str,

@@ -22,6 +22,13 @@ from harness.aws import aws_client
 from harness.errors import DrydockError
 from harness.images.registry import PushedImage
 from harness.pipeline.deploy import watch_rollout
+from harness.pipeline.load_balanced_service import (
+    ContainerTarget,
+    TargetGroupSpec,
+    create_service,
+    deployment_configuration,
+    ensure_load_balancing,
+)
 from harness.pipeline.service_pipeline import serving_environment
 from harness.settings import DrydockSettings
 
@@ -72,7 +79,9 @@ def deploy_model_server(
     began = time.monotonic()
     ecs, elbv2 = ecs_clients(settings)
     try:
-        target_group_arn = _ensure_load_balancing(elbv2, spec)
+        target_group_arn = ensure_load_balancing(
+            elbv2, _target_group(spec), spec.load_balancer, LISTENER_PORT
+        )
         ecs.create_cluster(clusterName=spec.cluster)
         definition = _container_definition(settings, image, model_uri, spec)
         current = _active_service(ecs, spec)
@@ -93,20 +102,15 @@ def deploy_model_server(
             )["taskDefinition"]["taskDefinitionArn"]
             on_event(f"registered {arn}")
             if current is None:
-                ecs.create_service(
+                create_service(
+                    ecs,
                     cluster=spec.cluster,
-                    serviceName=spec.service,
-                    taskDefinition=arn,
-                    desiredCount=spec.desired_count,
-                    loadBalancers=[
-                        {
-                            "targetGroupArn": target_group_arn,
-                            "containerName": CONTAINER,
-                            "containerPort": settings.serving_port,
-                        }
-                    ],
-                    healthCheckGracePeriodSeconds=spec.grace_period_s,
-                    deploymentConfiguration=_deployment_configuration(spec),
+                    name=spec.service,
+                    task_definition=arn,
+                    desired_count=spec.desired_count,
+                    target=ContainerTarget(target_group_arn, CONTAINER, settings.serving_port),
+                    deployment=_deployment_configuration(spec),
+                    grace_period_s=spec.grace_period_s,
                 )
                 outcome = "created"
             else:
@@ -156,11 +160,24 @@ def _same_container(live: list[dict[str, Any]], wanted: dict[str, Any]) -> bool:
 
 
 def _deployment_configuration(spec: ServiceSpec) -> dict[str, Any]:
-    return {
-        "minimumHealthyPercent": spec.minimum_healthy_percent,
-        "maximumPercent": spec.maximum_percent,
-        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-    }
+    return deployment_configuration(
+        spec.minimum_healthy_percent,
+        spec.maximum_percent,
+        circuit_breaker={"enable": True, "rollback": True},
+    )
+
+
+def _target_group(spec: ServiceSpec) -> TargetGroupSpec:
+    return TargetGroupSpec(
+        name=spec.target_group,
+        port=80,
+        health_check_path=spec.health_check_path,
+        interval_s=spec.health_check_interval_s,
+        timeout_s=spec.health_check_timeout_s,
+        deregistration_delay_s=spec.deregistration_delay_s,
+        target_type="instance",
+        vpc_id="vpc-drydock",
+    )
 
 
 def _runs(ecs: Any, service: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -187,46 +204,3 @@ def _why_not_steady(service: dict[str, Any]) -> str | None:
 def _active_service(ecs: Any, spec: ServiceSpec) -> dict[str, Any] | None:
     found = ecs.describe_services(cluster=spec.cluster, services=[spec.service])["services"]
     return found[0] if found and found[0].get("status") == "ACTIVE" else None
-
-
-def _ensure_load_balancing(elbv2: Any, spec: ServiceSpec) -> str:
-    """Target group, load balancer and listener on port 80, each created once."""
-    groups = elbv2.describe_target_groups()["TargetGroups"]
-    group = next((g for g in groups if g["TargetGroupName"] == spec.target_group), None)
-    if group is None:
-        group = elbv2.create_target_group(
-            Name=spec.target_group,
-            Protocol="HTTP",
-            Port=80,
-            VpcId="vpc-drydock",
-            TargetType="instance",
-            HealthCheckPath=spec.health_check_path,
-            HealthCheckIntervalSeconds=spec.health_check_interval_s,
-            HealthCheckTimeoutSeconds=spec.health_check_timeout_s,
-            HealthyThresholdCount=2,
-            UnhealthyThresholdCount=2,
-        )["TargetGroups"][0]
-        elbv2.modify_target_group_attributes(
-            TargetGroupArn=group["TargetGroupArn"],
-            Attributes=[
-                {
-                    "Key": "deregistration_delay.timeout_seconds",
-                    "Value": str(spec.deregistration_delay_s),
-                }
-            ],
-        )
-    balancers = elbv2.describe_load_balancers()["LoadBalancers"]
-    balancer = next((b for b in balancers if b["LoadBalancerName"] == spec.load_balancer), None)
-    if balancer is None:
-        balancer = elbv2.create_load_balancer(
-            Name=spec.load_balancer, Subnets=["subnet-drydock"], Type="application"
-        )["LoadBalancers"][0]
-    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
-    if not any(listener["Port"] == LISTENER_PORT for listener in listeners):
-        elbv2.create_listener(
-            LoadBalancerArn=balancer["LoadBalancerArn"],
-            Protocol="HTTP",
-            Port=LISTENER_PORT,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
-        )
-    return str(group["TargetGroupArn"])

@@ -20,6 +20,15 @@ from botocore.exceptions import WaiterError
 from harness.docker_engine import docker_client
 from harness.docker_engine.containers import LABEL_PREFIX
 from harness.ecs.emulator.emulator import Emulator
+from harness.pipeline.load_balanced_service import (
+    ContainerTarget,
+    TargetGroupSpec,
+    create_service,
+    deployment_configuration,
+    ensure_listener,
+    ensure_load_balancer,
+    ensure_target_group,
+)
 from harness.testing.clients import aws_client
 from harness.testing.isolation import Isolation
 
@@ -166,59 +175,36 @@ class EcsService:
 
     def _create(self) -> None:
         tg = self.target_group
-        lb_arn = self.elbv2.create_load_balancer(Name=self._lb_name)["LoadBalancers"][0][
-            "LoadBalancerArn"
-        ]
-        self.target_group_arn = self.elbv2.create_target_group(
-            Name=self._tg_name,
-            Protocol="HTTP",
-            Port=self.container.port,
-            TargetType="ip",
-            HealthCheckPath=tg.health_check_path,
-            HealthCheckIntervalSeconds=tg.interval_s,
-            HealthCheckTimeoutSeconds=tg.timeout_s,
-            HealthyThresholdCount=tg.healthy_threshold,
-            UnhealthyThresholdCount=tg.unhealthy_threshold,
-        )["TargetGroups"][0]["TargetGroupArn"]
+        self.target_group_arn = ensure_target_group(
+            self.elbv2,
+            TargetGroupSpec(
+                name=self._tg_name,
+                port=self.container.port,
+                health_check_path=tg.health_check_path,
+                interval_s=tg.interval_s,
+                timeout_s=tg.timeout_s,
+                healthy_threshold=tg.healthy_threshold,
+                unhealthy_threshold=tg.unhealthy_threshold,
+                deregistration_delay_s=tg.deregistration_delay_s,
+            ),
+        )
         self._created.append("target group")
-        self.elbv2.modify_target_group_attributes(
-            TargetGroupArn=self.target_group_arn,
-            Attributes=[
-                {
-                    "Key": "deregistration_delay.timeout_seconds",
-                    "Value": str(tg.deregistration_delay_s),
-                }
-            ],
-        )
-        self.elbv2.create_listener(
-            LoadBalancerArn=lb_arn,
-            Protocol="HTTP",
-            Port=self.listener_port,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": self.target_group_arn}],
-        )
+        lb_arn = ensure_load_balancer(self.elbv2, self._lb_name)
+        ensure_listener(self.elbv2, lb_arn, self.listener_port, self.target_group_arn)
         self.ecs.create_cluster(clusterName=self.cluster)
         self._created.append("cluster")
         self.task_definition_arn = self.register_revision()
-        deployment: dict[str, Any] = {
-            "maximumPercent": self.maximum_percent,
-            "minimumHealthyPercent": self.minimum_healthy_percent,
-        }
-        if self.circuit_breaker is not None:
-            deployment["deploymentCircuitBreaker"] = self.circuit_breaker
-        self.ecs.create_service(
+        create_service(
+            self.ecs,
             cluster=self.cluster,
-            serviceName=self.name,
-            taskDefinition=self.task_definition_arn,
-            desiredCount=self.desired_count,
-            loadBalancers=[
-                {
-                    "targetGroupArn": self.target_group_arn,
-                    "containerName": self.container.name,
-                    "containerPort": self.container.port,
-                }
-            ],
-            deploymentConfiguration=deployment,
-            healthCheckGracePeriodSeconds=self.grace_period_s,
+            name=self.name,
+            task_definition=self.task_definition_arn,
+            desired_count=self.desired_count,
+            target=ContainerTarget(self.target_group_arn, self.container.name, self.container.port),
+            deployment=deployment_configuration(
+                self.minimum_healthy_percent, self.maximum_percent, self.circuit_breaker
+            ),
+            grace_period_s=self.grace_period_s,
         )
         self._created.append("service")
 

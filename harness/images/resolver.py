@@ -56,7 +56,6 @@ class ImageResolver:
         if spec.role in self._resolved:
             return self._resolved[spec.role]
         started = time.monotonic()
-        standin_ref = self.standin_ref(spec)
 
         def done(ref: str, source: Source, how: How) -> ResolvedImage:
             notes = spec.notes if source == "stand-in" else ""
@@ -66,6 +65,8 @@ class ImageResolver:
 
         if spec.upstream and image_exists(self._client, spec.upstream):
             return done(spec.upstream, "upstream", "present")
+        # Only now: a stand-in's tag names its base, which may itself need a build.
+        standin_ref = self.standin_ref(spec)
         if image_exists(self._client, standin_ref):
             return done(standin_ref, "stand-in", "present")
         if spec.upstream and self._pull(spec.upstream, on_progress):

@@ -3,24 +3,22 @@
 These dataclasses mean what AWS's fields of the same name mean (``DescribeServices``,
 ``DescribeTasks``); only the spelling differs (snake_case here, camelCase on the wire).
 
-How the API layer uses this module:
+Who does what with them:
 
-* On ``CreateService`` build a :class:`Service` (name, ARNs, ``desired_count``,
-  :class:`DeploymentConfiguration`, :class:`LoadBalancer` list, grace period) and a
-  :class:`TaskDefinitionSpec` (``TaskDefinitionSpec.from_document(arn, document)`` reads
-  the registered task definition document), and hand both to
-  ``harness.ecs.scheduler.ServiceScheduler``. The scheduler creates the first
-  :class:`Deployment` and owns the service from then on.
-* On ``UpdateService`` call ``ServiceScheduler.update(...)``; never edit deployments or
-  tasks directly: the scheduler keeps counts, rollout state and events consistent.
-* To answer ``DescribeServices`` / ``ListTasks`` / ``DescribeTasks``, read
-  ``scheduler.service`` (its ``deployments`` newest first, ``events`` newest first, at most
-  100) and ``scheduler.tasks``, and map each field to its camelCase name. Enum values are
-  already AWS's strings (``str(enum)`` / ``.value``).
-* Timestamps are float seconds since the epoch taken from the scheduler's injected clock;
-  convert with ``datetime.fromtimestamp(t, tz=UTC)`` for botocore-style output.
-* Durations here are AWS's own numbers (seconds, unscaled); the scheduler applies the
-  time-scale factor when it acts on them, so describe output shows what the user set.
+* The control plane (``harness.ecs.control_plane``) builds a :class:`Service` and a
+  :class:`TaskDefinitionSpec` from a CreateService request and hands both to its
+  scheduler factory; from then on the service's
+  :class:`~harness.ecs.control_plane.scheduler_port.SchedulerHandle` owns its
+  deployments, tasks and events. UpdateService, StopTask and DeleteService reach the
+  handle as intentions; nobody edits deployments or tasks directly, so counts, rollout
+  state and events stay consistent.
+* The API layer reads ``handle.service`` (``deployments`` newest first, ``events`` newest
+  first, at most 100) and ``handle.tasks`` for Describe*/List* and maps each field to its
+  camelCase name. Enum values are already AWS's strings.
+* Timestamps are float seconds since the epoch from the scheduler's injected clock.
+* Durations here are AWS's own numbers (seconds, unscaled): whatever acts on them
+  converts them with the emulator's :class:`~harness.time_scale.TimeScale`, so describe
+  output shows what the user set.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Who does what with them:
 * The control plane (``harness.ecs.control_plane``) builds a :class:`Service` and a
   :class:`TaskDefinitionSpec` from a CreateService request and hands both to its
   scheduler factory; from then on the service's
-  :class:`~harness.ecs.control_plane.scheduler_port.SchedulerHandle` owns its
+  :class:`~harness.ecs.control_plane.scheduler_handle.SchedulerHandle` owns its
   deployments, tasks and events. UpdateService, StopTask and DeleteService reach the
   handle as intentions; nobody edits deployments or tasks directly, so counts, rollout
   state and events stay consistent.

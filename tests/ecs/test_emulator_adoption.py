@@ -1,4 +1,4 @@
-"""Adopting what a previous emulator left (emulator/adoption.py), with the engine faked.
+"""Adopting what a previous emulator left (emulator/restart_adoption.py), with the engine faked.
 
 The pure plan has its own tests (test_scheduler_adoption.py); these check the effects
 around it: adopted tasks join their service's scheduler, unadopted containers are
@@ -14,8 +14,8 @@ from harness.ecs.balancer.model import Target
 from harness.ecs.control_plane import ECS_OPERATIONS, ELBV2_OPERATIONS, ControlPlane
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.domain import TaskStatus
-from harness.ecs.emulator.adoption import adopt_left_behind
-from harness.ecs.scheduler.adoption import FoundContainer
+from harness.ecs.emulator.restart_adoption import adopt_left_behind
+from harness.ecs.scheduler.adoption_plan import FoundContainer
 from harness.ecs.scheduler.settings import SchedulerSettings
 
 

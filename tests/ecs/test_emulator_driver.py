@@ -20,8 +20,8 @@ from harness.ecs.api import ApiServer
 from harness.ecs.balancer.model import Target, TargetGroup, TargetHealth, TargetHealthState
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
-from harness.ecs.emulator.driver import Driver
 from harness.ecs.emulator.emulator import WallClock
+from harness.ecs.emulator.event_loop import Driver
 from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.scheduler.actions import StartTask, StopTask
 from harness.ecs.scheduler.observations import TaskRunning, TaskStopped

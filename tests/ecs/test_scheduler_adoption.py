@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from harness.ecs.domain import DeploymentStatus, RolloutState, ServiceStatus
 from harness.ecs.scheduler import AdoptTask, RegisterTarget, StartTask, TargetHealthChanged
-from harness.ecs.scheduler.adoption import FoundContainer, plan_adoption
+from harness.ecs.scheduler.adoption_plan import FoundContainer, plan_adoption
 from tests.ecs.conftest import CLUSTER_ARN, T0, TG_ARN, World, stable, td
 
 TASK = "arn:aws:ecs:us-east-1:000000000000:task/drydock/{}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from harness.ecs.control_plane.scheduler_port import SchedulerFactory
+from harness.ecs.control_plane.scheduler_handle import SchedulerFactory
 from harness.ecs.domain import (
     DeploymentConfiguration,
     Service,

@@ -21,7 +21,7 @@ from harness.ecs.control_plane.errors import (
     ServiceNotFoundException,
 )
 from harness.ecs.control_plane.load_balancing import LoadBalancing
-from harness.ecs.control_plane.scheduler_port import SchedulerHandle
+from harness.ecs.control_plane.scheduler_handle import SchedulerHandle
 from harness.ecs.control_plane.task_definitions import TaskDefinition
 from harness.ecs.domain import (
     DeploymentCircuitBreaker,

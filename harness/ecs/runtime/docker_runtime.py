@@ -42,7 +42,7 @@ from harness.ecs.runtime.task_containers import (
     is_orphan,
 )
 from harness.ecs.scheduler.actions import AdoptTask, HealthCheckSchedule, StartTask, StopTask
-from harness.ecs.scheduler.adoption import FoundContainer
+from harness.ecs.scheduler.adoption_plan import FoundContainer
 from harness.ecs.scheduler.observations import (
     ContainerHealthCheckResult,
     Observation,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.docker_engine.containers import LABEL_PREFIX, TaskContainerSpec
-from harness.ecs.scheduler.adoption import FoundContainer
+from harness.ecs.scheduler.adoption_plan import FoundContainer
 
 #: Label values every emulator task container carries (so orphans can be found).
 EMULATOR_LABEL = "emulator"

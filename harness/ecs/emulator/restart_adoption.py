@@ -1,6 +1,6 @@
 """Adopt the task containers a previous emulator left running (after journal replay).
 
-The decision is :func:`harness.ecs.scheduler.adoption.plan_adoption` (pure); this module
+The decision is :func:`harness.ecs.scheduler.adoption_plan.plan_adoption` (pure); this module
 feeds it what docker holds and the replayed services, hands each adopted task to its
 service's scheduler, removes the containers nobody adopts, and lets the balancer adapter
 take over HAProxy's servers for the adopted tasks, so traffic to them never stops.
@@ -16,7 +16,7 @@ from harness.ecs.control_plane.errors import ControlPlaneError
 from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import task_id
-from harness.ecs.scheduler.adoption import AdoptionPlan, plan_adoption
+from harness.ecs.scheduler.adoption_plan import AdoptionPlan, plan_adoption
 
 log = logging.getLogger(__name__)
 

@@ -83,7 +83,7 @@ def test_a_502_window_fails_the_error_gate_and_the_command_names_it(tmp_path: Pa
                 "--trigger-at", str(TRIGGER_AT_S),
                 "--cluster", "default",
                 "--service", "web",
-                "--ecs-endpoint", url,
+                "--endpoint-url", url,
                 "--out", str(tmp_path),
                 "--screenshot",
             ],
@@ -99,3 +99,34 @@ def test_a_502_window_fails_the_error_gate_and_the_command_names_it(tmp_path: Pa
     first_error = next(i for i, n in enumerate(errors) if n)
     assert TRIGGER_AT_S - 1 <= first_error <= TRIGGER_AT_S + 1
     assert "has reached a steady state" in json.dumps(data["events"])
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--max-error-rate", "-1"),
+        ("--max-error-rate", "101"),
+        ("--max-p99-ms", "0"),
+        ("--max-mixed-window", "-5"),
+        ("--min-requests", "-1"),
+    ],
+)
+def test_impossible_gate_values_are_refused_before_anything_runs(option: str, value: str) -> None:
+    outcome = CliRunner().invoke(loadtest, [option, value, "--endpoint-url", "http://127.0.0.1:9"])
+    assert outcome.exit_code == 2, outcome.output
+    assert option in outcome.output and value in outcome.output
+
+
+def test_the_old_flag_name_still_reaches_the_same_endpoint(tmp_path: Path) -> None:
+    """``--ecs-endpoint`` (before ``--endpoint-url`` was the one name) keeps working."""
+    app = FakeRollout(outage_s=0.0)
+    with serve(app) as url:
+        outcome = CliRunner().invoke(
+            loadtest,
+            [
+                "--target-url", url, "--users", "2", "--rate", "20", "--duration", "2",
+                "--trigger-at", "0.5", "--cluster", "default", "--service", "web",
+                "--ecs-endpoint", url, "--out", str(tmp_path),
+            ],
+        )  # fmt: skip
+    assert app.update_calls == 1, outcome.output

@@ -1,0 +1,78 @@
+"""Which reconciler decides a service's starts and stops: its deployment strategy.
+
+ECS deploys a service by ``deploymentConfiguration.strategy``: ROLLING (the default and,
+for now, the only one the control plane accepts), BLUE_GREEN, LINEAR or CANARY. Each
+strategy is a :class:`Reconciler` in its own module beside :mod:`.rolling_update`, built
+from the same three collaborators; everything around it -- applying observations,
+judging health, the circuit breaker, deployment progress -- is shared. Adding a strategy
+is a member of :class:`DeploymentStrategy`, a module, and a line in :data:`RECONCILERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Protocol
+
+from harness.ecs.domain import DeploymentConfiguration
+from harness.ecs.scheduler.batch import StepBatch
+from harness.ecs.scheduler.rollback import Rollback
+from harness.ecs.scheduler.rolling_update import RollingUpdate
+from harness.ecs.scheduler.service_state import ServiceState
+from harness.ecs.scheduler.task_lifecycle import TaskLifecycle
+
+
+class DeploymentStrategy(StrEnum):
+    """``deploymentConfiguration.strategy``, in AWS's words."""
+
+    ROLLING = "ROLLING"
+
+
+class Reconciler(Protocol):
+    """One strategy's decisions for a step, after observations and health verdicts."""
+
+    def reconcile(self, now: float, batch: StepBatch) -> None:
+        """Start and stop tasks (through the lifecycle) toward the strategy's next state."""
+        ...
+
+
+ReconcilerFactory = Callable[[ServiceState, TaskLifecycle, Rollback], Reconciler]
+
+#: The reconciler of each strategy.
+RECONCILERS: Mapping[DeploymentStrategy, ReconcilerFactory] = {
+    DeploymentStrategy.ROLLING: RollingUpdate,
+}
+
+
+def strategy_of(config: DeploymentConfiguration) -> DeploymentStrategy:
+    """The strategy ``config`` asks for.
+
+    ``DeploymentConfiguration`` has no strategy field yet: the control plane refuses any
+    strategy but ROLLING (``control_plane.services.deployment_configuration``), so every
+    service is ROLLING. The strategies to come add the field and read it here.
+    """
+    return DeploymentStrategy.ROLLING
+
+
+class Reconcilers:
+    """One service's reconciler per strategy, built once so a strategy may keep state."""
+
+    def __init__(
+        self,
+        state: ServiceState,
+        lifecycle: TaskLifecycle,
+        rollback: Rollback,
+        factories: Mapping[DeploymentStrategy, ReconcilerFactory] = RECONCILERS,
+    ) -> None:
+        self._built = {s: make(state, lifecycle, rollback) for s, make in factories.items()}
+
+    def for_config(self, config: DeploymentConfiguration) -> Reconciler:
+        """The reconciler of the strategy ``config`` asks for."""
+        strategy = strategy_of(config)
+        reconciler = self._built.get(strategy)
+        if reconciler is None:
+            raise ValueError(
+                f"deploymentConfiguration.strategy {strategy} has no reconciler; "
+                f"known: {', '.join(sorted(self._built))}"
+            )
+        return reconciler

@@ -1,9 +1,16 @@
-"""The ECS emulator's scheduler: pure rolling-update logic, no Docker, no I/O, no threads.
+"""The ECS emulator's scheduler: pure deployment logic, no Docker, no I/O, no threads.
 
 The scheduler decides, the runtime acts. A :class:`ServiceScheduler` per service takes
 observations (:mod:`.observations`) and returns actions (:mod:`.actions`) that a driver
 hands to the runtime and the balancer (:func:`.ports.dispatch`). Time comes from an
 injected clock; every AWS duration becomes wall time through ``SchedulerSettings.time``.
+
+``ServiceScheduler`` is a facade over one :class:`.service_state.ServiceState` and a
+module per concern: :mod:`.task_lifecycle` (start, register, drain, stop, adopt),
+:mod:`.task_observations`, :mod:`.task_health` (verdicts, wake-ups), :mod:`.rollback`
+(the circuit breaker's effect), :mod:`.deployment_progress` (new deployments, counts,
+completion, events) and, chosen by :mod:`.deployment_strategy`, the strategy's
+reconciler: :mod:`.rolling_update` for ROLLING. A new strategy is a module beside it.
 
 Decisions where AWS leaves room (see each module for the why):
 

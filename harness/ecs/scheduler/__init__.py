@@ -31,7 +31,7 @@ Decisions where AWS leaves room (see each module for the why):
   revision; the PRIMARY takes its place. If the PRIMARY has FAILED (no rollback), older
   deployments replace their own tasks.
 * Scale-in stops not-yet-healthy tasks first, then the newest.
-* After an emulator restart, tasks still running are adopted (:mod:`.adoption`) rather
+* After an emulator restart, tasks still running are adopted (:mod:`.adoption_plan`) rather
   than replaced: ECS keeps tasks running when its control plane restarts.
 """
 

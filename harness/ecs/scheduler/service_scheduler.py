@@ -143,7 +143,7 @@ class ServiceScheduler:
         started_at: float,
         container_ids: Mapping[str, str],
     ) -> None:
-        """Take back a task a previous emulator left running (``adoption.plan_adoption``).
+        """Take back a task a previous emulator left running (``adoption_plan.plan_adoption``).
 
         The task is RUNNING at once in ``deployment_id``; the next :meth:`step` asks the
         runtime to watch it and registers it again (:meth:`TaskLifecycle.adopt`).

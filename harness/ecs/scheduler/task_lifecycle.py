@@ -109,7 +109,7 @@ class TaskLifecycle:
         started_at: float,
         container_ids: Mapping[str, str],
     ) -> None:
-        """Take back a task a previous emulator left running (``adoption.plan_adoption``).
+        """Take back a task a previous emulator left running (``adoption_plan.plan_adoption``).
 
         ECS keeps tasks running across a control-plane restart, so the task is RUNNING at
         once, keeps its ARN and ``startedAt``, and fills its slot in ``deployment_id``

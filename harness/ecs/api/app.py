@@ -1,4 +1,4 @@
-"""The WSGI app: one endpoint for ECS and ECR (JSON 1.1) and ELBv2 (query), as AWS clients call them.
+"""The WSGI app: one endpoint for ECS and ECR (JSON 1.1) and ELBv2 (query), as clients call them.
 
 Routing is by request shape, the way a single local endpoint must tell them apart:
 an ``X-Amz-Target`` header names a JSON service by its target prefix, a form body

@@ -61,7 +61,11 @@ def find_image(
     manifest = registry.manifest(repository, reference)
     if manifest is None or (digest is not None and manifest.digest != digest):
         return None
-    tags = [t for t in registry.tags(repository) if t == tag or _points_to(registry, repository, t, manifest)]
+    tags = [
+        t
+        for t in registry.tags(repository)
+        if t == tag or _points_to(registry, repository, t, manifest)
+    ]
     return StoredImage(manifest, tags)
 
 

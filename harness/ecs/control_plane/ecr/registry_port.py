@@ -21,7 +21,12 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 #: What we accept from the registry, best first: docker v2 schema 2 and OCI, image
 #: manifests and multi-platform lists (without these the registry falls back to schema 1).
-MANIFEST_MEDIA_TYPES: tuple[str, ...] = (DOCKER_MANIFEST, OCI_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX)
+MANIFEST_MEDIA_TYPES: tuple[str, ...] = (
+    DOCKER_MANIFEST,
+    OCI_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+    OCI_INDEX,
+)
 
 
 class RegistryUnavailable(Exception):

@@ -4,16 +4,13 @@ registry behind it faked in memory (the real registry is the ECR scenario's)."""
 from __future__ import annotations
 
 import base64
-import json
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -21,13 +18,9 @@ from botocore.exceptions import ClientError
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.ecr import EcrState
+from tests.ecs.api_clients import api_client, post_target
 from tests.ecs.fake_registry import FakeRegistry, image_manifest
 
-CREDENTIALS = {
-    "region_name": "us-east-1",
-    "aws_access_key_id": "test",
-    "aws_secret_access_key": "test",
-}
 ADDRESS = "127.0.0.1:5050"
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921"
 
@@ -50,7 +43,7 @@ def server(control_plane: ControlPlane) -> Iterator[ApiServer]:
 
 @pytest.fixture
 def ecr(server: ApiServer) -> Any:
-    return boto3.client("ecr", endpoint_url=server.endpoint_url, **CREDENTIALS)
+    return api_client("ecr", server)
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -113,12 +106,7 @@ def test_names_outside_ecrs_pattern_are_refused_naming_the_member(ecr: Any) -> N
 
 
 def test_server_side_validation_checks_enums_and_required_members(server: ApiServer) -> None:
-    unchecked = boto3.client(
-        "ecr",
-        endpoint_url=server.endpoint_url,
-        config=Config(parameter_validation=False),
-        **CREDENTIALS,
-    )
+    unchecked = api_client("ecr", server, Config(parameter_validation=False))
     with pytest.raises(ClientError) as excinfo:
         unchecked.create_repository(repositoryName="repo", imageTagMutability="SOMETIMES")
     code, message = error_of(excinfo)
@@ -391,12 +379,7 @@ def test_a_tag_and_digest_that_disagree_delete_nothing(
 def test_a_dead_registry_is_a_server_exception_naming_it(
     server: ApiServer, pushed: dict[str, Any], registry: FakeRegistry
 ) -> None:
-    once = boto3.client(
-        "ecr",
-        endpoint_url=server.endpoint_url,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-        **CREDENTIALS,
-    )
+    once = api_client("ecr", server, Config(retries={"max_attempts": 1, "mode": "standard"}))
     registry.available = False
     with pytest.raises(ClientError) as excinfo:
         once.list_images(repositoryName="app")
@@ -411,12 +394,7 @@ def test_a_dead_registry_is_a_server_exception_naming_it(
 
 def test_without_a_registry_repositories_work_and_images_say_why_not() -> None:
     with ApiServer(ControlPlane()) as srv:
-        ecr = boto3.client(
-            "ecr",
-            endpoint_url=srv.endpoint_url,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-            **CREDENTIALS,
-        )
+        ecr = api_client("ecr", srv, Config(retries={"max_attempts": 1, "mode": "standard"}))
         ecr.create_repository(repositoryName="repo")
         with pytest.raises(ClientError) as excinfo:
             ecr.list_images(repositoryName="repo")
@@ -427,28 +405,28 @@ def test_without_a_registry_repositories_work_and_images_say_why_not() -> None:
 # --- protocol -------------------------------------------------------------------------
 
 
-def _raw(server: ApiServer, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        server.endpoint_url,
-        data=body,
-        method="POST",
-        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
 def test_ecr_targets_are_routed_to_ecr_and_unknown_ones_named(server: ApiServer) -> None:
-    status, body = _raw(server, f"{ECR_TARGET}.DescribeRepositories", b"{}")
+    status, body = post_target(server, f"{ECR_TARGET}.DescribeRepositories", b"{}")
     assert (status, body) == (200, {"repositories": []})
-    status, body = _raw(server, f"{ECR_TARGET}.LaunchRockets", b"{}")
+    status, body = post_target(server, f"{ECR_TARGET}.LaunchRockets", b"{}")
     assert (status, body["__type"]) == (400, "UnknownOperationException")
     assert "not an ECR operation" in body["message"]
-    status, body = _raw(server, f"{ECR_TARGET}.PutImage", b"{}")
+    status, body = post_target(server, f"{ECR_TARGET}.PutImage", b"{}")
     assert (status, body["__type"]) == (400, "UnsupportedFeatureException")
     assert "ECR operation PutImage is not emulated" in body["message"]
-    status, body = _raw(server, "SomeOtherService_2020.DoIt", b"{}")
+    status, body = post_target(server, "SomeOtherService_2020.DoIt", b"{}")
     assert status == 404 and "ECR" in body["message"]
+
+
+def test_deleting_each_tag_of_an_image_in_one_call_deletes_the_image(
+    ecr: Any, pushed: dict[str, Any], registry: FakeRegistry
+) -> None:
+    new = pushed["new"].digest
+    out = ecr.batch_delete_image(
+        repositoryName="app", imageIds=[{"imageTag": "v1"}, {"imageTag": "latest"}]
+    )
+    assert out["imageIds"] == [
+        {"imageDigest": new, "imageTag": "v1"},
+        {"imageDigest": new, "imageTag": "latest"},
+    ]
+    assert registry.tags("app") == ["v0"] and registry.manifest("app", new) is None

@@ -6,23 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.ecr import EcrState
 from harness.ecs.control_plane.journal import Journal
+from tests.ecs.api_clients import api_client
 from tests.ecs.fake_registry import FakeRegistry, image_manifest
 
 
 def _ecr(server: ApiServer) -> Any:
-    return boto3.client(
-        "ecr",
-        endpoint_url=server.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return api_client("ecr", server)
 
 
 def _journaled(path: Path, registry: FakeRegistry) -> ControlPlane:

@@ -11,34 +11,35 @@ from __future__ import annotations
 from harness.ecs.control_plane.errors import ControlPlaneError
 
 
-class RepositoryNotFoundException(ControlPlaneError):
+class RepositoryError(ControlPlaneError):
+    """An error about one repository; ``template`` is ECR's message for it."""
+
+    template = ""
+
+    def __init__(self, name: str, registry_id: str) -> None:
+        super().__init__(self.template.format(name=name, registry_id=registry_id))
+
+
+class RepositoryNotFoundException(RepositoryError):
     shape = "RepositoryNotFoundException"
-
-    def __init__(self, name: str, registry_id: str) -> None:
-        super().__init__(
-            f"The repository with name '{name}' does not exist in the registry "
-            f"with id '{registry_id}'"
-        )
+    template = (
+        "The repository with name '{name}' does not exist in the registry with id '{registry_id}'"
+    )
 
 
-class RepositoryAlreadyExistsException(ControlPlaneError):
+class RepositoryAlreadyExistsException(RepositoryError):
     shape = "RepositoryAlreadyExistsException"
-
-    def __init__(self, name: str, registry_id: str) -> None:
-        super().__init__(
-            f"The repository with name '{name}' already exists in the registry "
-            f"with id '{registry_id}'"
-        )
+    template = (
+        "The repository with name '{name}' already exists in the registry with id '{registry_id}'"
+    )
 
 
-class RepositoryNotEmptyException(ControlPlaneError):
+class RepositoryNotEmptyException(RepositoryError):
     shape = "RepositoryNotEmptyException"
-
-    def __init__(self, name: str, registry_id: str) -> None:
-        super().__init__(
-            f"The repository with name '{name}' in registry with id '{registry_id}' "
-            "cannot be deleted because it still contains images"
-        )
+    template = (
+        "The repository with name '{name}' in registry with id '{registry_id}' "
+        "cannot be deleted because it still contains images"
+    )
 
 
 class ImageNotFoundException(ControlPlaneError):

@@ -8,10 +8,15 @@ manifests some tag points to: an untagged manifest cannot be listed (``tagStatus
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.ecs.control_plane.ecr.registry_port import Manifest, RegistryPort
+from harness.ecs.control_plane.ecr.registry_port import (
+    MANIFEST_MEDIA_TYPES,
+    Manifest,
+    RegistryPort,
+)
 
 #: ECR's rule for an image digest (its failure reason quotes it).
 DIGEST_PATTERN = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+"
@@ -51,14 +56,17 @@ def is_valid_digest(digest: str) -> bool:
 
 
 def find_image(
-    registry: RegistryPort, repository: str, image_id: dict[str, str]
+    registry: RegistryPort,
+    repository: str,
+    image_id: dict[str, str],
+    accept: Sequence[str] = MANIFEST_MEDIA_TYPES,
 ) -> StoredImage | None:
     """The image ``image_id`` names (by tag, digest, or both, which must agree), or None."""
     tag, digest = image_id.get("imageTag"), image_id.get("imageDigest")
     reference = tag or digest
     if reference is None:
         return None
-    manifest = registry.manifest(repository, reference)
+    manifest = registry.manifest(repository, reference, accept)
     if manifest is None or (digest is not None and manifest.digest != digest):
         return None
     tags = [
@@ -72,6 +80,31 @@ def find_image(
 def _points_to(registry: RegistryPort, repository: str, tag: str, manifest: Manifest) -> bool:
     found = registry.manifest(repository, tag)
     return found is not None and found.digest == manifest.digest
+
+
+NOT_FOUND = "Requested image not found"
+
+
+def resolved_images(
+    registry: RegistryPort,
+    repository: str,
+    image_ids: list[dict[str, str]],
+    failures: list[dict[str, Any]],
+    accept: Sequence[str] = MANIFEST_MEDIA_TYPES,
+) -> Iterator[tuple[dict[str, str], StoredImage]]:
+    """Each usable image id with the image it names, the way ECR's batch calls report:
+    the others' ``ImageFailure`` go to ``failures``. Each id is looked up only when the
+    iteration reaches it, so it sees what the ids before it changed."""
+    for image_id in image_ids:
+        failure = check_image_id(image_id)
+        image = find_image(registry, repository, image_id, accept) if failure is None else None
+        if failure is None and image is None:
+            failure = image_failure(image_id, "ImageNotFound", NOT_FOUND)
+        if failure is not None:
+            failures.append(failure)
+            continue
+        assert image is not None
+        yield image_id, image
 
 
 def image_failure(image_id: dict[str, str], code: str, reason: str) -> dict[str, Any]:

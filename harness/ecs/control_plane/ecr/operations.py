@@ -22,7 +22,7 @@ from harness.ecs.control_plane.ecr.image_queries import (
     StoredImage,
     check_image_id,
     find_image,
-    image_failure,
+    resolved_images,
     tagged_images,
 )
 from harness.ecs.control_plane.ecr.registry_port import MANIFEST_MEDIA_TYPES, RegistryUnavailable
@@ -36,8 +36,6 @@ from harness.ecs.control_plane.pagination import paginate, with_token
 
 if TYPE_CHECKING:
     from harness.ecs.control_plane.plane import ControlPlane, Operation
-
-NOT_FOUND = "Requested image not found"
 
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 
@@ -205,28 +203,20 @@ def describe_images(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
 @_registry_faults
 def batch_get_image(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
     repository = _repository(cp, req)
-    accept = req.get("acceptedMediaTypes") or list(MANIFEST_MEDIA_TYPES)
-    images, failures = [], []
-    for image_id in req["imageIds"]:
-        failure = check_image_id(image_id)
-        if failure is not None:
-            failures.append(failure)
-            continue
-        reference = image_id.get("imageTag") or image_id["imageDigest"]
-        manifest = cp.ecr.registry.manifest(repository.name, reference, accept)
-        digest = image_id.get("imageDigest")
-        if manifest is None or (digest is not None and manifest.digest != digest):
-            failures.append(image_failure(image_id, "ImageNotFound", NOT_FOUND))
-            continue
-        images.append(
-            {
-                "registryId": REGISTRY_ID,
-                "repositoryName": repository.name,
-                "imageId": {**image_id, "imageDigest": manifest.digest},
-                "imageManifest": manifest.body.decode(),
-                "imageManifestMediaType": manifest.media_type,
-            }
+    accept = req.get("acceptedMediaTypes") or MANIFEST_MEDIA_TYPES
+    failures: list[dict[str, Any]] = []
+    images = [
+        {
+            "registryId": REGISTRY_ID,
+            "repositoryName": repository.name,
+            "imageId": {**image_id, "imageDigest": image.digest},
+            "imageManifest": image.manifest.body.decode(),
+            "imageManifestMediaType": image.manifest.media_type,
+        }
+        for image_id, image in resolved_images(
+            cp.ecr.registry, repository.name, req["imageIds"], failures, accept
         )
+    ]
     return {"images": images, "failures": failures}
 
 
@@ -240,22 +230,14 @@ def batch_delete_image(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
     """
     repository = _repository(cp, req)
     registry = cp.ecr.registry
-    deleted, failures = [], []
-    for image_id in req["imageIds"]:
-        failure = check_image_id(image_id)
-        if failure is not None:
-            failures.append(failure)
-            continue
-        image = find_image(registry, repository.name, image_id)
-        if image is None:
-            failures.append(image_failure(image_id, "ImageNotFound", NOT_FOUND))
-            continue
+    deleted: list[dict[str, str]] = []
+    failures: list[dict[str, Any]] = []
+    for image_id, image in resolved_images(registry, repository.name, req["imageIds"], failures):
         tag = image_id.get("imageTag")
         removed = [tag] if tag is not None else list(image.tags)
-        kept = [t for t in image.tags if t not in removed]
         registry.delete_manifest(repository.name, image.digest)
-        for other in kept:
-            registry.put_manifest(repository.name, other, image.manifest)
+        for kept in (t for t in image.tags if t not in removed):
+            registry.put_manifest(repository.name, kept, image.manifest)
         if removed:
             deleted += [{"imageDigest": image.digest, "imageTag": t} for t in removed]
         else:

@@ -153,6 +153,7 @@ def test_unknown_repositories_are_repository_not_found(ecr: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         ecr.describe_repositories(registryId="111111111111", repositoryNames=["known"])
     assert "'111111111111'" in error_of(excinfo)[1]
+    assert ecr.describe_repositories(registryId="111111111111")["repositories"] == []
 
 
 def test_repository_listing_paginates(ecr: Any) -> None:

@@ -93,7 +93,8 @@ def describe_repositories(cp: ControlPlane, req: dict[str, Any]) -> dict[str, An
             )
         found = [_repository(cp, {**req, "repositoryName": name}) for name in names]
         return {"repositories": [r.describe(cp.ecr.registry_address) for r in found]}
-    page, token = paginate(cp.ecr.repositories.all(), req)
+    ours = req.get("registryId", REGISTRY_ID) == REGISTRY_ID
+    page, token = paginate(cp.ecr.repositories.all() if ours else [], req)
     return with_token({"repositories": [r.describe(cp.ecr.registry_address) for r in page]}, token)
 
 

@@ -9,7 +9,6 @@ are the registry's, read and deleted through ``cp.ecr.registry``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from harness.ecs.control_plane.ecr.errors import (
@@ -37,10 +36,7 @@ from harness.ecs.control_plane.pagination import paginate, with_token
 if TYPE_CHECKING:
     from harness.ecs.control_plane.plane import ControlPlane, Operation
 
-Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
-
-
-def _registry_faults(operation: Handler) -> Handler:
+def _registry_faults(operation: Operation) -> Operation:
     """A registry that fails is ECR's own fault: ServerException naming what failed."""
 
     @functools.wraps(operation)

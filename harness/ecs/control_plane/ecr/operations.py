@@ -36,6 +36,7 @@ from harness.ecs.control_plane.pagination import paginate, with_token
 if TYPE_CHECKING:
     from harness.ecs.control_plane.plane import ControlPlane, Operation
 
+
 def _registry_faults(operation: Operation) -> Operation:
     """A registry that fails is ECR's own fault: ServerException naming what failed."""
 

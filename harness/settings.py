@@ -26,6 +26,12 @@ class DrydockSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="Where published ports listen. Loopback only.")
     localstack_port: int = Field(4566, ge=1, le=65535)
     registry_port: int = Field(5050, ge=1, le=65535)
+    emulator_registry_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/\s]+/?$",
+        description="Where the emulator's ECR API reaches the registry's HTTP API: "
+        "http://registry:5000 in compose; default http://<host>:<registry_port>.",
+    )
     aws_target: Literal["local", "aws"] = Field(
         "local", description="`aws` points the pipeline at real AWS with boto3's defaults."
     )
@@ -53,6 +59,11 @@ class DrydockSettings(BaseSettings):
     @property
     def registry_address(self) -> str:
         return f"{self.host}:{self.registry_port}"
+
+    @property
+    def registry_api_url(self) -> str:
+        """The registry's HTTP API v2 as the emulator reaches it (see ``emulator_registry_url``)."""
+        return self.emulator_registry_url or f"http://{self.registry_address}"
 
     @property
     def ecs_url(self) -> str:

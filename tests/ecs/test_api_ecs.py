@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from harness.ecs.api import HEALTH_PATH, ApiServer
 from harness.ecs.control_plane import ControlPlane
+from tests.ecs.api_clients import post_target
 
 CREDENTIALS = {
     "region_name": "us-east-1",
@@ -79,25 +80,11 @@ def test_health_endpoint(server: ApiServer) -> None:
         assert json.load(response)["status"] == "ok"
 
 
-def _raw_ecs(server: ApiServer, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        server.endpoint_url,
-        data=body,
-        method="POST",
-        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
 def test_unknown_operation_and_bad_json_get_aws_errors(server: ApiServer) -> None:
-    status, body = _raw_ecs(server, "AmazonEC2ContainerServiceV20141113.LaunchRockets", b"{}")
+    status, body = post_target(server, "AmazonEC2ContainerServiceV20141113.LaunchRockets", b"{}")
     assert (status, body["__type"]) == (400, "UnknownOperationException")
     assert "LaunchRockets" in body["message"]
-    status, body = _raw_ecs(server, "AmazonEC2ContainerServiceV20141113.ListClusters", b"{oops")
+    status, body = post_target(server, "AmazonEC2ContainerServiceV20141113.ListClusters", b"{oops")
     assert (status, body["__type"]) == (400, "SerializationException")
 
 

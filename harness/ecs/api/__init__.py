@@ -1,4 +1,4 @@
-"""The ECS emulator's API: ECS JSON 1.1 and the ELBv2 query protocol on one endpoint.
+"""The ECS emulator's API: ECS and ECR (JSON 1.1) and the ELBv2 query protocol on one endpoint.
 
 Protocol only: every decision is the control plane's (``harness.ecs.control_plane``).
 Start with :func:`make_wsgi_app` or :class:`ApiServer`.

@@ -1,7 +1,8 @@
-"""The WSGI app: one endpoint for ECS (JSON 1.1) and ELBv2 (query), as AWS clients call them.
+"""The WSGI app: one endpoint for ECS and ECR (JSON 1.1) and ELBv2 (query), as clients call them.
 
-Routing is by request shape, the way a single local endpoint must tell the two apart:
-an ``X-Amz-Target`` header means ECS, a form body means the query protocol.
+Routing is by request shape, the way a single local endpoint must tell them apart:
+an ``X-Amz-Target`` header names a JSON service by its target prefix, a form body
+means the query protocol.
 ``GET /_drydock/health`` answers for compose health checks and test fixtures.
 """
 
@@ -13,27 +14,28 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from harness.ecs.api import ecs_json, elbv2_query
+from harness.ecs.api import elbv2_query, json_protocol
 from harness.ecs.control_plane import ControlPlane
 
 HEALTH_PATH = "/_drydock/health"
 
 
 def make_wsgi_app(control_plane: ControlPlane) -> Any:
-    """A WSGI callable serving ``control_plane``'s ECS and ELBv2 APIs."""
+    """A WSGI callable serving ``control_plane``'s ECS, ECR and ELBv2 APIs."""
 
     @Request.application  # type: ignore[arg-type]
     def app(request: Request) -> Response:
         if request.method == "GET" and request.path == HEALTH_PATH:
-            return _json({"status": "ok", "services": ["ecs", "elbv2"]}, 200)
-        if ecs_json.is_ecs_request(request):
-            return ecs_json.handle(request, control_plane)
+            return _json({"status": "ok", "services": ["ecs", "ecr", "elbv2"]}, 200)
+        json_service = json_protocol.json_service(request)
+        if json_service is not None:
+            return json_protocol.handle(request, json_service, control_plane)
         if elbv2_query.is_query_request(request):
             return elbv2_query.handle(request, control_plane)
         return _json(
             {
                 "__type": "UnknownOperationException",
-                "message": "Not an ECS (X-Amz-Target) or ELBv2 (Action=...) request: "
+                "message": "Not an ECS or ECR (X-Amz-Target) or ELBv2 (Action=...) request: "
                 f"{request.method} {request.path}",
             },
             404,

@@ -15,7 +15,7 @@ from harness.ecs.control_plane.errors import ControlPlaneError
 
 
 class UnknownOperation(ControlPlaneError):
-    """ECS JSON: an X-Amz-Target naming no ECS operation."""
+    """JSON 1.1: an X-Amz-Target naming no operation of its service."""
 
     shape = "UnknownOperationException"
 

@@ -1,4 +1,5 @@
-"""Control plane of the ECS emulator: clusters, task definitions, services, ELBv2 state.
+"""Control plane of the ECS emulator: clusters, task definitions, services, ELBv2 state,
+and ECR's repositories (``ecr/``).
 
 Plain classes behind one lock; no protocol here (that is ``harness.ecs.api``) and no
 deployment logic (that is ``harness.ecs.scheduler``, reached through

@@ -6,7 +6,8 @@ a JSON-lines file and replayed into a fresh control plane at start. Tasks are no
 journaled: their containers carry what identifies them (labels), so the restarted
 emulator adopts the ones still running (``emulator.adoption``) and the scheduler
 replaces the rest, as ECS replaces tasks it lost. ELB ARNs are derived from names
-(``arns``), so replayed references hold.
+(``arns``), so replayed references hold. ECR repositories are journaled too; their
+images live in the registry, which keeps them itself, so a replay never touches it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from harness.ecs.control_plane.ecr import ECR_MUTATIONS, ECR_OPERATIONS
 from harness.ecs.control_plane.ecs_operations import ECS_OPERATIONS
 from harness.ecs.control_plane.elbv2_operations import ELBV2_OPERATIONS
 from harness.ecs.control_plane.errors import ControlPlaneError
@@ -25,7 +27,8 @@ from harness.ecs.control_plane.plane import ControlPlane, Operation
 log = logging.getLogger(__name__)
 
 _BY_NAME: dict[str, Operation] = {
-    op.__name__: op for op in (*ECS_OPERATIONS.values(), *ELBV2_OPERATIONS.values())
+    op.__name__: op
+    for op in (*ECS_OPERATIONS.values(), *ELBV2_OPERATIONS.values(), *ECR_OPERATIONS.values())
 }
 
 #: Calls whose effect must survive a restart (reads, StopTask and targets do not).
@@ -44,6 +47,7 @@ MUTATIONS = frozenset(
         "modify_target_group_attributes",
         "create_listener",
     }
+    | ECR_MUTATIONS
 )
 
 
@@ -65,6 +69,10 @@ class Journal:
         """Apply every recorded call to ``control_plane`` (which must not record yet)."""
         if not self.path.exists():
             return 0
+        with control_plane.ecr.replay():  # the registry keeps its own state
+            return self._apply(control_plane)
+
+    def _apply(self, control_plane: ControlPlane) -> int:
         applied = 0
         for number, line in enumerate(self.path.read_text().splitlines(), start=1):
             try:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane.clusters import ClusterRegistry
+from harness.ecs.control_plane.ecr.state import EcrState
 from harness.ecs.control_plane.load_balancing import LoadBalancing
 from harness.ecs.control_plane.scheduler_handle import SchedulerFactory, SchedulerHandle
 from harness.ecs.control_plane.services import ServiceRegistry
@@ -29,17 +30,19 @@ Operation = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 
 
 class ControlPlane:
-    """State of the emulated ECS and ELBv2 APIs for one account and region.
+    """State of the emulated ECS, ECR and ELBv2 APIs for one account and region.
 
     ``clock`` returns epoch seconds (the scheduler's clock, so times agree);
     ``scheduler_factory`` builds a scheduler handle per new service. Without one,
     services converge at once (:class:`InstantScheduler`), which suits API tests.
+    ``ecr``: ECR's repositories and the registry behind them (default: no registry).
     """
 
     def __init__(
         self,
         clock: Callable[[], float] = time.time,
         scheduler_factory: SchedulerFactory | None = None,
+        ecr: EcrState | None = None,
     ) -> None:
         if scheduler_factory is None:
             from harness.ecs.control_plane.instant_scheduler import InstantScheduler
@@ -54,6 +57,7 @@ class ControlPlane:
         self.task_definitions = TaskDefinitionRegistry()
         self.services = ServiceRegistry()
         self.load_balancing = LoadBalancing()
+        self.ecr = ecr or EcrState()
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)

@@ -25,6 +25,7 @@ from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
+from harness.ecs.emulator.ecr_registry import ecr_state
 from harness.ecs.emulator.event_loop import Driver, ObservationQueue
 from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
@@ -133,7 +134,11 @@ class Emulator:
                 self.bus,
                 on_change=lambda handle: holder[0].wake() if holder else None,
             )
-            control_plane = ControlPlane(clock=time.time, scheduler_factory=factory)
+            control_plane = ControlPlane(
+                clock=time.time,
+                scheduler_factory=factory,
+                ecr=ecr_state(self.settings, self.journal.path if self.journal else None),
+            )
             targets = HaproxyTargetBalancer(
                 self.haproxy.balancer, control_plane, self.runtime.address, scale=scale
             )

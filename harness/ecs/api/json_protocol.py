@@ -1,8 +1,13 @@
-"""ECS's JSON 1.1 protocol: ``X-Amz-Target`` names the operation, the body is JSON.
+"""AWS's JSON 1.1 protocol, for every JSON service on the endpoint (ECS and ECR).
+
+``X-Amz-Target: <targetPrefix>.<Operation>`` names the service and the operation; the
+body is JSON. The target prefix comes from each service's botocore model
+(``AmazonEC2ContainerServiceV20141113`` for ECS, ``AmazonEC2ContainerRegistry_V20150921``
+for ECR), so adding a JSON service is one :class:`JsonService` entry, not a new module.
 
 Only protocol here: find the operation, parse and validate the body against its input
 shape, call the control plane, serialise the output shape (timestamps as epoch
-seconds, as ECS sends them) or the error (``{"__type": code, "message": ...}``).
+seconds, as these services send them) or the error (``{"__type": code, "message": ...}``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ import base64
 import json
 import logging
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
@@ -23,10 +31,11 @@ from harness.ecs.api.errors import (
     UnknownOperation,
     to_wire,
 )
-from harness.ecs.api.service_models import ECS, operation_model, service_model
+from harness.ecs.api.service_models import ECR, ECS, operation_model, service_model
 from harness.ecs.api.shape_walk import as_datetime, check_members
 from harness.ecs.api.validation import validation_errors
-from harness.ecs.control_plane import ECS_OPERATIONS, ControlPlane, ControlPlaneError
+from harness.ecs.control_plane import ECS_OPERATIONS, ControlPlane, ControlPlaneError, Operation
+from harness.ecs.control_plane.ecr import ECR_OPERATIONS
 from harness.ecs.control_plane.errors import InvalidParameterException
 
 log = logging.getLogger(__name__)
@@ -34,41 +43,65 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
-def target_prefix() -> str:
-    return service_model(ECS).metadata["targetPrefix"]
+@dataclass(frozen=True)
+class JsonService:
+    """One JSON 1.1 service: its botocore model name and the operations emulated."""
+
+    name: str
+    operations: Mapping[str, Operation]
+
+    @property
+    def target_prefix(self) -> str:
+        return service_model(self.name).metadata["targetPrefix"]
+
+    @property
+    def service_id(self) -> str:
+        return service_model(self.name).metadata["serviceId"]
 
 
-def is_ecs_request(request: Request) -> bool:
-    return request.method == "POST" and request.headers.get("X-Amz-Target", "").startswith(
-        target_prefix() + "."
-    )
+JSON_SERVICES = (JsonService(ECS, ECS_OPERATIONS), JsonService(ECR, ECR_OPERATIONS))
 
 
-def handle(request: Request, control_plane: ControlPlane) -> Response:
+@cache
+def _by_target_prefix() -> dict[str, JsonService]:
+    return {service.target_prefix: service for service in JSON_SERVICES}
+
+
+def json_service(request: Request) -> JsonService | None:
+    """The JSON service an ``X-Amz-Target`` POST is for; None for anything else."""
+    if request.method != "POST":
+        return None
+    prefix, dot, _ = request.headers.get("X-Amz-Target", "").partition(".")
+    return _by_target_prefix().get(prefix) if dot else None
+
+
+def handle(request: Request, service: JsonService, control_plane: ControlPlane) -> Response:
     request_id = str(uuid.uuid4())
     try:
         name = request.headers["X-Amz-Target"].split(".", 1)[1]
-        body = _parse(name, request.get_data())
-        output = control_plane.call(ECS_OPERATIONS[name], body)
-        model = operation_model(ECS, name)
+        body = _parse(service, name, request.get_data())
+        output = control_plane.call(service.operations[name], body)
+        model = operation_model(service.name, name)
         assert model is not None
         payload = serialize(output, model.output_shape, name) if model.output_shape else {}
         return _response(payload, 200, request_id)
     except ControlPlaneError as error:
-        return error_response(error, request_id)
+        return error_response(service, error, request_id)
     except Exception:
-        log.exception("ECS request failed inside the emulator")
-        return error_response(InternalFailure("The emulator failed; see its log."), request_id)
+        log.exception("%s request failed inside the emulator", service.service_id)
+        return error_response(
+            service, InternalFailure("The emulator failed; see its log."), request_id
+        )
 
 
-def _parse(name: str, raw: bytes) -> dict[str, Any]:
-    model = operation_model(ECS, name)
+def _parse(service: JsonService, name: str, raw: bytes) -> dict[str, Any]:
+    model = operation_model(service.name, name)
     if model is None:
-        raise UnknownOperation(f"Operation '{name}' is not an ECS operation.")
-    if name not in ECS_OPERATIONS:
+        raise UnknownOperation(f"Operation '{name}' is not an {service.service_id} operation.")
+    if name not in service.operations:
         raise NotEmulated(
-            f"ECS operation {name} is not emulated by Drydock; emulated: "
-            f"{', '.join(sorted(ECS_OPERATIONS))}."
+            f"{service.service_id} operation {name} is not emulated by Drydock; emulated: "
+            f"{', '.join(sorted(service.operations))}."
         )
     try:
         body = json.loads(raw or b"{}")
@@ -105,8 +138,8 @@ def serialize(value: Any, shape: Shape, path: str) -> Any:
     return value
 
 
-def error_response(error: ControlPlaneError, request_id: str) -> Response:
-    wire = to_wire(ECS, error)
+def error_response(service: JsonService, error: ControlPlaneError, request_id: str) -> Response:
+    wire = to_wire(service.name, error)
     return _response({"__type": wire.code, "message": wire.message}, wire.status, request_id)
 
 

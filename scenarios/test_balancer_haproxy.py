@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from harness.docker_engine import docker_client
-from harness.ecs.balancer import (
+from harness.ecs.haproxy import (
     RUNTIME_API_PORT,
     DockerConfigSink,
     HaproxyBalancer,
@@ -30,7 +30,7 @@ from harness.ecs.balancer import (
     TargetHealthReason,
     TargetHealthState,
 )
-from harness.ecs.balancer.stats import parse_show_stat
+from harness.ecs.haproxy.stats import parse_show_stat
 from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
 

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
-from harness.ecs.control_plane.load_balancing import response_code_mismatch_description
+from harness.ecs.control_plane.elbv2.registry import response_code_mismatch_description
 
 NS = {"e": "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"}
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane.clusters import ClusterRegistry
-from harness.ecs.control_plane.load_balancing import LoadBalancing
+from harness.ecs.control_plane.elbv2.registry import LoadBalancing
 from harness.ecs.control_plane.scheduler_port import SchedulerFactory, SchedulerHandle
 from harness.ecs.control_plane.services import ServiceRegistry
 from harness.ecs.control_plane.task_definitions import TaskDefinitionRegistry

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane import arns
+from harness.ecs.control_plane.elbv2.registry import LoadBalancing
 from harness.ecs.control_plane.errors import (
     ClientException,
     InvalidParameterException,
     ServiceNotActiveException,
     ServiceNotFoundException,
 )
-from harness.ecs.control_plane.load_balancing import LoadBalancing
 from harness.ecs.control_plane.scheduler_port import SchedulerHandle
 from harness.ecs.control_plane.task_definitions import TaskDefinition
 from harness.ecs.domain import (

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from harness.ecs.balancer.model import Target
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.errors import ControlPlaneError
-from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
+from harness.ecs.emulator.elbv2_sync import HaproxyTargetBalancer
+from harness.ecs.haproxy.model import Target
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import task_id
 from harness.ecs.scheduler.adoption import AdoptionPlan, plan_adoption

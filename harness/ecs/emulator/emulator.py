@@ -27,6 +27,7 @@ from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.adoption import adopt_left_behind
 from harness.ecs.emulator.driver import Driver, ObservationQueue
+from harness.ecs.emulator.elbv2_sync import HaproxyTargetBalancer
 from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
     DEFAULT_LISTENER_PORTS,
@@ -35,7 +36,6 @@ from harness.ecs.emulator.haproxy_container import (
     find_kept_haproxy,
     start_haproxy,
 )
-from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, emulator_owner, is_orphan

@@ -17,7 +17,7 @@ from typing import Any
 import docker
 
 from harness.docker_engine.containers import containers_labelled
-from harness.ecs.balancer import (
+from harness.ecs.haproxy import (
     RUNTIME_API_PORT,
     BalancerSettings,
     DockerConfigSink,
@@ -25,7 +25,7 @@ from harness.ecs.balancer import (
     RuntimeApiAddress,
     RuntimeApiClient,
 )
-from harness.ecs.balancer.errors import BalancerError
+from harness.ecs.haproxy.errors import BalancerError
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, OWNER_LABEL, emulator_owner
 from harness.images.catalog import HAPROXY
 from harness.images.resolver import ImageResolver

@@ -1,7 +1,7 @@
 """The scheduler's view of the outside world: a clock, a task runtime, a load balancer.
 
 The docker runtime (``harness.ecs.runtime``) and the proxy driver
-(``harness.ecs.balancer``) implement these; tests use fakes. Implementations report back
+(``harness.ecs.haproxy``) implement these; tests use fakes. Implementations report back
 by calling ``ServiceScheduler.step`` with observations, from one thread.
 """
 

@@ -13,8 +13,8 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from harness.ecs.balancer.config import STATE_DIR
-from harness.ecs.balancer.errors import BalancerError
+from harness.ecs.haproxy.config import STATE_DIR
+from harness.ecs.haproxy.errors import BalancerError
 
 
 class ConfigSink(Protocol):

@@ -7,19 +7,19 @@ written), :mod:`driver` (:class:`HaproxyBalancer`). The emulator depends on the
 :class:`LoadBalancer` protocol only.
 """
 
-from harness.ecs.balancer.config import RUNTIME_API_PORT, BalancerSettings
-from harness.ecs.balancer.driver import HaproxyBalancer
-from harness.ecs.balancer.errors import BalancerError
-from harness.ecs.balancer.model import (
+from harness.ecs.haproxy.config import RUNTIME_API_PORT, BalancerSettings
+from harness.ecs.haproxy.driver import HaproxyBalancer
+from harness.ecs.haproxy.errors import BalancerError
+from harness.ecs.haproxy.model import (
     HealthCheck,
     TargetGroup,
     TargetHealth,
     TargetHealthReason,
     TargetHealthState,
 )
-from harness.ecs.balancer.protocol import LoadBalancer
-from harness.ecs.balancer.runtime_api import RuntimeApiAddress, RuntimeApiClient
-from harness.ecs.balancer.sink import DirectoryConfigSink, DockerConfigSink
+from harness.ecs.haproxy.protocol import LoadBalancer
+from harness.ecs.haproxy.runtime_api import RuntimeApiAddress, RuntimeApiClient
+from harness.ecs.haproxy.sink import DirectoryConfigSink, DockerConfigSink
 
 __all__ = [
     "RUNTIME_API_PORT",

@@ -1,7 +1,7 @@
 """The scheduler's ``TargetBalancer`` over the real HAProxy, plus what flows back from it.
 
 The ELBv2 API stores target groups and listeners in the control plane
-(:class:`~harness.ecs.control_plane.load_balancing.LoadBalancing`); this adapter copies
+(:class:`~harness.ecs.control_plane.elbv2.registry.LoadBalancing`); this adapter copies
 them into HAProxy (:meth:`sync`, called by the driver loop, so the API modules need no
 hook), registers task containers by their docker-network IP, and turns HAProxy's health
 into ``TargetHealthChanged`` and finished draining into ``TargetDrained``. Every AWS
@@ -16,10 +16,10 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, TargetHealthState
-from harness.ecs.balancer.protocol import LoadBalancer
 from harness.ecs.control_plane import ControlPlane
-from harness.ecs.control_plane import load_balancing as elbv2
+from harness.ecs.control_plane.elbv2 import registry as elbv2
+from harness.ecs.haproxy.model import HealthCheck, Target, TargetGroup, TargetHealthState
+from harness.ecs.haproxy.protocol import LoadBalancer
 from harness.ecs.runtime.task_containers import task_id
 from harness.ecs.scheduler.actions import DeregisterTarget, RegisterTarget
 from harness.ecs.scheduler.observations import Observation, TargetDrained, TargetHealthChanged

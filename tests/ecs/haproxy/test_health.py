@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ecs.balancer.health import target_state
-from harness.ecs.balancer.model import HealthCheck, TargetHealthReason, TargetHealthState
-from harness.ecs.balancer.stats import ServerStats, parse_show_stat
+from harness.ecs.haproxy.health import target_state
+from harness.ecs.haproxy.model import HealthCheck, TargetHealthReason, TargetHealthState
+from harness.ecs.haproxy.stats import ServerStats, parse_show_stat
 
 HC = HealthCheck(interval_s=1.0, timeout_s=0.5, unhealthy_threshold=2)
 

@@ -15,12 +15,12 @@ the failures (status DOWN).
 
 from __future__ import annotations
 
-from harness.ecs.balancer.model import (
+from harness.ecs.haproxy.model import (
     HealthCheck,
     TargetHealthReason,
     TargetHealthState,
 )
-from harness.ecs.balancer.stats import ServerStats
+from harness.ecs.haproxy.stats import ServerStats
 
 _TIMEOUTS = frozenset({"L4TOUT", "L6TOUT", "L7TOUT"})
 _NOT_CHECKED_YET = frozenset({"", "INI"})

@@ -17,12 +17,12 @@ import boto3
 import pytest
 
 from harness.ecs.api import ApiServer
-from harness.ecs.balancer.model import Target, TargetGroup, TargetHealth, TargetHealthState
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.driver import Driver
+from harness.ecs.emulator.elbv2_sync import HaproxyTargetBalancer
 from harness.ecs.emulator.emulator import WallClock
-from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
+from harness.ecs.haproxy.model import Target, TargetGroup, TargetHealth, TargetHealthState
 from harness.ecs.scheduler.actions import StartTask, StopTask
 from harness.ecs.scheduler.observations import TaskRunning, TaskStopped
 from harness.ecs.scheduler.settings import SchedulerSettings
@@ -189,8 +189,8 @@ def test_rollout_through_the_driver_reaches_runtime_and_balancer(
 
 
 def test_scaled_health_check_keeps_a_realistic_timeout() -> None:
-    from harness.ecs.control_plane.load_balancing import HealthCheck, TargetGroup
-    from harness.ecs.emulator.target_balancer import MIN_CHECK_TIMEOUT_S, balancer_target_group
+    from harness.ecs.control_plane.elbv2.registry import HealthCheck, TargetGroup
+    from harness.ecs.emulator.elbv2_sync import MIN_CHECK_TIMEOUT_S, balancer_target_group
 
     group = TargetGroup(
         name="web",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ecs.balancer.errors import InvalidConfigurationRequestError
-from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, to_ms
+from harness.ecs.haproxy.errors import InvalidConfigurationRequestError
+from harness.ecs.haproxy.model import HealthCheck, Target, TargetGroup, to_ms
 
 
 def test_defaults_are_albs() -> None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from harness.ecs.balancer.errors import InvalidConfigurationRequestError
+from harness.ecs.haproxy.errors import InvalidConfigurationRequestError
 
 _MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")

@@ -1,18 +1,18 @@
-"""haproxy.cfg rendering: the choices documented in harness.ecs.balancer.config."""
+"""haproxy.cfg rendering: the choices documented in harness.ecs.haproxy.config."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from harness.ecs.balancer.config import (
+from harness.ecs.haproxy.config import (
     BalancerSettings,
     TargetServerState,
     matcher_regex,
     render_config,
 )
-from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup
+from harness.ecs.haproxy.model import HealthCheck, Target, TargetGroup
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_image_bootstrap_config_is_the_empty_rendering() -> None:

@@ -2,8 +2,8 @@
 
 Targets come and go with ``add server`` / ``del server`` (no reload, no lost
 connections); target groups and listeners change the config, written through a
-:class:`~harness.ecs.balancer.sink.ConfigSink` and applied with a master-worker reload.
-The config choices are explained in :mod:`harness.ecs.balancer.config`.
+:class:`~harness.ecs.haproxy.sink.ConfigSink` and applied with a master-worker reload.
+The config choices are explained in :mod:`harness.ecs.haproxy.config`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from harness.ecs.balancer.config import (
+from harness.ecs.haproxy.config import (
     RUNTIME_API_PORT,
     BalancerSettings,
     TargetServerState,
@@ -21,24 +21,24 @@ from harness.ecs.balancer.config import (
     fail_open_server_args,
     render_config,
 )
-from harness.ecs.balancer.errors import (
+from harness.ecs.haproxy.errors import (
     DuplicateTargetGroupNameError,
     InvalidConfigurationRequestError,
     InvalidTargetError,
     RuntimeApiError,
     TargetGroupNotFoundError,
 )
-from harness.ecs.balancer.health import check_passed, target_state
-from harness.ecs.balancer.model import (
+from harness.ecs.haproxy.health import check_passed, target_state
+from harness.ecs.haproxy.model import (
     Target,
     TargetGroup,
     TargetHealth,
     TargetHealthReason,
     TargetHealthState,
 )
-from harness.ecs.balancer.runtime_api import RuntimeApiClient
-from harness.ecs.balancer.sink import ConfigSink
-from harness.ecs.balancer.stats import ServerStats, parse_show_stat
+from harness.ecs.haproxy.runtime_api import RuntimeApiClient
+from harness.ecs.haproxy.sink import ConfigSink
+from harness.ecs.haproxy.stats import ServerStats, parse_show_stat
 
 _ADDED = "New server registered."
 _DELETED = "Server deleted."
@@ -56,7 +56,7 @@ class _Registration:
 
 
 class HaproxyBalancer:
-    """The :class:`~harness.ecs.balancer.protocol.LoadBalancer` backed by HAProxy 2.6.
+    """The :class:`~harness.ecs.haproxy.protocol.LoadBalancer` backed by HAProxy 2.6.
 
     State it keeps that HAProxy cannot: registration and drain start times (from the
     injected ``clock``, monotonic seconds), which targets passed a check since they were

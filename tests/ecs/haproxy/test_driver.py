@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ecs.balancer.driver import HaproxyBalancer
-from harness.ecs.balancer.errors import (
+from harness.ecs.haproxy.driver import HaproxyBalancer
+from harness.ecs.haproxy.errors import (
     InvalidTargetError,
     RuntimeApiError,
     TargetGroupNotFoundError,
 )
-from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, TargetHealthState
+from harness.ecs.haproxy.model import HealthCheck, Target, TargetGroup, TargetHealthState
 
 HEADER = "# pxname,svname,scur,status,weight,chkdown,check_status,check_code,bck\n"
 

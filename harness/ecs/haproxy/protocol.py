@@ -1,7 +1,7 @@
 """The narrow interface the ECS emulator uses to drive its load balancer.
 
 The scheduler side depends on this Protocol only, so its tests can pass an in-memory
-fake; :class:`harness.ecs.balancer.driver.HaproxyBalancer` is the real one.
+fake; :class:`harness.ecs.haproxy.driver.HaproxyBalancer` is the real one.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from harness.ecs.balancer.model import Target, TargetGroup, TargetHealth
+from harness.ecs.haproxy.model import Target, TargetGroup, TargetHealth
 
 
 class LoadBalancer(Protocol):

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, to_ms
+from harness.ecs.haproxy.model import HealthCheck, Target, TargetGroup, to_ms
 
 STATE_DIR = "/var/lib/drydock-haproxy"
 CONFIG_PATH = f"{STATE_DIR}/haproxy.cfg"
@@ -96,7 +96,7 @@ def render_config(
     groups = {tg.name: tg for tg in target_groups}
     idle = to_ms(settings.idle_timeout_s)
     lines = [
-        "# Rendered by harness.ecs.balancer.config; edits are overwritten on reload.",
+        "# Rendered by harness.ecs.haproxy.config; edits are overwritten on reload.",
         "global",
         "    master-worker",
         "    stats socket /run/haproxy-admin.sock mode 600 level admin",

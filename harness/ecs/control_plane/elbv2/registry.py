@@ -1,7 +1,7 @@
 """ELBv2 state: load balancers, listeners, target groups, their targets and health.
 
 This is the registry the ELBv2 API reads and writes. It makes no health checks and
-routes no traffic: the balancer component (``harness.ecs.balancer``) probes targets
+routes no traffic: the balancer component (``harness.ecs.haproxy``) probes targets
 and reports results through :meth:`LoadBalancing.set_target_health`, and finishes
 draining through :meth:`LoadBalancing.expire_draining`. Defaults are AWS's documented
 ones, so a test that reads them back sees what AWS would report.

@@ -6,7 +6,7 @@ These dataclasses mean what AWS's fields of the same name mean (``DescribeServic
 How the API layer uses this module:
 
 * On ``CreateService`` build a :class:`Service` (name, ARNs, ``desired_count``,
-  :class:`DeploymentConfiguration`, :class:`LoadBalancer` list, grace period) and a
+  :class:`DeploymentConfiguration`, :class:`ServiceLoadBalancer` list, grace period) and a
   :class:`TaskDefinitionSpec` (``TaskDefinitionSpec.from_document(arn, document)`` reads
   the registered task definition document), and hand both to
   ``harness.ecs.scheduler.ServiceScheduler``. The scheduler creates the first
@@ -193,12 +193,19 @@ class DeploymentConfiguration:
 
 
 @dataclass(frozen=True)
-class LoadBalancer:
-    """``loadBalancers[]`` of a service: which container port to register in which group."""
+class ServiceLoadBalancer:
+    """``loadBalancers[]`` of a service: which container port to register in which group.
+
+    Not the ELBv2 load balancer (that is ``harness.ecs.control_plane.elbv2.LoadBalancer``).
+    """
 
     target_group_arn: str
     container_name: str
     container_port: int
+
+
+#: The former name, kept while other branches still use it.
+LoadBalancer = ServiceLoadBalancer
 
 
 @dataclass
@@ -243,7 +250,7 @@ class Service:
     deployment_configuration: DeploymentConfiguration = field(
         default_factory=DeploymentConfiguration
     )
-    load_balancers: tuple[LoadBalancer, ...] = ()
+    load_balancers: tuple[ServiceLoadBalancer, ...] = ()
     health_check_grace_period_seconds: float = 0.0
     status: ServiceStatus = ServiceStatus.ACTIVE
     running_count: int = 0

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane.clusters import ClusterRegistry
-from harness.ecs.control_plane.elbv2.registry import LoadBalancing
+from harness.ecs.control_plane.elbv2.registry import Elbv2Registry
 from harness.ecs.control_plane.scheduler_port import SchedulerFactory, SchedulerHandle
 from harness.ecs.control_plane.services import ServiceRegistry
 from harness.ecs.control_plane.task_definitions import TaskDefinitionRegistry
@@ -53,7 +53,7 @@ class ControlPlane:
         self.clusters = ClusterRegistry()
         self.task_definitions = TaskDefinitionRegistry()
         self.services = ServiceRegistry()
-        self.load_balancing = LoadBalancing()
+        self.elbv2 = Elbv2Registry()
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)

@@ -27,7 +27,7 @@ from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.adoption import adopt_left_behind
 from harness.ecs.emulator.driver import Driver, ObservationQueue
-from harness.ecs.emulator.elbv2_sync import HaproxyTargetBalancer
+from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
     DEFAULT_LISTENER_PORTS,
@@ -134,8 +134,8 @@ class Emulator:
                 on_change=lambda handle: holder[0].wake() if holder else None,
             )
             control_plane = ControlPlane(clock=time.time, scheduler_factory=factory)
-            targets = HaproxyTargetBalancer(
-                self.haproxy.balancer, control_plane, self.runtime.address, scale=scale
+            targets = Elbv2Sync(
+                self.haproxy.driver, control_plane, self.runtime.address, scale=scale
             )
             self.driver = Driver(control_plane, self.runtime, targets, self.observations)
             holder.append(self.driver)

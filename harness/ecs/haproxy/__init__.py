@@ -1,39 +1,34 @@
-"""The ALB stand-in: target groups, health checks and draining on a real HAProxy.
+"""HAProxy, the ALB stand-in: backends, servers, checks and draining, in HAProxy's words.
 
-Pure parts: :mod:`model` (ELBv2 names), :mod:`config` (haproxy.cfg and why it looks so),
-:mod:`stats` and :mod:`health` (HAProxy status -> ALB state and reason code).
+Pure parts: :mod:`model` (:class:`Backend`, :class:`Server`, :class:`Check`),
+:mod:`config` (haproxy.cfg and why it looks so), :mod:`stats` and :mod:`health`
+(HAProxy status -> the control plane's target health state and reason).
 I/O parts: :mod:`runtime_api` (Runtime API over TCP), :mod:`sink` (where the config is
-written), :mod:`driver` (:class:`HaproxyBalancer`). The emulator depends on the
-:class:`LoadBalancer` protocol only.
+written), :mod:`driver` (:class:`HaproxyDriver`). The emulator depends on the
+:class:`ProxyDriver` protocol only; it translates ELBv2 into these words in
+``harness.ecs.emulator.haproxy_backends``.
 """
 
-from harness.ecs.haproxy.config import RUNTIME_API_PORT, BalancerSettings
-from harness.ecs.haproxy.driver import HaproxyBalancer
-from harness.ecs.haproxy.errors import BalancerError
-from harness.ecs.haproxy.model import (
-    HealthCheck,
-    TargetGroup,
-    TargetHealth,
-    TargetHealthReason,
-    TargetHealthState,
-)
-from harness.ecs.haproxy.protocol import LoadBalancer
+from harness.ecs.haproxy.config import RUNTIME_API_PORT, ProxySettings
+from harness.ecs.haproxy.driver import HaproxyDriver
+from harness.ecs.haproxy.errors import HaproxyError
+from harness.ecs.haproxy.model import Backend, Check, Server, ServerHealth
+from harness.ecs.haproxy.protocol import ProxyDriver
 from harness.ecs.haproxy.runtime_api import RuntimeApiAddress, RuntimeApiClient
 from harness.ecs.haproxy.sink import DirectoryConfigSink, DockerConfigSink
 
 __all__ = [
     "RUNTIME_API_PORT",
-    "BalancerError",
-    "BalancerSettings",
+    "Backend",
+    "Check",
     "DirectoryConfigSink",
     "DockerConfigSink",
-    "HaproxyBalancer",
-    "HealthCheck",
-    "LoadBalancer",
+    "HaproxyDriver",
+    "HaproxyError",
+    "ProxyDriver",
+    "ProxySettings",
     "RuntimeApiAddress",
     "RuntimeApiClient",
-    "TargetGroup",
-    "TargetHealth",
-    "TargetHealthReason",
-    "TargetHealthState",
+    "Server",
+    "ServerHealth",
 ]

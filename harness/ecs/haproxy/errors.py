@@ -1,7 +1,9 @@
-"""Errors of the load balancer boundary, each carrying the ELBv2 error code it stands for.
+"""What can go wrong driving HAProxy. None of these reach an API client.
 
-The ELBv2 API layer turns these into AWS-shaped error responses; the CLI prints them as
-one line (they are ``DrydockError``s).
+The ELBv2 API's errors come from the control plane (``harness.ecs.control_plane.errors``),
+which judged the input before anything reached HAProxy; these say that the driver was
+used wrongly or that HAProxy itself failed. They are ``DrydockError``s, so the CLI
+prints them as one line.
 """
 
 from __future__ import annotations
@@ -9,37 +11,25 @@ from __future__ import annotations
 from harness.errors import DrydockError
 
 
-class BalancerError(DrydockError):
-    """Something the balancer could not do; ``code`` is ELBv2's error code."""
-
-    code = "InternalFailure"
-    http_status = 500
+class HaproxyError(DrydockError):
+    """Something the HAProxy driver could not do."""
 
 
-class TargetGroupNotFoundError(BalancerError):
-    code = "TargetGroupNotFound"
-    http_status = 400
+class UnknownBackendError(HaproxyError):
+    """No backend of that name was added."""
 
 
-class DuplicateTargetGroupNameError(BalancerError):
-    code = "DuplicateTargetGroupName"
-    http_status = 400
+class BackendConflictError(HaproxyError):
+    """A backend of that name exists with other settings."""
 
 
-class InvalidTargetError(BalancerError):
-    code = "InvalidTarget"
-    http_status = 400
+class ServerStateError(HaproxyError):
+    """A server is not in the state the call needs (added twice, not added, not draining)."""
 
 
-class InvalidConfigurationRequestError(BalancerError):
-    """Bad settings (health check, listener port): AWS's ``ValidationError``-like cases."""
-
-    code = "InvalidConfigurationRequest"
-    http_status = 400
+class InvalidFrontendError(HaproxyError):
+    """A frontend port HAProxy cannot bind (out of range, or the Runtime API's)."""
 
 
-class RuntimeApiError(BalancerError):
+class RuntimeApiError(HaproxyError):
     """HAProxy's Runtime API refused a command or could not be reached."""
-
-    code = "InternalFailure"
-    http_status = 500

@@ -1,83 +1,35 @@
-"""Target groups, targets and their health, as ELBv2 names them.
+"""Backends, servers and health checks, as HAProxy names them.
 
-Durations here are seconds *already scaled* by the caller (the emulator's time-scale
-setting), so a 30 s interval may arrive as 0.3 s; HAProxy gets them in milliseconds.
+Durations here are wall seconds, *already scaled* (``harness.ecs.emulator.haproxy_backends``
+turns ELBv2's AWS seconds into these), so a 30 s interval may arrive as 0.3 s; HAProxy gets
+them in milliseconds. Nothing here judges ELBv2 input: the control plane did.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from harness.ecs.haproxy.errors import InvalidConfigurationRequestError
+from harness.ecs.control_plane.elbv2.target_health import TargetHealthReason, TargetHealthState
 
-_MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-class TargetHealthState(StrEnum):
-    """``TargetHealth.State`` of ``DescribeTargetHealth``."""
-
-    INITIAL = "initial"
-    HEALTHY = "healthy"
-    UNHEALTHY = "unhealthy"
-    UNUSED = "unused"
-    DRAINING = "draining"
-    UNAVAILABLE = "unavailable"
-
-
-class TargetHealthReason(StrEnum):
-    """``TargetHealth.Reason`` codes, AWS's own strings."""
-
-    REGISTRATION_IN_PROGRESS = "Elb.RegistrationInProgress"
-    INITIAL_HEALTH_CHECKING = "Elb.InitialHealthChecking"
-    RESPONSE_CODE_MISMATCH = "Target.ResponseCodeMismatch"
-    TIMEOUT = "Target.Timeout"
-    FAILED_HEALTH_CHECKS = "Target.FailedHealthChecks"
-    DEREGISTRATION_IN_PROGRESS = "Target.DeregistrationInProgress"
-    NOT_REGISTERED = "Target.NotRegistered"
-    INTERNAL_ERROR = "Elb.InternalError"
-
-
 @dataclass(frozen=True)
-class HealthCheck:
-    """A target group's health check; defaults are ALB's (interval 30, timeout 5, 5/2, 200)."""
+class Check:
+    """A backend's HTTP health check: ``http-check send``/``expect``, ``inter``, ``fall``,
+    ``timeout check``. ``rise`` is always 1 (see :mod:`.config`)."""
 
     path: str = "/"
-    interval_s: float = 30.0
+    inter_s: float = 30.0
     timeout_s: float = 5.0
-    healthy_threshold: int = 5
-    unhealthy_threshold: int = 2
-    matcher: str = "200"
-
-    def __post_init__(self) -> None:
-        if not self.path.startswith("/") or any(c.isspace() for c in self.path):
-            raise InvalidConfigurationRequestError(
-                f"health check path {self.path!r} must start with '/' and contain no spaces"
-            )
-        if self.interval_s <= 0 or self.timeout_s <= 0:
-            raise InvalidConfigurationRequestError(
-                f"health check interval ({self.interval_s} s) and timeout ({self.timeout_s} s)"
-                " must be positive"
-            )
-        if self.timeout_s >= self.interval_s:
-            raise InvalidConfigurationRequestError(
-                f"health check timeout ({self.timeout_s} s) must be smaller than the interval"
-                f" ({self.interval_s} s), as ALB requires"
-            )
-        for name in ("healthy_threshold", "unhealthy_threshold"):
-            value = getattr(self, name)
-            if not 2 <= value <= 10:
-                raise InvalidConfigurationRequestError(f"{name} is {value}; ALB allows 2-10")
-        if not _MATCHER.match(self.matcher):
-            raise InvalidConfigurationRequestError(
-                f"matcher {self.matcher!r} must look like '200', '200,202' or '200-299'"
-            )
+    fall: int = 2
+    expect_status: str = "200"
+    """The status codes that pass, as ALB's matcher spells them (``200``, ``200-299``)."""
 
     @property
-    def interval_ms(self) -> int:
-        return to_ms(self.interval_s)
+    def inter_ms(self) -> int:
+        return to_ms(self.inter_s)
 
     @property
     def timeout_ms(self) -> int:
@@ -85,56 +37,65 @@ class HealthCheck:
 
 
 @dataclass(frozen=True)
-class TargetGroup:
-    """One ALB target group = one HAProxy backend named :attr:`backend`."""
+class Backend:
+    """One HAProxy backend (one per target group), called :attr:`proxy_name` in HAProxy.
+
+    ``drain_s``: how long a drained server keeps its in-flight requests before it is
+    removed (the deregistration delay; the driver is the one clock that times it).
+    """
 
     name: str
-    health_check: HealthCheck = field(default_factory=HealthCheck)
-    deregistration_delay_s: float = 300.0
-
-    def __post_init__(self) -> None:
-        if not self.name or len(self.name) > 32 or _UNSAFE_NAME.search(self.name):
-            raise InvalidConfigurationRequestError(
-                f"target group name {self.name!r} must be 1-32 characters of A-Z a-z 0-9 _ . -"
-            )
-        if self.deregistration_delay_s < 0:
-            raise InvalidConfigurationRequestError(
-                f"deregistration delay {self.deregistration_delay_s} s must not be negative"
-            )
+    check: Check = field(default_factory=Check)
+    drain_s: float = 300.0
 
     @property
-    def backend(self) -> str:
+    def proxy_name(self) -> str:
         return f"tg-{self.name}"
 
 
 @dataclass(frozen=True)
-class Target:
-    """A registered target: a container's IP and port on the balancer's docker network."""
+class Server:
+    """A server of a backend: a container's IP and port on the balancer's docker network.
 
-    target_id: str
+    ``id`` is the caller's (the task id); :attr:`name` is HAProxy's server name for it.
+    """
+
+    id: str
     ip: str
     port: int
 
     @property
-    def server(self) -> str:
-        """HAProxy server that takes traffic while the target is healthy (health-checked)."""
-        return "t-" + _UNSAFE_NAME.sub("_", self.target_id)
+    def name(self) -> str:
+        """The checked server: takes traffic while its checks pass."""
+        return "t-" + _UNSAFE_NAME.sub("_", self.id)
 
     @property
-    def fail_open_server(self) -> str:
+    def fail_open_name(self) -> str:
         """Unchecked ``backup`` twin: used only when every checked server is down (fail open)."""
-        return self.server + "-fo"
+        return self.name + "-fo"
 
 
 @dataclass(frozen=True)
-class TargetHealth:
-    """One entry of ``DescribeTargetHealth``'s ``TargetHealthDescriptions``."""
+class ServerHealth:
+    """A server's health in ELBv2's words (the control plane's states and reasons)."""
 
-    target_id: str
+    server_id: str
     port: int
     state: TargetHealthState
     reason: TargetHealthReason | None = None
     description: str = ""
+
+
+@dataclass
+class ServerState:
+    """What the driver knows about a server that HAProxy cannot tell it after a reload."""
+
+    server: Server
+    fail_open_armed: bool = False
+    passed_once: bool = False
+    """A check passed since it was added: it has its weight and is past ``initial``."""
+    drain_started: float | None = None
+    """When the driver drained it (its clock, monotonic seconds); None: not draining."""
 
 
 def to_ms(seconds: float) -> int:

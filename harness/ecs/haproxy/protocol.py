@@ -1,7 +1,7 @@
-"""The narrow interface the ECS emulator uses to drive its load balancer.
+"""The narrow interface the emulator uses to drive its proxy.
 
-The scheduler side depends on this Protocol only, so its tests can pass an in-memory
-fake; :class:`harness.ecs.haproxy.driver.HaproxyBalancer` is the real one.
+``harness.ecs.emulator.elbv2_sync`` depends on this Protocol only, so its tests can pass
+an in-memory fake; :class:`harness.ecs.haproxy.driver.HaproxyDriver` is the real one.
 """
 
 from __future__ import annotations
@@ -9,37 +9,37 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from harness.ecs.haproxy.model import Target, TargetGroup, TargetHealth
+from harness.ecs.haproxy.model import Backend, Server, ServerHealth
 
 
-class LoadBalancer(Protocol):
-    def create_target_group(self, target_group: TargetGroup) -> None:
-        """Create it (idempotent for identical settings); raises on a conflicting duplicate."""
+class ProxyDriver(Protocol):
+    def add_backend(self, backend: Backend) -> None:
+        """Add it (idempotent for identical settings); raises on a conflicting duplicate."""
 
-    def update_target_group(self, target_group: TargetGroup) -> None:
-        """Apply changed settings (health check, deregistration delay) of an existing group."""
+    def update_backend(self, backend: Backend) -> None:
+        """Apply changed settings (check, drain time) of an existing backend."""
 
-    def bind_listener(self, port: int, target_group: str) -> None:
-        """Forward the balancer's ``port`` to ``target_group`` (rebinding replaces it)."""
+    def bind_frontend(self, port: int, backend: str) -> None:
+        """Send the proxy's listener ``port`` to ``backend`` (rebinding replaces it)."""
 
-    def register_target(self, target_group: str, target_id: str, ip: str, port: int) -> None:
-        """Start health-checking the target; it gets traffic once a check passes."""
+    def add_server(self, backend: str, server: Server) -> None:
+        """Start checking the server; it gets traffic once a check passes."""
 
-    def deregister_target(self, target_group: str, target_id: str) -> None:
-        """Start draining: no new requests, in-flight ones finish."""
+    def drain_server(self, backend: str, server_id: str) -> None:
+        """No new requests for the server; in-flight ones finish."""
 
-    def target_health(self, target_group: str) -> list[TargetHealth]:
-        """``DescribeTargetHealth`` for every registered or draining target."""
+    def server_health(self, backend: str) -> list[ServerHealth]:
+        """Health of every server of the backend, draining ones included."""
 
-    def draining_complete(self, target_group: str, target_id: str) -> bool:
-        """True once the deregistration delay has passed and the target is gone."""
+    def drain_finished(self, backend: str, server_id: str) -> bool:
+        """True once the backend's drain time has passed and the server is gone."""
 
     def resume(
         self,
-        target_groups: Iterable[TargetGroup],
-        listeners: Mapping[int, str],
-        targets: Mapping[str, Iterable[Target]],
+        backends: Iterable[Backend],
+        frontends: Mapping[int, str],
+        servers: Mapping[str, Iterable[Server]],
     ) -> set[str]:
-        """After an emulator restart: take over the groups the balancer already serves,
-        with the adopted ``targets`` (group name -> targets); return the groups taken
-        over (a fresh balancer has none; the others are created as usual)."""
+        """After an emulator restart: take over the backends the proxy already serves,
+        with the adopted ``servers`` (backend name -> servers); return the backends taken
+        over (a fresh proxy has none; the others are added as usual)."""

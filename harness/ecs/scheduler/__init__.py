@@ -48,7 +48,13 @@ from harness.ecs.scheduler.observations import (
     TaskRunning,
     TaskStopped,
 )
-from harness.ecs.scheduler.ports import Clock, TargetBalancer, TaskRuntime, dispatch
+from harness.ecs.scheduler.ports import (
+    Clock,
+    TargetBalancer,
+    TargetRegistrar,
+    TaskRuntime,
+    dispatch,
+)
 from harness.ecs.scheduler.service_scheduler import ServiceScheduler
 from harness.ecs.scheduler.settings import SchedulerSettings
 
@@ -72,6 +78,7 @@ __all__ = [
     "TargetBalancer",
     "TargetDrained",
     "TargetHealthChanged",
+    "TargetRegistrar",
     "TaskRunning",
     "TaskRuntime",
     "TaskStopped",

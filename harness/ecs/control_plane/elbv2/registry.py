@@ -1,216 +1,48 @@
-"""ELBv2 state: load balancers, listeners, target groups, their targets and health.
+"""The ELBv2 registry: every load balancer, listener and target group, found by ARN.
 
-This is the registry the ELBv2 API reads and writes. It makes no health checks and
-routes no traffic: the balancer component (``harness.ecs.haproxy``) probes targets
-and reports results through :meth:`LoadBalancing.set_target_health`, and finishes
-draining through :meth:`LoadBalancing.expire_draining`. Defaults are AWS's documented
-ones, so a test that reads them back sees what AWS would report.
+This is what the ELBv2 API reads and writes. It makes no health checks and routes no
+traffic: in the emulator, ``harness.ecs.emulator.elbv2_sync`` copies it into HAProxy,
+reports health back through :meth:`Elbv2Registry.set_target_health` and removes a
+drained target through :meth:`Elbv2Registry.finish_draining` when HAProxy's driver says
+its deregistration delay is over. Input is judged in :mod:`.validation`; the targets of
+one group are kept by :mod:`.targets`; the resources are :mod:`.model`.
 """
 
 from __future__ import annotations
 
-import re
-import zlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from harness.ecs.control_plane import arns
+from harness.ecs.control_plane.elbv2 import targets as group_targets
+from harness.ecs.control_plane.elbv2.model import (
+    DEFAULT_VPC,
+    Listener,
+    LoadBalancer,
+    Target,
+    TargetGroup,
+)
+from harness.ecs.control_plane.elbv2.target_health import TargetHealthReason, TargetHealthState
+from harness.ecs.control_plane.elbv2.validation import (
+    check_listener_actions,
+    check_load_balancer_name,
+    check_target_group_name,
+    checked_attributes,
+    health_check_from_request,
+)
 from harness.ecs.control_plane.errors import (
     DuplicateListener,
     DuplicateLoadBalancerName,
     DuplicateTargetGroupName,
-    InvalidTarget,
     ListenerNotFound,
     LoadBalancerNotFound,
     ResourceInUse,
     TargetGroupNotFound,
     ValidationError,
 )
-from harness.time_scale import TimeScale
-
-DEFAULT_VPC = "vpc-00000000000000000"
-
-#: Target group attributes AWS reports for an ALB target group, with their defaults.
-DEFAULT_TARGET_GROUP_ATTRIBUTES: dict[str, str] = {
-    "deregistration_delay.timeout_seconds": "300",
-    "stickiness.enabled": "false",
-    "stickiness.type": "lb_cookie",
-    "stickiness.lb_cookie.duration_seconds": "86400",
-    "slow_start.duration_seconds": "0",
-    "load_balancing.algorithm.type": "round_robin",
-    "load_balancing.cross_zone.enabled": "use_load_balancer_configuration",
-}
-
-#: Integer attributes and their documented ranges (inclusive).
-_INTEGER_ATTRIBUTE_RANGES: dict[str, tuple[int, int]] = {
-    "deregistration_delay.timeout_seconds": (0, 3600),
-    "stickiness.lb_cookie.duration_seconds": (1, 604800),
-    "slow_start.duration_seconds": (0, 900),
-}
-
-_TG_NAME_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,32}(?<!-)$")
-_LB_NAME_RE = re.compile(r"^(?!-)(?!internal-)[A-Za-z0-9-]{1,32}(?<!-)$")
-
-#: Target health states and reason codes, as DescribeTargetHealth reports them.
-INITIAL, HEALTHY, UNHEALTHY = "initial", "healthy", "unhealthy"
-DRAINING, UNUSED = "draining", "unused"
-_REASON_DESCRIPTIONS: dict[str, str] = {
-    "Elb.RegistrationInProgress": "Target registration is in progress",
-    "Elb.InitialHealthChecking": "Initial health checks in progress",
-    "Target.ResponseCodeMismatch": "Health checks failed with these codes: [{codes}]",
-    "Target.Timeout": "Request timed out",
-    "Target.FailedHealthChecks": "Health checks failed",
-    "Target.DeregistrationInProgress": "Target deregistration is in progress",
-    "Target.NotInUse": "Target group is not configured to receive traffic from the load balancer",
-    "Target.NotRegistered": "Target is not registered to the target group",
-}
 
 
-@dataclass
-class HealthCheck:
-    """A target group's health check; the defaults are ALB's for an HTTP target group."""
-
-    protocol: str = "HTTP"
-    port: str = "traffic-port"
-    enabled: bool = True
-    path: str = "/"
-    interval_seconds: int = 30
-    timeout_seconds: int = 5
-    healthy_threshold: int = 5
-    unhealthy_threshold: int = 2
-    matcher: str = "200"
-
-
-@dataclass
-class Target:
-    id: str
-    port: int
-    availability_zone: str | None
-    state: str
-    reason: str | None
-    description: str | None
-    registered_at: datetime
-    draining_since: datetime | None = None
-
-
-@dataclass
-class TargetGroup:
-    name: str
-    arn: str
-    protocol: str | None
-    port: int | None
-    vpc_id: str
-    target_type: str
-    health_check: HealthCheck
-    protocol_version: str | None = None
-    attributes: dict[str, str] = field(
-        default_factory=lambda: dict(DEFAULT_TARGET_GROUP_ATTRIBUTES)
-    )
-    load_balancer_arns: list[str] = field(default_factory=list)
-    targets: dict[tuple[str, int], Target] = field(default_factory=dict)
-    tags: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def deregistration_delay(self) -> timedelta:
-        return timedelta(seconds=int(self.attributes["deregistration_delay.timeout_seconds"]))
-
-    def describe(self) -> dict[str, Any]:
-        """The ``TargetGroup`` output shape."""
-        hc = self.health_check
-        out: dict[str, Any] = {
-            "TargetGroupArn": self.arn,
-            "TargetGroupName": self.name,
-            "VpcId": self.vpc_id,
-            "HealthCheckProtocol": hc.protocol,
-            "HealthCheckPort": hc.port,
-            "HealthCheckEnabled": hc.enabled,
-            "HealthCheckIntervalSeconds": hc.interval_seconds,
-            "HealthCheckTimeoutSeconds": hc.timeout_seconds,
-            "HealthyThresholdCount": hc.healthy_threshold,
-            "UnhealthyThresholdCount": hc.unhealthy_threshold,
-            "HealthCheckPath": hc.path,
-            "Matcher": {"HttpCode": hc.matcher},
-            "LoadBalancerArns": list(self.load_balancer_arns),
-            "TargetType": self.target_type,
-            "IpAddressType": "ipv4",
-        }
-        if self.protocol is not None:
-            out["Protocol"] = self.protocol
-        if self.port is not None:
-            out["Port"] = self.port
-        if self.protocol_version is not None:
-            out["ProtocolVersion"] = self.protocol_version
-        return out
-
-
-@dataclass
-class Listener:
-    arn: str
-    load_balancer_arn: str
-    port: int
-    protocol: str
-    default_actions: list[dict[str, Any]]
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "ListenerArn": self.arn,
-            "LoadBalancerArn": self.load_balancer_arn,
-            "Port": self.port,
-            "Protocol": self.protocol,
-            "DefaultActions": self.default_actions,
-        }
-
-    def target_group_arns(self) -> list[str]:
-        found: list[str] = []
-        for action in self.default_actions:
-            if action.get("TargetGroupArn"):
-                found.append(action["TargetGroupArn"])
-            for tg in (action.get("ForwardConfig") or {}).get("TargetGroups", []):
-                found.append(tg["TargetGroupArn"])
-        return found
-
-
-@dataclass
-class LoadBalancer:
-    name: str
-    arn: str
-    type: str
-    scheme: str
-    created_at: datetime
-    subnets: list[str]
-    security_groups: list[str]
-    vpc_id: str = DEFAULT_VPC
-    listeners: dict[str, Listener] = field(default_factory=dict)
-
-    @property
-    def dns_name(self) -> str:
-        digits = zlib.crc32(self.arn.encode()) % 10**10
-        prefix = "internal-" if self.scheme == "internal" else ""
-        return f"{prefix}{self.name}-{digits}.{arns.REGION}.elb.amazonaws.com"
-
-    def describe(self) -> dict[str, Any]:
-        zones = [
-            {"ZoneName": f"{arns.REGION}{'abcdef'[i % 6]}", "SubnetId": subnet}
-            for i, subnet in enumerate(self.subnets or ["subnet-00000000", "subnet-00000001"])
-        ]
-        return {
-            "LoadBalancerArn": self.arn,
-            "DNSName": self.dns_name,
-            "CanonicalHostedZoneId": "Z35SXDOTRQ7X7K",
-            "CreatedTime": self.created_at,
-            "LoadBalancerName": self.name,
-            "Scheme": self.scheme,
-            "VpcId": self.vpc_id,
-            "State": {"Code": "active"},
-            "Type": self.type,
-            "AvailabilityZones": zones,
-            "SecurityGroups": list(self.security_groups),
-            "IpAddressType": "ipv4",
-        }
-
-
-class LoadBalancing:
+class Elbv2Registry:
     """All ELBv2 resources. Locking is the ControlPlane's job."""
 
     def __init__(self) -> None:
@@ -221,12 +53,7 @@ class LoadBalancing:
 
     def create_target_group(self, request: dict[str, Any]) -> TargetGroup:
         name = request["Name"]
-        if not _TG_NAME_RE.match(name):
-            raise ValidationError(
-                f"Target group name '{name}' can have a maximum of 32 characters, contain "
-                "only alphanumeric characters or hyphens, and must not begin or end with a "
-                "hyphen."
-            )
+        check_target_group_name(name)
         target_type = request.get("TargetType", "instance")
         protocol = request.get("Protocol")
         port = request.get("Port")
@@ -234,22 +61,7 @@ class LoadBalancing:
             raise ValidationError(
                 f"A protocol and a port must be specified for target type '{target_type}'."
             )
-        health_check = HealthCheck(
-            protocol=request.get("HealthCheckProtocol", protocol or "HTTP"),
-            port=request.get("HealthCheckPort", "traffic-port"),
-            enabled=request.get("HealthCheckEnabled", True),
-            path=request.get("HealthCheckPath", "/"),
-            interval_seconds=request.get("HealthCheckIntervalSeconds", 30),
-            timeout_seconds=request.get("HealthCheckTimeoutSeconds", 5),
-            healthy_threshold=request.get("HealthyThresholdCount", 5),
-            unhealthy_threshold=request.get("UnhealthyThresholdCount", 2),
-            matcher=(request.get("Matcher") or {}).get("HttpCode", "200"),
-        )
-        if health_check.timeout_seconds >= health_check.interval_seconds:
-            raise ValidationError(
-                f"Health check timeout ({health_check.timeout_seconds}) must be smaller than "
-                f"the interval ({health_check.interval_seconds})."
-            )
+        health_check = health_check_from_request(request, protocol)
         existing = self._target_group_named(name)
         if existing is not None:
             same = (existing.protocol, existing.port, existing.health_check) == (
@@ -317,31 +129,14 @@ class LoadBalancing:
         self, arn: str, attributes: list[dict[str, str]]
     ) -> TargetGroup:
         group = self.target_group(arn)
-        changes: dict[str, str] = {}
-        for attribute in attributes:
-            key, value = attribute.get("Key", ""), attribute.get("Value", "")
-            if key not in DEFAULT_TARGET_GROUP_ATTRIBUTES:
-                raise ValidationError(f"Target group attribute key '{key}' is not recognized")
-            if key in _INTEGER_ATTRIBUTE_RANGES:
-                low, high = _INTEGER_ATTRIBUTE_RANGES[key]
-                if not value.isdigit() or not low <= int(value) <= high:
-                    raise ValidationError(
-                        f"'{key}' must be an integer from {low} to {high}, not '{value}'"
-                    )
-            changes[key] = value
-        group.attributes.update(changes)  # all-or-nothing: validated before applying
+        group.attributes.update(checked_attributes(attributes))  # all or nothing
         return group
 
     # --- load balancers and listeners --------------------------------------------------
 
     def create_load_balancer(self, request: dict[str, Any], now: datetime) -> LoadBalancer:
         name = request["Name"]
-        if not _LB_NAME_RE.match(name):
-            raise ValidationError(
-                f"Load balancer name '{name}' can have a maximum of 32 characters, contain "
-                "only alphanumeric characters or hyphens, must not begin or end with a hyphen "
-                "and must not begin with 'internal-'."
-            )
+        check_load_balancer_name(name)
         if any(lb.name == name for lb in self.load_balancers.values()):
             raise DuplicateLoadBalancerName(
                 f"A load balancer with the name '{name}' already exists"
@@ -399,17 +194,13 @@ class LoadBalancing:
         )
         for tg_arn in listener.target_group_arns():
             self.target_group(tg_arn)  # validate before attaching anything
-        for action in actions:
-            if action.get("Type") not in ("forward", "fixed-response", "redirect"):
-                raise ValidationError(
-                    f"Action type '{action.get('Type')}' is not supported by Drydock; use 'forward'"
-                )
+        check_listener_actions(actions)
         balancer.listeners[listener.arn] = listener
         for tg_arn in listener.target_group_arns():
             group = self.target_groups[tg_arn]
             if balancer.arn not in group.load_balancer_arns:
                 group.load_balancer_arns.append(balancer.arn)
-                self._refresh_unused(group)
+                group_targets.refresh_unused(group)
         return listener
 
     def describe_listeners(
@@ -427,143 +218,39 @@ class LoadBalancing:
             raise ListenerNotFound(f"One or more listeners not found: {missing}")
         return [everything[a] for a in listener_arns]
 
+    def listeners(self) -> list[Listener]:
+        """Every listener of every load balancer."""
+        return [lst for lb in self.load_balancers.values() for lst in lb.listeners.values()]
+
     # --- targets and health ----------------------------------------------------------
 
     def register_targets(self, tg_arn: str, targets: list[dict[str, Any]], now: datetime) -> None:
-        group = self.target_group(tg_arn)
-        for spec in targets:
-            port = spec.get("Port", group.port)
-            if port is None:
-                raise InvalidTarget(
-                    f"Target '{spec['Id']}' needs a port: the target group has no default port"
-                )
-            key = (spec["Id"], port)
-            existing = group.targets.get(key)
-            if existing is not None and existing.state != DRAINING:
-                continue  # re-registering is a no-op in AWS
-            group.targets[key] = Target(
-                id=spec["Id"],
-                port=port,
-                availability_zone=spec.get("AvailabilityZone"),
-                state=INITIAL,
-                reason="Elb.RegistrationInProgress",
-                description=_REASON_DESCRIPTIONS["Elb.RegistrationInProgress"],
-                registered_at=now,
-            )
-        self._refresh_unused(group)
+        group_targets.register(self.target_group(tg_arn), targets, now)
 
     def deregister_targets(self, tg_arn: str, targets: list[dict[str, Any]], now: datetime) -> None:
         """Start draining. With a delay of 0 the targets go at once, as in AWS."""
-        group = self.target_group(tg_arn)
-        keys = [(spec["Id"], spec.get("Port", group.port)) for spec in targets]
-        missing = [f"{i}:{p}" for i, p in keys if (i, p) not in group.targets]
-        if missing:
-            raise InvalidTarget(
-                f"The following targets are not registered in target group "
-                f"'{group.name}': {', '.join(missing)}"
-            )
-        for key in keys:
-            target = group.targets[key]
-            if group.deregistration_delay.total_seconds() == 0 or not group.load_balancer_arns:
-                del group.targets[key]
-                continue
-            if target.state != DRAINING:
-                target.state, target.reason = DRAINING, "Target.DeregistrationInProgress"
-                target.description = _REASON_DESCRIPTIONS[target.reason]
-                target.draining_since = now
+        group_targets.deregister(self.target_group(tg_arn), targets, now)
 
     def set_target_health(
         self,
         tg_arn: str,
         target_id: str,
         port: int,
-        state: str,
-        reason: str | None = None,
+        state: TargetHealthState | str,
+        reason: TargetHealthReason | str | None = None,
         description: str | None = None,
     ) -> None:
-        """Record a health check result (called by the balancer, never by the API).
-
-        Draining targets keep draining whatever their checks say, as in AWS.
-        """
-        group = self.target_group(tg_arn)
-        target = group.targets.get((target_id, port))
-        if target is None or target.state == DRAINING:
-            return
-        target.state, target.reason = state, reason
-        target.description = description or (
-            _REASON_DESCRIPTIONS.get(reason, reason) if reason else None
+        """Record a health check result (called by the emulator, never by the API)."""
+        group_targets.set_health(
+            self.target_group(tg_arn), target_id, port, state, reason, description
         )
 
-    def expire_draining(
-        self, now: datetime, scale: TimeScale | None = None
-    ) -> list[tuple[str, Target]]:
-        """Remove targets whose deregistration delay has passed; return (tg_arn, target) pairs.
-
-        ``scale`` compresses the delay (a scale of 0.1 -> a tenth of AWS's wait), so the
-        stored attribute stays AWS's number.
-        """
-        scale = scale or TimeScale()
-        removed: list[tuple[str, Target]] = []
-        for group in self.target_groups.values():
-            delay = timedelta(seconds=scale.wall(group.deregistration_delay.total_seconds()))
-            for key, target in list(group.targets.items()):
-                if (
-                    target.state == DRAINING
-                    and target.draining_since is not None
-                    and (now - target.draining_since >= delay)
-                ):
-                    removed.append((group.arn, group.targets.pop(key)))
-        return removed
+    def finish_draining(self, tg_arn: str, target_id: str, port: int) -> Target | None:
+        """The draining target's deregistration delay is over (HAProxy's driver timed it):
+        it leaves the group. Returns it, or None when it was not draining."""
+        return group_targets.finish_draining(self.target_group(tg_arn), target_id, port)
 
     def describe_target_health(
         self, tg_arn: str, targets: list[dict[str, Any]] | None
     ) -> list[dict[str, Any]]:
-        group = self.target_group(tg_arn)
-        if targets:
-            keys = [(t["Id"], t.get("Port", group.port)) for t in targets]
-        else:
-            keys = list(group.targets)
-        out = []
-        for target_id, port in keys:
-            target = group.targets.get((target_id, port))
-            health: dict[str, Any]
-            if target is None:
-                health = {
-                    "State": UNUSED,
-                    "Reason": "Target.NotRegistered",
-                    "Description": _REASON_DESCRIPTIONS["Target.NotRegistered"],
-                }
-            else:
-                health = {"State": target.state}
-                if target.reason:
-                    health["Reason"] = target.reason
-                if target.description:
-                    health["Description"] = target.description
-            description: dict[str, Any] = {
-                "Target": {"Id": target_id, "Port": port},
-                "HealthCheckPort": str(port)
-                if group.health_check.port == "traffic-port"
-                else group.health_check.port,
-                "TargetHealth": health,
-            }
-            if target is not None and target.availability_zone:
-                description["Target"]["AvailabilityZone"] = target.availability_zone
-            out.append(description)
-        return out
-
-    def _refresh_unused(self, group: TargetGroup) -> None:
-        """Targets in a group no load balancer uses are 'unused'; once used, 'initial'."""
-        for target in group.targets.values():
-            if not group.load_balancer_arns and target.state != DRAINING:
-                target.state, target.reason = UNUSED, "Target.NotInUse"
-                target.description = _REASON_DESCRIPTIONS["Target.NotInUse"]
-            elif group.load_balancer_arns and target.state == UNUSED:
-                target.state, target.reason = INITIAL, "Elb.RegistrationInProgress"
-                target.description = _REASON_DESCRIPTIONS["Elb.RegistrationInProgress"]
-
-
-def response_code_mismatch_description(codes: list[int]) -> str:
-    """Description AWS gives with ``Target.ResponseCodeMismatch`` (for the balancer's use)."""
-    return _REASON_DESCRIPTIONS["Target.ResponseCodeMismatch"].format(
-        codes=", ".join(str(c) for c in codes)
-    )
+        return group_targets.describe_health(self.target_group(tg_arn), targets)

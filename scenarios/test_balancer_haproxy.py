@@ -1,7 +1,7 @@
 """The ALB stand-in on a real HAProxy: health, fail-open and draining, end to end.
 
 Builds the HAProxy image from the Debian base, runs it and three tiny HTTP targets on a
-private docker network, and drives it through ``HaproxyBalancer`` from the host over the
+private docker network, and drives it through ``HaproxyDriver`` from the host over the
 Runtime API published on 127.0.0.1 (the emulator-on-the-host case).
 """
 
@@ -19,18 +19,18 @@ import pytest
 import requests
 
 from harness.docker_engine import docker_client
-from harness.ecs.balancer import (
+from harness.ecs.control_plane.elbv2.target_health import TargetHealthReason, TargetHealthState
+from harness.ecs.haproxy import (
     RUNTIME_API_PORT,
+    Backend,
+    Check,
     DockerConfigSink,
-    HaproxyBalancer,
-    HealthCheck,
+    HaproxyDriver,
     RuntimeApiAddress,
     RuntimeApiClient,
-    TargetGroup,
-    TargetHealthReason,
-    TargetHealthState,
+    Server,
 )
-from harness.ecs.balancer.stats import parse_show_stat
+from harness.ecs.haproxy.stats import parse_show_stat
 from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
 
@@ -63,9 +63,7 @@ class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 S(("0.0.0.0", 8000), H).serve_forever()
 """
-FAST = HealthCheck(
-    path="/health", interval_s=0.3, timeout_s=0.2, healthy_threshold=2, unhealthy_threshold=2
-)
+FAST = Check(path="/health", inter_s=0.3, timeout_s=0.2, fall=2)
 
 
 def _base_image() -> str:
@@ -121,7 +119,7 @@ def stack() -> Iterator[dict[str, Any]]:
             container.reload()
         yield {
             "lb_name": lb.name,
-            "balancer": HaproxyBalancer(api, DockerConfigSink(lb)),
+            "balancer": HaproxyDriver(api, DockerConfigSink(lb)),
             "api": api,
             "url": {p: f"http://127.0.0.1:{published[p]}" for p in LISTENER_PORTS},
             "ip": {
@@ -148,8 +146,8 @@ def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 15.0) -> 
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _states(balancer: HaproxyBalancer, tg: str) -> dict[str, TargetHealthState]:
-    return {h.target_id: h.state for h in balancer.target_health(tg)}
+def _states(balancer: HaproxyDriver, backend: str) -> dict[str, TargetHealthState]:
+    return {h.server_id: h.state for h in balancer.server_health(backend)}
 
 
 def _names(session: requests.Session, url: str, count: int = 12) -> list[str]:
@@ -164,21 +162,21 @@ def _sick(container: Any, sick: bool) -> None:
 
 def test_health_gates_traffic_and_all_unhealthy_fails_open(stack: dict[str, Any]) -> None:
     balancer, ip, url = stack["balancer"], stack["ip"], stack["url"][8080]
-    balancer.create_target_group(TargetGroup("web", FAST, deregistration_delay_s=1))
-    balancer.bind_listener(8080, "web")
-    balancer.register_target("web", "task-a", ip["a"], APP_PORT)
-    first = balancer.target_health("web")[0]
+    balancer.add_backend(Backend("web", FAST, drain_s=1))
+    balancer.bind_frontend(8080, "web")
+    balancer.add_server("web", Server("task-a", ip["a"], APP_PORT))
+    first = balancer.server_health("web")[0]
     assert first.state is TargetHealthState.INITIAL
     _wait(lambda: _states(balancer, "web") == {"task-a": TargetHealthState.HEALTHY}, "a healthy")
 
-    balancer.register_target("web", "task-b", ip["b"], APP_PORT)
+    balancer.add_server("web", Server("task-b", ip["b"], APP_PORT))
     _wait(lambda: set(_states(balancer, "web").values()) == {TargetHealthState.HEALTHY}, "b")
     session = requests.Session()
     assert set(_names(session, url)) == {"a", "b"}
 
     _sick(stack["targets"]["b"], True)
     _wait(lambda: _states(balancer, "web")["task-b"] is TargetHealthState.UNHEALTHY, "b down")
-    (b_health,) = [h for h in balancer.target_health("web") if h.target_id == "task-b"]
+    (b_health,) = [h for h in balancer.server_health("web") if h.server_id == "task-b"]
     assert b_health.reason is TargetHealthReason.RESPONSE_CODE_MISMATCH
     assert "500" in b_health.description
     assert set(_names(session, url)) == {"a"}
@@ -199,10 +197,10 @@ def test_draining_finishes_in_flight_and_sends_new_requests_elsewhere(
     stack: dict[str, Any],
 ) -> None:
     balancer, ip, url = stack["balancer"], stack["ip"], stack["url"][8081]
-    balancer.create_target_group(TargetGroup("api", FAST, deregistration_delay_s=3))
-    balancer.bind_listener(8081, "api")
-    balancer.register_target("api", "task-a", ip["a"], APP_PORT)
-    balancer.register_target("api", "task-c", ip["c"], APP_PORT)
+    balancer.add_backend(Backend("api", FAST, drain_s=3))
+    balancer.bind_frontend(8081, "api")
+    balancer.add_server("api", Server("task-a", ip["a"], APP_PORT))
+    balancer.add_server("api", Server("task-c", ip["c"], APP_PORT))
     _wait(lambda: set(_states(balancer, "api").values()) == {TargetHealthState.HEALTHY}, "up")
     session = requests.Session()  # one keep-alive client connection throughout
     assert set(_names(session, url)) == {"a", "c"}
@@ -246,15 +244,15 @@ def test_draining_finishes_in_flight_and_sends_new_requests_elsewhere(
     load.start()
     draining_id = {"t-task-a": "task-a", "t-task-c": "task-c"}[busy[0]]
     draining_name = draining_id[-1]
-    balancer.deregister_target("api", draining_id)
+    balancer.drain_server("api", draining_id)
     assert _states(balancer, "api")[draining_id] is TargetHealthState.DRAINING
 
     assert draining_name not in set(_names(session, url)), "no new requests while draining"
-    assert not balancer.draining_complete("api", draining_id)
+    assert not balancer.drain_finished("api", draining_id)
     worker.join(timeout=10)
     assert slow["r"].status_code == 200 and slow["r"].text == draining_name, "in-flight finished"
 
-    _wait(lambda: balancer.draining_complete("api", draining_id), "draining complete", 6)
+    _wait(lambda: balancer.drain_finished("api", draining_id), "draining complete", 6)
     assert draining_id not in _states(balancer, "api")
     stack["targets"][draining_name].stop(timeout=2)  # what the emulator does next
     assert draining_name not in set(_names(session, url))

@@ -191,12 +191,19 @@ class DeploymentConfiguration:
 
 
 @dataclass(frozen=True)
-class LoadBalancer:
-    """``loadBalancers[]`` of a service: which container port to register in which group."""
+class ServiceLoadBalancer:
+    """``loadBalancers[]`` of a service: which container port to register in which group.
+
+    Not the ELBv2 load balancer (that is ``harness.ecs.control_plane.elbv2.LoadBalancer``).
+    """
 
     target_group_arn: str
     container_name: str
     container_port: int
+
+
+#: The former name, kept while other branches still use it.
+LoadBalancer = ServiceLoadBalancer
 
 
 @dataclass
@@ -241,7 +248,7 @@ class Service:
     deployment_configuration: DeploymentConfiguration = field(
         default_factory=DeploymentConfiguration
     )
-    load_balancers: tuple[LoadBalancer, ...] = ()
+    load_balancers: tuple[ServiceLoadBalancer, ...] = ()
     health_check_grace_period_seconds: float = 0.0
     status: ServiceStatus = ServiceStatus.ACTIVE
     running_count: int = 0

@@ -19,8 +19,8 @@ from harness.ecs.domain import (
     ContainerHealthCheck,
     ContainerSpec,
     DeploymentConfiguration,
-    LoadBalancer,
     Service,
+    ServiceLoadBalancer,
     TaskDefinitionSpec,
     TaskStatus,
 )
@@ -124,7 +124,7 @@ class World:
             task_definition="",
             desired_count=desired,
             deployment_configuration=config or DeploymentConfiguration(),
-            load_balancers=(LoadBalancer(TG_ARN, "model", 8080),) if load_balanced else (),
+            load_balancers=(ServiceLoadBalancer(TG_ARN, "model", 8080),) if load_balanced else (),
             health_check_grace_period_seconds=grace,
         )
         self.scheduler = ServiceScheduler(

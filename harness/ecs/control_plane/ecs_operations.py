@@ -137,9 +137,7 @@ def create_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         task_definition=definition.arn,
         desired_count=desired,
         deployment_configuration=deployment_configuration(req.get("deploymentConfiguration")),
-        load_balancers=load_balancers(
-            req.get("loadBalancers") or [], definition, cp.load_balancing
-        ),
+        load_balancers=load_balancers(req.get("loadBalancers") or [], definition, cp.elbv2),
         health_check_grace_period_seconds=float(req.get("healthCheckGracePeriodSeconds", 0)),
         created_at=cp.clock(),
         launch_type=req.get("launchType", "FARGATE"),
@@ -180,7 +178,7 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
                 for lb in svc.load_balancers
             ],
             definition,
-            cp.load_balancing,
+            cp.elbv2,
         )
         spec = TaskDefinitionSpec.from_document(definition.arn, definition.describe())
     check_desired_count(req.get("desiredCount"))

@@ -9,28 +9,28 @@ from harness.ecs.control_plane.plane import ControlPlane, Operation
 
 
 def create_load_balancer(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    balancer = cp.load_balancing.create_load_balancer(req, cp.now())
+    balancer = cp.elbv2.create_load_balancer(req, cp.now())
     return {"LoadBalancers": [balancer.describe()]}
 
 
 def describe_load_balancers(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    found = cp.load_balancing.describe_load_balancers(req.get("LoadBalancerArns"), req.get("Names"))
+    found = cp.elbv2.describe_load_balancers(req.get("LoadBalancerArns"), req.get("Names"))
     return {"LoadBalancers": [lb.describe() for lb in found]}
 
 
 def create_target_group(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    return {"TargetGroups": [cp.load_balancing.create_target_group(req).describe()]}
+    return {"TargetGroups": [cp.elbv2.create_target_group(req).describe()]}
 
 
 def describe_target_groups(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    found = cp.load_balancing.describe_target_groups(
+    found = cp.elbv2.describe_target_groups(
         req.get("TargetGroupArns"), req.get("Names"), req.get("LoadBalancerArn")
     )
     return {"TargetGroups": [g.describe() for g in found]}
 
 
 def delete_target_group(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    cp.load_balancing.delete_target_group(req["TargetGroupArn"])
+    cp.elbv2.delete_target_group(req["TargetGroupArn"])
     return {}
 
 
@@ -39,42 +39,38 @@ def _attributes(attributes: dict[str, str]) -> list[dict[str, str]]:
 
 
 def modify_target_group_attributes(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    group = cp.load_balancing.modify_target_group_attributes(
-        req["TargetGroupArn"], req["Attributes"]
-    )
+    group = cp.elbv2.modify_target_group_attributes(req["TargetGroupArn"], req["Attributes"])
     return {"Attributes": _attributes(group.attributes)}
 
 
 def describe_target_group_attributes(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    group = cp.load_balancing.target_group(req["TargetGroupArn"])
+    group = cp.elbv2.target_group(req["TargetGroupArn"])
     return {"Attributes": _attributes(group.attributes)}
 
 
 def create_listener(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    return {"Listeners": [cp.load_balancing.create_listener(req).describe()]}
+    return {"Listeners": [cp.elbv2.create_listener(req).describe()]}
 
 
 def describe_listeners(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    found = cp.load_balancing.describe_listeners(
-        req.get("LoadBalancerArn"), req.get("ListenerArns")
-    )
+    found = cp.elbv2.describe_listeners(req.get("LoadBalancerArn"), req.get("ListenerArns"))
     return {"Listeners": [listener.describe() for listener in found]}
 
 
 def register_targets(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    cp.load_balancing.register_targets(req["TargetGroupArn"], req["Targets"], cp.now())
+    cp.elbv2.register_targets(req["TargetGroupArn"], req["Targets"], cp.now())
     return {}
 
 
 def deregister_targets(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    cp.load_balancing.deregister_targets(req["TargetGroupArn"], req["Targets"], cp.now())
+    cp.elbv2.deregister_targets(req["TargetGroupArn"], req["Targets"], cp.now())
     return {}
 
 
 def describe_target_health(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
     if "Include" in req:
         raise ValidationError("DescribeTargetHealth Include is not emulated.")
-    found = cp.load_balancing.describe_target_health(req["TargetGroupArn"], req.get("Targets"))
+    found = cp.elbv2.describe_target_health(req["TargetGroupArn"], req.get("Targets"))
     return {"TargetHealthDescriptions": found}
 
 

@@ -4,7 +4,7 @@ ECS keeps clusters, task definitions and services when its control plane restart
 the emulator's state is in memory, so every successful mutating call is appended to
 a JSON-lines file and replayed into a fresh control plane at start. Tasks are not
 journaled: their containers carry what identifies them (labels), so the restarted
-emulator adopts the ones still running (``emulator.adoption``) and the scheduler
+emulator adopts the ones still running (``emulator.restart_adoption``) and the scheduler
 replaces the rest, as ECS replaces tasks it lost. ELB ARNs are derived from names
 (``arns``), so replayed references hold. ECR repositories are journaled too; their
 images live in the registry, which keeps them itself, so a replay never touches it.

@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.ecs.control_plane.clusters import ClusterRegistry
 from harness.ecs.control_plane.ecr.state import EcrState
-from harness.ecs.control_plane.load_balancing import LoadBalancing
+from harness.ecs.control_plane.elbv2.registry import Elbv2Registry
 from harness.ecs.control_plane.scheduler_handle import SchedulerFactory, SchedulerHandle
 from harness.ecs.control_plane.services import ServiceRegistry
 from harness.ecs.control_plane.task_definitions import TaskDefinitionRegistry
@@ -56,7 +56,7 @@ class ControlPlane:
         self.clusters = ClusterRegistry()
         self.task_definitions = TaskDefinitionRegistry()
         self.services = ServiceRegistry()
-        self.load_balancing = LoadBalancing()
+        self.elbv2 = Elbv2Registry()
         self.ecr = ecr or EcrState()
 
     def now(self) -> datetime:

@@ -14,19 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane import arns
+from harness.ecs.control_plane.elbv2.registry import Elbv2Registry
 from harness.ecs.control_plane.errors import (
     ClientException,
     InvalidParameterException,
     ServiceNotActiveException,
     ServiceNotFoundException,
 )
-from harness.ecs.control_plane.load_balancing import LoadBalancing
 from harness.ecs.control_plane.scheduler_handle import SchedulerHandle
 from harness.ecs.control_plane.task_definitions import TaskDefinition
 from harness.ecs.domain import (
     DeploymentCircuitBreaker,
     DeploymentConfiguration,
-    LoadBalancer,
+    ServiceLoadBalancer,
     ServiceStatus,
     Task,
 )
@@ -147,8 +147,8 @@ def deployment_configuration(
 
 
 def load_balancers(
-    requested: list[dict[str, Any]], definition: TaskDefinition, balancing: LoadBalancing
-) -> tuple[LoadBalancer, ...]:
+    requested: list[dict[str, Any]], definition: TaskDefinition, elbv2: Elbv2Registry
+) -> tuple[ServiceLoadBalancer, ...]:
     """Check each ``loadBalancers[]`` entry the way ECS does, naming what is wrong."""
     found = []
     for lb in requested:
@@ -158,7 +158,7 @@ def load_balancers(
                 "loadBalancers[].targetGroupArn is required: Drydock emulates ALB/NLB "
                 "target groups only (no Classic Load Balancer loadBalancerName)."
             )
-        group = balancing.target_groups.get(tg_arn)
+        group = elbv2.target_groups.get(tg_arn)
         if group is None:
             raise InvalidParameterException(f"Unable to find target group '{tg_arn}'.")
         if not group.load_balancer_arns:
@@ -183,7 +183,7 @@ def load_balancers(
                 f"(its portMappings have {ports})."
             )
         found.append(
-            LoadBalancer(target_group_arn=tg_arn, container_name=name, container_port=port)
+            ServiceLoadBalancer(target_group_arn=tg_arn, container_name=name, container_port=port)
         )
     return tuple(found)
 

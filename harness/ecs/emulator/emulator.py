@@ -26,6 +26,7 @@ from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.ecr_registry import ecr_state
+from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.event_loop import Driver, ObservationQueue
 from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
@@ -36,7 +37,6 @@ from harness.ecs.emulator.haproxy_container import (
     start_haproxy,
 )
 from harness.ecs.emulator.restart_adoption import adopt_left_behind
-from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, emulator_owner, is_orphan
@@ -139,8 +139,8 @@ class Emulator:
                 scheduler_factory=factory,
                 ecr=ecr_state(self.settings, self.journal.path if self.journal else None),
             )
-            targets = HaproxyTargetBalancer(
-                self.haproxy.balancer, control_plane, self.runtime.address, scale=scale
+            targets = Elbv2Sync(
+                self.haproxy.driver, control_plane, self.runtime.address, scale=scale
             )
             self.driver = Driver(control_plane, self.runtime, targets, self.observations)
             holder.append(self.driver)

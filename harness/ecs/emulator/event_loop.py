@@ -2,7 +2,7 @@
 
 It sleeps on the observation queue until something happens (a container started or
 exited, a health check ran, an API call changed a service) or a scheduler's timer is
-due, or the balancer's next health poll comes round. Then it steps every scheduler
+due, or the next HAProxy health poll comes round. Then it steps every scheduler
 handle while holding ``ControlPlane.lock`` (Describe* reads the same objects) and
 dispatches the actions outside the lock, so slow Docker or HAProxy calls never block
 the API.
@@ -18,7 +18,7 @@ from typing import Protocol
 
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.scheduler.observations import Observation
-from harness.ecs.scheduler.ports import TargetBalancer, TaskRuntime, dispatch
+from harness.ecs.scheduler.ports import TargetRegistrar, TaskRuntime, dispatch
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,12 @@ WAKE = None
 ObservationQueue = queue.Queue[Observation | None]
 
 
-class PolledBalancer(TargetBalancer, Protocol):
-    """The scheduler's balancer port plus what the loop asks of it on every poll."""
+class TargetSync(TargetRegistrar, Protocol):
+    """The scheduler's target port plus what the loop asks of it on every poll
+    (:class:`~harness.ecs.emulator.elbv2_sync.Elbv2Sync`)."""
 
     def sync(self) -> None:
-        """Copy new or changed target groups and listeners into the balancer."""
+        """Copy new or changed target groups and listeners into the proxy."""
         ...
 
     def poll(self) -> list[Observation]:
@@ -48,13 +49,13 @@ class Driver:
         self,
         control_plane: ControlPlane,
         runtime: TaskRuntime,
-        balancer: PolledBalancer,
+        targets: TargetSync,
         observations: ObservationQueue,
         poll_interval_s: float = 0.15,
     ) -> None:
         self.control_plane = control_plane
         self.runtime = runtime
-        self.balancer = balancer
+        self.targets = targets
         self.observations = observations
         self.poll_interval_s = poll_interval_s
         self.errors: list[BaseException] = []
@@ -83,8 +84,8 @@ class Driver:
             try:
                 if time.monotonic() >= next_poll:
                     next_poll = time.monotonic() + self.poll_interval_s
-                    self.balancer.sync()
-                    batch.extend(self.balancer.poll())
+                    self.targets.sync()
+                    batch.extend(self.targets.poll())
                 self._step(batch)
             except Exception as exc:  # keep the emulator alive; surface it to the caller
                 log.exception("driver step failed")
@@ -117,7 +118,7 @@ class Driver:
             ]
         for action in actions:
             try:
-                dispatch([action], self.runtime, self.balancer)
+                dispatch([action], self.runtime, self.targets)
             except Exception as exc:  # one failed action must not lose the others
                 log.exception("could not perform %s", action)
                 self.errors.append(exc)

@@ -17,15 +17,15 @@ from typing import Any
 import docker
 
 from harness.docker_engine.containers import containers_labelled
-from harness.ecs.balancer import (
+from harness.ecs.haproxy import (
     RUNTIME_API_PORT,
-    BalancerSettings,
     DockerConfigSink,
-    HaproxyBalancer,
+    HaproxyDriver,
+    HaproxyError,
+    ProxySettings,
     RuntimeApiAddress,
     RuntimeApiClient,
 )
-from harness.ecs.balancer.errors import BalancerError
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, OWNER_LABEL, emulator_owner
 from harness.images.catalog import HAPROXY
 from harness.images.resolver import ImageResolver
@@ -42,13 +42,13 @@ ALB_IDLE_TIMEOUT_S = 60.0
 class HaproxyContainer:
     container: Any
     published: dict[int, int]
-    balancer: HaproxyBalancer
+    driver: HaproxyDriver
     #: False for a balancer the emulator attached to: it is not the emulator's to remove.
     owned: bool = True
 
     def listener_url(self, port: int) -> str:
         if port not in self.published:
-            raise BalancerError(
+            raise HaproxyError(
                 f"listener port {port} is not published; the emulator "
                 f"publishes {sorted(self.published)}"
             )
@@ -107,7 +107,7 @@ def find_kept_haproxy(
 
     An emulator stopped with ``keep_tasks`` leaves its HAProxy serving the tasks too, so
     clients see no outage while it restarts; the next one drives it again (its driver
-    then resumes HAProxy's state, see ``HaproxyBalancer.resume``).
+    then resumes HAProxy's state, see ``HaproxyDriver.resume``).
     """
     labels = {"project": project, EMULATOR_LABEL: BALANCER_ROLE, OWNER_LABEL: owner}
     found = [c for c in containers_labelled(client, **labels) if c.status == "running"]
@@ -125,8 +125,8 @@ def _drive_published(container: Any, scale: TimeScale, ready_timeout_s: float) -
     }
     api = RuntimeApiClient(RuntimeApiAddress("127.0.0.1", published.pop(RUNTIME_API_PORT)))
     _wait_for_runtime_api(api, ready_timeout_s)
-    balancer = HaproxyBalancer(api, DockerConfigSink(container), balancer_settings(scale))
-    return HaproxyContainer(container, published, balancer)
+    driver = HaproxyDriver(api, DockerConfigSink(container), proxy_settings(scale))
+    return HaproxyContainer(container, published, driver)
 
 
 def attach_haproxy(
@@ -152,7 +152,7 @@ def attach_haproxy(
         }
     )
     if not found:
-        raise BalancerError(f"no running balancer: compose service {service!r} of {project!r}")
+        raise HaproxyError(f"no running balancer: compose service {service!r} of {project!r}")
     container = found[0]
     published = {
         int(key.split("/")[0]): int(value[0]["HostPort"])
@@ -162,16 +162,14 @@ def attach_haproxy(
     published.pop(RUNTIME_API_PORT, None)
     api = RuntimeApiClient(RuntimeApiAddress(service, RUNTIME_API_PORT))
     _wait_for_runtime_api(api, ready_timeout_s)
-    balancer = HaproxyBalancer(
-        api, DockerConfigSink(container), balancer_settings(scale or TimeScale())
-    )
-    return HaproxyContainer(container, published, balancer, owned=False)
+    driver = HaproxyDriver(api, DockerConfigSink(container), proxy_settings(scale or TimeScale()))
+    return HaproxyContainer(container, published, driver, owned=False)
 
 
-def balancer_settings(scale: TimeScale) -> BalancerSettings:
+def proxy_settings(scale: TimeScale) -> ProxySettings:
     """HAProxy's timeouts for this time scale: ALB's 60 s idle timeout, scaled, but never
     under a second (a keep-alive connection's idle time is real time for its client)."""
-    return BalancerSettings(idle_timeout_s=scale.wall_at_least(ALB_IDLE_TIMEOUT_S, 1.0))
+    return ProxySettings(idle_timeout_s=scale.wall_at_least(ALB_IDLE_TIMEOUT_S, 1.0))
 
 
 def _wait_for_runtime_api(api: RuntimeApiClient, timeout_s: float) -> None:
@@ -181,4 +179,4 @@ def _wait_for_runtime_api(api: RuntimeApiClient, timeout_s: float) -> None:
             if "HAProxy" in api.worker("show info"):
                 return
         time.sleep(0.1)
-    raise BalancerError(f"HAProxy's Runtime API did not answer within {timeout_s:.0f} s")
+    raise HaproxyError(f"HAProxy's Runtime API did not answer within {timeout_s:.0f} s")

@@ -2,7 +2,7 @@
 
 The decision is :func:`harness.ecs.scheduler.adoption_plan.plan_adoption` (pure); this module
 feeds it what docker holds and the replayed services, hands each adopted task to its
-service's scheduler, removes the containers nobody adopts, and lets the balancer adapter
+service's scheduler, removes the containers nobody adopts, and lets :class:`Elbv2Sync`
 take over HAProxy's servers for the adopted tasks, so traffic to them never stops.
 """
 
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from harness.ecs.balancer.model import Target
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.errors import ControlPlaneError
-from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
+from harness.ecs.emulator.elbv2_sync import AdoptedTarget, Elbv2Sync
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import task_id
 from harness.ecs.scheduler.adoption_plan import AdoptionPlan, plan_adoption
@@ -22,11 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def adopt_left_behind(
-    control_plane: ControlPlane, runtime: DockerTaskRuntime, targets: HaproxyTargetBalancer
+    control_plane: ControlPlane, runtime: DockerTaskRuntime, targets: Elbv2Sync
 ) -> AdoptionPlan:
     """Call before the driver loop starts: its first step must already see the tasks."""
     found = runtime.left_behind()
-    resumed: dict[str, list[Target]] = {}
+    resumed: dict[str, list[AdoptedTarget]] = {}
     with control_plane.lock:
         handles = {
             (h.service.cluster_arn, h.service.service_name): h for h in control_plane.schedulers()
@@ -43,7 +42,7 @@ def adopt_left_behind(
                 container_id = task.container_ids.get(lb.container_name)
                 if container_id is not None:
                     ip = runtime.left_behind_ip(container_id)
-                    target = Target(task_id(task.task_arn), ip, lb.container_port)
+                    target = (task.task_arn, ip, lb.container_port)
                     resumed.setdefault(lb.target_group_arn, []).append(target)
     for task in plan.adopt:
         log.info("adopted task %s of service %s", task_id(task.task_arn), task.service_name)

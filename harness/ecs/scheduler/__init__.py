@@ -55,7 +55,13 @@ from harness.ecs.scheduler.observations import (
     TaskRunning,
     TaskStopped,
 )
-from harness.ecs.scheduler.ports import Clock, TargetBalancer, TaskRuntime, dispatch
+from harness.ecs.scheduler.ports import (
+    Clock,
+    TargetBalancer,
+    TargetRegistrar,
+    TaskRuntime,
+    dispatch,
+)
 from harness.ecs.scheduler.service_scheduler import ServiceScheduler
 from harness.ecs.scheduler.settings import SchedulerSettings
 
@@ -79,6 +85,7 @@ __all__ = [
     "TargetBalancer",
     "TargetDrained",
     "TargetHealthChanged",
+    "TargetRegistrar",
     "TaskRunning",
     "TaskRuntime",
     "TaskStopped",

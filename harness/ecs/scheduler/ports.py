@@ -1,7 +1,7 @@
-"""The scheduler's view of the outside world: a clock, a task runtime, a load balancer.
+"""The scheduler's view of the outside world: a clock, a task runtime, target registration.
 
-The docker runtime (``harness.ecs.runtime``) and the proxy driver
-(``harness.ecs.balancer``) implement these; tests use fakes. Implementations report back
+The docker runtime (``harness.ecs.runtime``) and the emulator's ELBv2 sync
+(``harness.ecs.emulator.elbv2_sync``) implement these; tests use fakes. Implementations report back
 by calling ``ServiceScheduler.step`` with observations, from one thread.
 """
 
@@ -34,13 +34,19 @@ class TaskRuntime(Protocol):
     def adopt_task(self, action: AdoptTask) -> None: ...
 
 
-class TargetBalancer(Protocol):
+class TargetRegistrar(Protocol):
+    """Registers tasks' containers with their target groups, and deregisters (drains) them."""
+
     def register_target(self, action: RegisterTarget) -> None: ...
 
     def deregister_target(self, action: DeregisterTarget) -> None: ...
 
 
-def dispatch(actions: Iterable[Action], runtime: TaskRuntime, balancer: TargetBalancer) -> None:
+#: The former name, kept while other branches still use it.
+TargetBalancer = TargetRegistrar
+
+
+def dispatch(actions: Iterable[Action], runtime: TaskRuntime, balancer: TargetRegistrar) -> None:
     """Hand each action to the port that performs it, in the order the scheduler chose."""
     for action in actions:
         match action:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
-from harness.ecs.balancer.errors import RuntimeApiError
+from harness.ecs.haproxy.errors import RuntimeApiError
 
 _SILENT_OK = ""
 

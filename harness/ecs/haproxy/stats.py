@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ServerStats:
-    """The fields of one server line of ``show stat`` that the balancer reads."""
+    """The fields of one server line of ``show stat`` that the driver reads."""
 
     backend: str
     server: str

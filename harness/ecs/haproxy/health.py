@@ -10,20 +10,25 @@ counter and weight 0 (see the driver), so HAProxy itself takes it DOWN after ``f
 ``unhealthy_threshold`` consecutive failed checks, however late or slow those checks run
 on a busy machine. ALB's rules follow directly: ``initial`` until the first pass or the
 threshold of failures, ``healthy`` after one pass, ``unhealthy`` only when HAProxy counted
-the failures (status DOWN).
+the failures (status DOWN). States, reasons and their wording are the control plane's
+(``harness.ecs.control_plane.elbv2.target_health``), so the API shows them unchanged.
 """
 
 from __future__ import annotations
 
-from harness.ecs.balancer.model import (
-    HealthCheck,
+from harness.ecs.control_plane.elbv2.target_health import (
     TargetHealthReason,
     TargetHealthState,
+    describe_reason,
+    response_code_mismatch_description,
 )
-from harness.ecs.balancer.stats import ServerStats
+from harness.ecs.haproxy.stats import ServerStats
 
 _TIMEOUTS = frozenset({"L4TOUT", "L6TOUT", "L7TOUT"})
 _NOT_CHECKED_YET = frozenset({"", "INI"})
+
+#: (state, reason, description): ``TargetHealth`` in the control plane's words.
+Health = tuple[TargetHealthState, TargetHealthReason | None, str]
 
 
 def check_passed(stats: ServerStats) -> bool:
@@ -31,60 +36,40 @@ def check_passed(stats: ServerStats) -> bool:
     return stats.status.startswith("UP") and stats.check_status.startswith("L7OK")
 
 
-def target_state(
-    stats: ServerStats,
-    health_check: HealthCheck,
-    *,
-    draining: bool,
-    passed_once: bool,
-) -> tuple[TargetHealthState, TargetHealthReason | None, str]:
+def server_health(stats: ServerStats, *, draining: bool, passed_once: bool) -> Health:
     """ALB's (state, reason, description) for one checked (non-backup) server.
 
-    ``passed_once``: a check passed since registration (the driver remembers it).
+    ``passed_once``: a check passed since the server was added (the driver remembers it).
     """
     if draining:
-        return (
-            TargetHealthState.DRAINING,
-            TargetHealthReason.DEREGISTRATION_IN_PROGRESS,
-            "Target deregistration is in progress",
+        return _with_reason(
+            TargetHealthState.DRAINING, TargetHealthReason.DEREGISTRATION_IN_PROGRESS
         )
     if stats.status.startswith("MAINT"):
-        return (
-            TargetHealthState.UNUSED,
-            TargetHealthReason.NOT_REGISTERED,
-            "Target is not registered",
-        )
+        return _with_reason(TargetHealthState.UNUSED, TargetHealthReason.NOT_REGISTERED)
     if stats.status.startswith("DOWN"):
         # HAProxy counted ``fall`` consecutive failed checks (from initial or healthy).
-        reason, description = failure_reason(stats, health_check)
+        reason, description = failure_reason(stats)
         return TargetHealthState.UNHEALTHY, reason, description
     if passed_once or check_passed(stats):
         # UP, or "UP 1/2": failing but under the unhealthy threshold, healthy as on ALB.
         return TargetHealthState.HEALTHY, None, ""
     if stats.check_status in _NOT_CHECKED_YET:
-        return (
-            TargetHealthState.INITIAL,
-            TargetHealthReason.REGISTRATION_IN_PROGRESS,
-            "Target registration is in progress",
-        )
-    return (
-        TargetHealthState.INITIAL,
-        TargetHealthReason.INITIAL_HEALTH_CHECKING,
-        "Initial health checks in progress",
-    )
+        return _with_reason(TargetHealthState.INITIAL, TargetHealthReason.REGISTRATION_IN_PROGRESS)
+    return _with_reason(TargetHealthState.INITIAL, TargetHealthReason.INITIAL_HEALTH_CHECKING)
 
 
-def failure_reason(stats: ServerStats, health_check: HealthCheck) -> tuple[TargetHealthReason, str]:
-    """Reason code for a failed check, worded like ALB's descriptions."""
+def failure_reason(stats: ServerStats) -> tuple[TargetHealthReason, str]:
+    """Reason code for a failed check, worded like ALB's descriptions; for a failure ALB
+    has no word for, HAProxy's check status is added (``Health checks failed (L4CON)``)."""
     if stats.check_status == "L7STS":
         code = stats.check_code if stats.check_code is not None else "unknown"
-        return (
-            TargetHealthReason.RESPONSE_CODE_MISMATCH,
-            f"Health checks failed with these codes: [{code}]",
-        )
+        return TargetHealthReason.RESPONSE_CODE_MISMATCH, response_code_mismatch_description([code])
     if stats.check_status in _TIMEOUTS:
-        return TargetHealthReason.TIMEOUT, "Request timed out"
-    return (
-        TargetHealthReason.FAILED_HEALTH_CHECKS,
-        f"Health checks failed ({stats.check_status or 'no result'})",
-    )
+        return TargetHealthReason.TIMEOUT, describe_reason(TargetHealthReason.TIMEOUT)
+    failed = TargetHealthReason.FAILED_HEALTH_CHECKS
+    return failed, f"{describe_reason(failed)} ({stats.check_status or 'no result'})"
+
+
+def _with_reason(state: TargetHealthState, reason: TargetHealthReason) -> Health:
+    return state, reason, describe_reason(reason)

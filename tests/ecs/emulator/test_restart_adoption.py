@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from harness.ecs.balancer.model import Target
 from harness.ecs.control_plane import ECS_OPERATIONS, ELBV2_OPERATIONS, ControlPlane
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.domain import TaskStatus
+from harness.ecs.emulator.elbv2_sync import AdoptedTarget
 from harness.ecs.emulator.restart_adoption import adopt_left_behind
 from harness.ecs.scheduler.adoption_plan import FoundContainer
 from harness.ecs.scheduler.settings import SchedulerSettings
@@ -44,9 +44,9 @@ class FakeRuntime:
 
 class FakeTargets:
     def __init__(self) -> None:
-        self.resumed: dict[str, list[Target]] | None = None
+        self.resumed: dict[str, list[AdoptedTarget]] | None = None
 
-    def resume(self, targets: Mapping[str, Iterable[Target]]) -> None:
+    def resume(self, targets: Mapping[str, Iterable[AdoptedTarget]]) -> None:
         self.resumed = {arn: list(found) for arn, found in targets.items()}
 
 
@@ -111,7 +111,7 @@ def test_left_tasks_join_their_service_strays_are_removed_targets_are_resumed() 
 
     assert [t.task_arn for t in plan.adopt] == [task_arn]
     assert runtime.removed == ["stray"]
-    assert targets.resumed == {made["tg"]: [Target("b" * 32, "172.18.0.9", 8080)]}
+    assert targets.resumed == {made["tg"]: [(task_arn, "172.18.0.9", 8080)]}
     (handle,) = cp.schedulers()
     adopted = next(t for t in handle.tasks if t.task_arn == task_arn)
     assert adopted.last_status is TaskStatus.RUNNING

@@ -1,4 +1,4 @@
-"""Render haproxy.cfg from the balancer's model (target groups, listeners, targets).
+"""Render haproxy.cfg from backends, frontends (listener ports) and servers.
 
 Choices, and why (ALB behaviour first, zero failed requests second):
 
@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from harness.ecs.balancer.model import HealthCheck, Target, TargetGroup, to_ms
+from harness.ecs.haproxy.model import Backend, Check, Server, ServerState, to_ms
 
 STATE_DIR = "/var/lib/drydock-haproxy"
 CONFIG_PATH = f"{STATE_DIR}/haproxy.cfg"
@@ -45,8 +45,8 @@ RUNTIME_API_PORT = 9999
 
 
 @dataclass(frozen=True)
-class BalancerSettings:
-    """Balancer-wide timeouts (seconds, already time-scaled) and retry policy."""
+class ProxySettings:
+    """HAProxy-wide timeouts (seconds, already time-scaled) and retry policy."""
 
     idle_timeout_s: float = 60.0
     connect_timeout_s: float = 5.0
@@ -54,49 +54,37 @@ class BalancerSettings:
     retry_on: tuple[str, ...] = ("conn-failure",)
 
 
-@dataclass(frozen=True)
-class TargetServerState:
-    """What the config needs to know about a registered target at reload time."""
-
-    target: Target
-    fail_open_armed: bool
-    passed_once: bool = True
-
-
-def matcher_regex(matcher: str) -> str:
-    """ALB matcher ('200', '200,202', '200-299') as an anchored regex for ``rstatus``."""
+def expect_regex(expect_status: str) -> str:
+    """Status codes ('200', '200,202', '200-299') as an anchored regex for ``rstatus``."""
     codes: list[str] = []
-    for part in matcher.split(","):
+    for part in expect_status.split(","):
         low, _, high = part.partition("-")
         codes.extend(str(c) for c in range(int(low), int(high or low) + 1))
     return "^(" + "|".join(codes) + ")$"
 
 
-def checked_server_args(target: Target, health_check: HealthCheck) -> str:
+def checked_server_args(server: Server, check: Check) -> str:
     """Arguments of the health-checked server line (shared by config and ``add server``)."""
-    return (
-        f"{target.ip}:{target.port} check inter {health_check.interval_ms}ms"
-        f" rise 1 fall {health_check.unhealthy_threshold}"
-    )
+    return f"{server.ip}:{server.port} check inter {check.inter_ms}ms rise 1 fall {check.fall}"
 
 
-def fail_open_server_args(target: Target) -> str:
-    return f"{target.ip}:{target.port} backup"
+def fail_open_server_args(server: Server) -> str:
+    return f"{server.ip}:{server.port} backup"
 
 
 def render_config(
-    target_groups: Iterable[TargetGroup],
-    listeners: Mapping[int, str],
-    targets: Mapping[str, Iterable[TargetServerState]] | None = None,
-    settings: BalancerSettings | None = None,
+    backends: Iterable[Backend],
+    frontends: Mapping[int, str],
+    servers: Mapping[str, Iterable[ServerState]] | None = None,
+    settings: ProxySettings | None = None,
 ) -> str:
-    """The whole haproxy.cfg; ``listeners`` maps a port to a target group name."""
-    settings = settings or BalancerSettings()
-    targets = targets or {}
-    groups = {tg.name: tg for tg in target_groups}
+    """The whole haproxy.cfg; ``frontends`` maps a listener port to a backend name."""
+    settings = settings or ProxySettings()
+    servers = servers or {}
+    groups = {be.name: be for be in backends}
     idle = to_ms(settings.idle_timeout_s)
     lines = [
-        "# Rendered by harness.ecs.balancer.config; edits are overwritten on reload.",
+        "# Rendered by harness.ecs.haproxy.config; edits are overwritten on reload.",
         "global",
         "    master-worker",
         "    stats socket /run/haproxy-admin.sock mode 600 level admin",
@@ -113,30 +101,30 @@ def render_config(
         f"    timeout http-request {idle}ms",
         "    load-server-state-from-file global",
     ]
-    for port in sorted(listeners):
-        tg = groups[listeners[port]]
+    for port in sorted(frontends):
+        backend = groups[frontends[port]]
         lines += [
             "",
             f"frontend listener-{port}",
             f"    bind :{port}",
-            f"    default_backend {tg.backend}",
+            f"    default_backend {backend.proxy_name}",
         ]
-    for tg in sorted(groups.values(), key=lambda g: g.name):
-        lines += ["", *_backend_lines(tg, targets.get(tg.name, ()), settings)]
+    for backend in sorted(groups.values(), key=lambda g: g.name):
+        lines += ["", *_backend_lines(backend, servers.get(backend.name, ()), settings)]
     return "\n".join(lines) + "\n"
 
 
 def _backend_lines(
-    tg: TargetGroup, servers: Iterable[TargetServerState], settings: BalancerSettings
+    backend: Backend, servers: Iterable[ServerState], settings: ProxySettings
 ) -> list[str]:
-    hc = tg.health_check
+    hc = backend.check
     lines = [
-        f"backend {tg.backend}",
+        f"backend {backend.proxy_name}",
         "    balance roundrobin",
         "    option allbackups",
         "    option httpchk",
         f"    http-check send meth GET uri {hc.path} ver HTTP/1.1 hdr Host drydock-alb",
-        f"    http-check expect rstatus {matcher_regex(hc.matcher)}",
+        f"    http-check expect rstatus {expect_regex(hc.expect_status)}",
         f"    timeout check {hc.timeout_ms}ms",
     ]
     if settings.retries > 0 and settings.retry_on:
@@ -148,9 +136,9 @@ def _backend_lines(
     else:
         lines.append("    retries 0")
     for state in servers:
-        t = state.target
+        s = state.server
         weight = "" if state.passed_once else " weight 0"
-        lines.append(f"    server {t.server} {checked_server_args(t, hc)}{weight}")
+        lines.append(f"    server {s.name} {checked_server_args(s, hc)}{weight}")
         disabled = "" if state.fail_open_armed else " disabled"
-        lines.append(f"    server {t.fail_open_server} {fail_open_server_args(t)}{disabled}")
+        lines.append(f"    server {s.fail_open_name} {fail_open_server_args(s)}{disabled}")
     return lines

@@ -1,14 +1,12 @@
-"""HAProxy server status -> ALB target health state and reason code."""
+"""HAProxy server status -> ALB target health state and reason code (the control plane's)."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness.ecs.balancer.health import target_state
-from harness.ecs.balancer.model import HealthCheck, TargetHealthReason, TargetHealthState
-from harness.ecs.balancer.stats import ServerStats, parse_show_stat
-
-HC = HealthCheck(interval_s=1.0, timeout_s=0.5, unhealthy_threshold=2)
+from harness.ecs.control_plane.elbv2.target_health import TargetHealthReason, TargetHealthState
+from harness.ecs.haproxy.health import server_health
+from harness.ecs.haproxy.stats import ServerStats, parse_show_stat
 
 SHOW_STAT = (
     "# pxname,svname,scur,status,weight,chkdown,check_status,check_code,bck\n"
@@ -47,7 +45,7 @@ def test_show_stat_rows_parse_by_column_name() -> None:
     ],
 )
 def test_states_and_reasons(row: ServerStats, passed: bool, state: str, reason: str | None) -> None:
-    got_state, got_reason, _ = target_state(row, HC, draining=False, passed_once=passed)
+    got_state, got_reason, _ = server_health(row, draining=False, passed_once=passed)
     assert got_state == TargetHealthState(state)
     assert got_reason == (TargetHealthReason(reason) if reason else None)
 
@@ -58,13 +56,13 @@ def test_check_in_progress_marker_is_stripped() -> None:
 
 
 def test_draining_wins_over_any_check_result() -> None:
-    state, reason, _ = target_state(_row("DRAIN"), HC, draining=True, passed_once=True)
+    state, reason, _ = server_health(_row("DRAIN"), draining=True, passed_once=True)
     assert state is TargetHealthState.DRAINING
     assert reason is TargetHealthReason.DEREGISTRATION_IN_PROGRESS
 
 
 def test_response_code_mismatch_names_the_code_like_alb() -> None:
-    _, _, description = target_state(
-        _row("DOWN", "L7STS", 503, downs=2), HC, draining=False, passed_once=False
+    _, _, description = server_health(
+        _row("DOWN", "L7STS", 503, downs=2), draining=False, passed_once=False
     )
     assert description == "Health checks failed with these codes: [503]"

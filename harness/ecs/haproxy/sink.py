@@ -13,8 +13,8 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from harness.ecs.balancer.config import STATE_DIR
-from harness.ecs.balancer.errors import BalancerError
+from harness.ecs.haproxy.config import STATE_DIR
+from harness.ecs.haproxy.errors import HaproxyError
 
 
 class ConfigSink(Protocol):
@@ -40,7 +40,7 @@ class DockerConfigSink:
                 info.mode = 0o644
                 tar.addfile(info, io.BytesIO(data))
         if not self.container.put_archive(self.directory, buffer.getvalue()):
-            raise BalancerError(f"could not write {sorted(files)} into {self.container.name}")
+            raise HaproxyError(f"could not write {sorted(files)} into {self.container.name}")
 
 
 class DirectoryConfigSink:

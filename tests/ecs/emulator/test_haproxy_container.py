@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from harness.ecs.balancer import RUNTIME_API_PORT
-from harness.ecs.balancer.errors import BalancerError
 from harness.ecs.emulator import haproxy_container
 from harness.ecs.emulator.haproxy_container import (
     BALANCER_ROLE,
     attach_haproxy,
-    balancer_settings,
     find_kept_haproxy,
+    proxy_settings,
     start_haproxy,
 )
+from harness.ecs.haproxy import RUNTIME_API_PORT
+from harness.ecs.haproxy.errors import HaproxyError
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, OWNER_LABEL
 from harness.time_scale import TimeScale
 
@@ -99,17 +99,17 @@ def test_start_publishes_every_port_on_loopback_only_and_labels_the_owner(
     assert run["labels"][f"drydock.{OWNER_LABEL}"] == "me"
     assert started.listener_url(8080) == "http://127.0.0.1:40002"
     assert api_answers[0].port == 40001, "the Runtime API is reached on its published port"
-    with pytest.raises(BalancerError, match="not published"):
+    with pytest.raises(HaproxyError, match="not published"):
         started.listener_url(9090)
 
 
 def test_a_balancer_that_never_answers_is_removed(monkeypatch: pytest.MonkeyPatch) -> None:
     def never(api: Any, timeout: float) -> None:
-        raise BalancerError("HAProxy's Runtime API did not answer within 20 s")
+        raise HaproxyError("HAProxy's Runtime API did not answer within 20 s")
 
     monkeypatch.setattr(haproxy_container, "_wait_for_runtime_api", never)
     client = FakeClient()
-    with pytest.raises(BalancerError, match="did not answer"):
+    with pytest.raises(HaproxyError, match="did not answer"):
         start_haproxy(client, Resolver(), network="n", project="p")  # type: ignore[arg-type]
     assert client.containers.started.removed
 
@@ -143,11 +143,11 @@ def test_attaching_to_compose_balancer_uses_its_network_name_and_does_not_own_it
     assert attached.published == {80: 8000} and not attached.owned
     attached.remove()
     assert not compose.removed, "compose's balancer is not the emulator's to remove"
-    with pytest.raises(BalancerError, match="no running balancer"):
+    with pytest.raises(HaproxyError, match="no running balancer"):
         attach_haproxy(FakeClient([]), "balancer", project="drydock")  # type: ignore[arg-type]
 
 
 def test_idle_timeout_follows_alb_scaled_but_never_under_a_second() -> None:
-    assert balancer_settings(TimeScale(1.0)).idle_timeout_s == 60.0
-    assert balancer_settings(TimeScale(0.05)).idle_timeout_s == 3.0
-    assert balancer_settings(TimeScale(0.01)).idle_timeout_s == 1.0
+    assert proxy_settings(TimeScale(1.0)).idle_timeout_s == 60.0
+    assert proxy_settings(TimeScale(0.05)).idle_timeout_s == 3.0
+    assert proxy_settings(TimeScale(0.01)).idle_timeout_s == 1.0

@@ -1,9 +1,10 @@
 """The driver loop with the real scheduler and control plane, fake Docker and HAProxy.
 
 Proves the wiring without an engine: API calls wake the loop, StartTask reaches the
-runtime, RegisterTarget reaches the balancer with the task's address, health and
-drains flow back as observations, and ELBv2 target groups and listeners created through
-boto3 reach the balancer with their durations scaled.
+runtime, RegisterTarget reaches HAProxy's driver as a server with the task's address,
+health and drains flow back as observations (and into DescribeTargetHealth), and ELBv2
+target groups and listeners created through boto3 reach it as backends and frontends with
+their durations scaled.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import boto3
 import pytest
 
 from harness.ecs.api import ApiServer
-from harness.ecs.balancer.model import Target, TargetGroup, TargetHealth, TargetHealthState
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.elbv2.target_health import TargetHealthState
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
+from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.emulator import WallClock
 from harness.ecs.emulator.event_loop import Driver
-from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
+from harness.ecs.haproxy.model import Backend, Server, ServerHealth
 from harness.ecs.scheduler.actions import StartTask, StopTask
 from harness.ecs.scheduler.observations import TaskRunning, TaskStopped
 from harness.ecs.scheduler.settings import SchedulerSettings
@@ -52,59 +54,59 @@ class FakeRuntime:
         return f"10.0.0.{self.started.index(task_arn) + 2}"
 
 
-class FakeLoadBalancer:
-    """The ``LoadBalancer`` protocol in memory: targets are healthy as soon as registered."""
+class FakeProxy:
+    """The ``ProxyDriver`` protocol in memory: servers are healthy as soon as added."""
 
     def __init__(self) -> None:
-        self.groups: dict[str, TargetGroup] = {}
+        self.groups: dict[str, Backend] = {}
         self.listeners: dict[int, str] = {}
         self.targets: dict[str, dict[str, tuple[str, int]]] = {}
         self.draining: set[str] = set()
 
-    def create_target_group(self, target_group: TargetGroup) -> None:
-        self.groups[target_group.name] = target_group
-        self.targets.setdefault(target_group.name, {})
+    def add_backend(self, backend: Backend) -> None:
+        self.groups[backend.name] = backend
+        self.targets.setdefault(backend.name, {})
 
-    def update_target_group(self, target_group: TargetGroup) -> None:
-        assert target_group.name in self.groups
-        self.groups[target_group.name] = target_group
+    def update_backend(self, backend: Backend) -> None:
+        assert backend.name in self.groups
+        self.groups[backend.name] = backend
 
-    def bind_listener(self, port: int, target_group: str) -> None:
-        self.listeners[port] = target_group
+    def bind_frontend(self, port: int, backend: str) -> None:
+        self.listeners[port] = backend
 
-    def register_target(self, target_group: str, target_id: str, ip: str, port: int) -> None:
-        self.targets[target_group][target_id] = (ip, port)
+    def add_server(self, backend: str, server: Server) -> None:
+        self.targets[backend][server.id] = (server.ip, server.port)
 
-    def deregister_target(self, target_group: str, target_id: str) -> None:
-        self.draining.add(target_id)
+    def drain_server(self, backend: str, server_id: str) -> None:
+        self.draining.add(server_id)
 
-    def target_health(self, target_group: str) -> list[TargetHealth]:
+    def server_health(self, backend: str) -> list[ServerHealth]:
         return [
-            TargetHealth(
+            ServerHealth(
                 t,
                 port,
                 TargetHealthState.DRAINING if t in self.draining else TargetHealthState.HEALTHY,
             )
-            for t, (_, port) in self.targets[target_group].items()
+            for t, (_, port) in self.targets[backend].items()
         ]
 
-    def draining_complete(self, target_group: str, target_id: str) -> bool:
-        self.targets[target_group].pop(target_id, None)
+    def drain_finished(self, backend: str, server_id: str) -> bool:
+        self.targets[backend].pop(server_id, None)
         return True
 
     def resume(
         self,
-        target_groups: Iterable[TargetGroup],
-        listeners: Mapping[int, str],
-        targets: Mapping[str, Iterable[Target]],
+        backends: Iterable[Backend],
+        frontends: Mapping[int, str],
+        servers: Mapping[str, Iterable[Server]],
     ) -> set[str]:
-        return set()  # a fresh balancer serves nothing yet
+        return set()  # a fresh proxy serves nothing yet
 
 
 @pytest.fixture
-def emulated() -> Iterator[tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver]]:
+def emulated() -> Iterator[tuple[Any, Any, FakeRuntime, FakeProxy, Driver]]:
     observations: queue.Queue[object] = queue.Queue()
-    runtime, lb = FakeRuntime(observations), FakeLoadBalancer()
+    runtime, lb = FakeRuntime(observations), FakeProxy()
     holder: list[Driver] = []
     factory = service_scheduler_factory(
         WallClock(),
@@ -112,7 +114,7 @@ def emulated() -> Iterator[tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver
         on_change=lambda h: holder[0].wake() if holder else None,
     )
     cp = ControlPlane(clock=time.time, scheduler_factory=factory)
-    targets = HaproxyTargetBalancer(lb, cp, runtime.address, scale=TimeScale(SCALE))
+    targets = Elbv2Sync(lb, cp, runtime.address, scale=TimeScale(SCALE))
     driver = Driver(cp, runtime, targets, observations, poll_interval_s=0.02)
     holder.append(driver)
     driver.start()
@@ -136,7 +138,7 @@ def emulated() -> Iterator[tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver
 
 
 def test_rollout_through_the_driver_reaches_runtime_and_balancer(
-    emulated: tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver],
+    emulated: tuple[Any, Any, FakeRuntime, FakeProxy, Driver],
 ) -> None:
     ecs, elbv2, runtime, lb, driver = emulated
     lb_arn = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
@@ -166,9 +168,9 @@ def test_rollout_through_the_driver_reaches_runtime_and_balancer(
     ecs.get_waiter("services_stable").wait(cluster="c", services=["web"], WaiterConfig=WAIT)
 
     group = lb.groups["web"]
-    assert group.health_check.path == "/ready"
-    assert group.health_check.interval_s == pytest.approx(30 * SCALE)
-    assert group.deregistration_delay_s == pytest.approx(300 * SCALE)
+    assert group.check.path == "/ready"
+    assert group.check.inter_s == pytest.approx(30 * SCALE)
+    assert group.drain_s == pytest.approx(300 * SCALE)
     assert lb.listeners == {8080: "web"}
     assert len(runtime.started) == 2 and len(lb.targets["web"]) == 2
     # services_stable counts RUNNING tasks (as on AWS); health follows from the poll.
@@ -185,33 +187,16 @@ def test_rollout_through_the_driver_reaches_runtime_and_balancer(
     assert set(runtime.stopped) == set(first), "old tasks are stopped after draining"
     assert len(runtime.started) == 4
     assert set(lb.targets["web"]) == {arn.rsplit("/", 1)[-1] for arn in runtime.started[2:]}
+    # One draining clock: a target leaves DescribeTargetHealth when HAProxy's driver says
+    # its drain finished (here at once), not after a second timer of the API's own.
+    health = elbv2.describe_target_health(TargetGroupArn=tg_arn)["TargetHealthDescriptions"]
+    new_ips = {runtime.address(arn, "app") for arn in runtime.started[2:]}
+    assert {h["Target"]["Id"] for h in health} == new_ips
     assert driver.errors == []
 
 
-def test_scaled_health_check_keeps_a_realistic_timeout() -> None:
-    from harness.ecs.control_plane.load_balancing import HealthCheck, TargetGroup
-    from harness.ecs.emulator.target_balancer import MIN_CHECK_TIMEOUT_S, balancer_target_group
-
-    group = TargetGroup(
-        name="web",
-        arn="arn:tg/web",
-        protocol="HTTP",
-        port=80,
-        vpc_id="vpc",
-        target_type="ip",
-        health_check=HealthCheck(interval_seconds=30, timeout_seconds=5),
-    )
-    fast = balancer_target_group(group, TimeScale(0.05))
-    assert fast.health_check.interval_s == pytest.approx(1.5)
-    assert fast.health_check.timeout_s == pytest.approx(MIN_CHECK_TIMEOUT_S)
-    assert fast.deregistration_delay_s == pytest.approx(15)
-    tiny = balancer_target_group(group, TimeScale(0.01))
-    assert tiny.health_check.timeout_s < tiny.health_check.interval_s
-    assert balancer_target_group(group, TimeScale(1.0)).health_check.timeout_s == pytest.approx(5)
-
-
 def test_target_group_attributes_changed_after_the_first_sync_reach_the_balancer(
-    emulated: tuple[Any, Any, FakeRuntime, FakeLoadBalancer, Driver],
+    emulated: tuple[Any, Any, FakeRuntime, FakeProxy, Driver],
 ) -> None:
     """Regression: the driver copied a group into HAProxy once; a deregistration delay
     set right after CreateTargetGroup (as ``drydock demo`` does) was lost whenever a
@@ -223,13 +208,11 @@ def test_target_group_attributes_changed_after_the_first_sync_reach_the_balancer
     deadline = time.monotonic() + 5
     while "web" not in lb.groups and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert lb.groups["web"].deregistration_delay_s == pytest.approx(300 * SCALE)
+    assert lb.groups["web"].drain_s == pytest.approx(300 * SCALE)
     elbv2.modify_target_group_attributes(
         TargetGroupArn=tg_arn,
         Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "5"}],
     )
-    while time.monotonic() < deadline and (
-        lb.groups["web"].deregistration_delay_s != pytest.approx(5 * SCALE)
-    ):
+    while time.monotonic() < deadline and (lb.groups["web"].drain_s != pytest.approx(5 * SCALE)):
         time.sleep(0.01)
-    assert lb.groups["web"].deregistration_delay_s == pytest.approx(5 * SCALE)
+    assert lb.groups["web"].drain_s == pytest.approx(5 * SCALE)

@@ -16,6 +16,7 @@ from harness.command_line import console, friendly_errors, load_settings
 from harness.loadtest.config import LoadSettings
 from harness.loadtest.ecs_hooks import ecs_client, force_new_deployment, service_events
 from harness.loadtest.errors import GatesFailedError
+from harness.loadtest.locust_process import require_locust
 from harness.loadtest.runner import LoadTestResult, run_rollout_loadtest
 from harness.pipeline.rollout import ServiceSpec
 from harness.report.gates import GateThresholds
@@ -153,6 +154,7 @@ def loadtest(
     out_dir: Path,
 ) -> None:
     """Redeploy an ECS service under load and check what clients saw against SLO gates."""
+    require_locust()
     settings = load_settings()
     target_url = target_url or settings.lb_url
     if ecs_endpoint is None and settings.aws_target == "local":

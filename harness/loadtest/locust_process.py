@@ -9,6 +9,7 @@ distributed mode for free (a master plus N forked workers) with the same code.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -29,6 +30,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = PROJECT_ROOT / "loadtests" / "locustfile.py"
 STATS_NAME = "locust_stats"
 LOG_NAME = "locust.log"
+#: What a plain ``pip install drydock`` lacks for ``drydock loadtest``.
+MISSING_LOCUST = "drydock loadtest needs locust: pip install 'drydock[load]'"
+
+
+def require_locust() -> None:
+    """Fail in one line, before any deployment is touched, when locust is not installed.
+
+    Locust is the ``load`` extra (it pulls gevent and friends that serving and the
+    emulator never need), so the command checks for it instead of assuming it.
+    """
+    if importlib.util.find_spec("locust") is None:
+        raise LoadTestError(MISSING_LOCUST)
 
 
 @dataclass(frozen=True)

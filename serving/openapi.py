@@ -15,6 +15,8 @@ from serving.model_loading import ServedModel
 OPENAPI_VERSION = "3.0.3"
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+#: The Open Inference Protocol's error object, on every /v2 path (serving/oip_errors.py).
+_OIP_ERROR = {"$ref": "#/components/schemas/OipError"}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -30,6 +32,16 @@ def _errors(*statuses: int) -> dict[str, Any]:
         422: "Valid JSON that is not a batch this model takes (shape, types, NaN/inf).",
     }
     return {str(s): _json(_ERROR, reasons[s]) for s in statuses}
+
+
+def _oip_errors(*statuses: int) -> dict[str, Any]:
+    reasons = {
+        400: "Body is not valid JSON, or not a tensor this model takes (shape, types, NaN/inf).",
+        404: "No such model or version on this task.",
+        413: "Body or batch larger than the configured limit.",
+        415: "Content-Type is not application/json.",
+    }
+    return {str(s): _json(_OIP_ERROR, reasons[s]) for s in statuses}
 
 
 def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
@@ -61,22 +73,22 @@ def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
         },
         "responses": {
             "200": _json({"$ref": "#/components/schemas/InferResponse"}, "Predictions."),
-            **_errors(400, 404, 413, 415, 422),
+            **_oip_errors(400, 404, 413, 415),
         },
     }
     ready_op = {
         "summary": "Whether this model is ready for inference",
         "responses": {
             "200": _json({"type": "object"}, "Ready."),
-            "503": _json({"type": "object"}, "Not ready (warming up or draining)."),
-            **_errors(404),
+            "503": _json(_OIP_ERROR, "Not ready (warming up or draining): why."),
+            **_oip_errors(404),
         },
     }
     metadata_op = {
         "summary": "Model metadata",
         "responses": {
             "200": _json({"$ref": "#/components/schemas/ModelMetadata"}, "Metadata."),
-            **_errors(404),
+            **_oip_errors(404),
         },
     }
     paths: dict[str, Any] = {
@@ -111,7 +123,7 @@ def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
                 "summary": "Readiness: model loaded, warmed up, not draining",
                 "responses": {
                     "200": _json({"type": "object"}, "Ready."),
-                    "503": _json({"type": "object"}, "Not ready (warming up or draining)."),
+                    "503": _json(_OIP_ERROR, "Not ready (warming up or draining): why."),
                 },
             }
         },
@@ -159,6 +171,11 @@ def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
                 }
             },
+        },
+        "OipError": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {"type": "string"}},
         },
         "PredictRequest": {
             "type": "object",

@@ -38,7 +38,6 @@ NOT_IMPORTED = {
     "tox": "tox environments",
     "pytest-timeout": "a pytest plugin, loaded by entry point",
     "drydock": "the load extra, self-referenced by dev",
-    "openapi-spec-validator": "dev check of the OIP document (imported as openapi_spec_validator)",
 }
 
 

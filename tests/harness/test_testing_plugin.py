@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-USER_TEST = '''
+USER_TEST = """
 import pytest
 
 @pytest.mark.docker
@@ -15,7 +15,7 @@ def test_needs_docker():
 
 def test_plain():
     pass
-'''
+"""
 
 
 def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -209,6 +209,27 @@ class ServiceScheduler:
             dep.desired_count += 1
         self._steady = False
 
+    def restore_completed(self, deployment_id: str) -> bool:
+        """Journal replay: the PRIMARY ``deployment_id`` had COMPLETED before a restart.
+
+        Replayed in journal order, a completion finds its deployment PRIMARY as it was
+        then, and the older ones go as they went then, so a circuit breaker tripping
+        after the restart has a COMPLETED deployment to roll back to. False (nothing
+        changed) when ``deployment_id`` is not this service's PRIMARY.
+        """
+        primary = self.service.primary
+        if primary.id != deployment_id:
+            return False
+        now = self._clock.now()
+        primary.rollout_state = RolloutState.COMPLETED
+        primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
+        primary.updated_at = now
+        for d in self._old_deployments():
+            d.status = DeploymentStatus.INACTIVE
+            d.updated_at = now
+        self.service.deployments = [primary]
+        return True
+
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:
         """Apply observations, decide, and return the actions for the runtime/balancer."""
         now = self._clock.now()

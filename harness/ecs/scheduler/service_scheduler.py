@@ -220,7 +220,11 @@ class ServiceScheduler:
         primary = self.service.primary
         if primary.id != deployment_id:
             return False
-        now = self._clock.now()
+        self._complete(primary, self._clock.now())
+        return True
+
+    def _complete(self, primary: Deployment, now: float) -> None:
+        """The PRIMARY is COMPLETED; older deployments turn INACTIVE and leave the list."""
         primary.rollout_state = RolloutState.COMPLETED
         primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
         primary.updated_at = now
@@ -228,7 +232,6 @@ class ServiceScheduler:
             d.status = DeploymentStatus.INACTIVE
             d.updated_at = now
         self.service.deployments = [primary]
-        return True
 
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:
         """Apply observations, decide, and return the actions for the runtime/balancer."""
@@ -641,13 +644,7 @@ class ServiceScheduler:
             r.healthy and r.task.deployment_id == primary.id for r in live
         )
         if settled and primary.rollout_state is RolloutState.IN_PROGRESS:
-            primary.rollout_state = RolloutState.COMPLETED
-            primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
-            primary.updated_at = now
-            for d in self._old_deployments():
-                d.status = DeploymentStatus.INACTIVE
-                d.updated_at = now
-            svc.deployments = [primary]
+            self._complete(primary, now)
             batch.event(ev.DeploymentCompleted(name, now, primary.id))
         if settled and not self._steady:
             self._steady = True

@@ -2,9 +2,15 @@
 
 One locust process (``FastHttpUser``) aims at 600 requests/s; CI requires at least
 ``FLOOR`` of them sustained over the whole run, rollout included, with zero failed
-requests. Measured on the shared 2-core machine (load average 10-16 from other work):
-about 580-600 requests/s outside the rollout, 130-380 while four new tasks boot, 486 on
-average; the floor of 350 leaves a margin for a busy CI runner.
+requests. Measured on the shared 2-core machine, other sessions' load varying (load
+average 2-16), achieved average (min/mean while rolling) and failures:
+
+    target  600: 486 (130/~300), 555 (345/492): zero failures
+    target  800: 425 (104/218), one 504 (3.2 s gateway timeout) under heavy outside load
+    target 1000: 815 (351/640): zero failures
+
+Outside the rollout one locust process holds 800-1000 requests/s; while four new tasks
+boot the machine is the limit. The floor of 350 leaves a margin for a busy CI runner.
 
 ``run_rollout_loadtest`` (the engine of ``drydock loadtest``) drives locust through the
 listener, fires ``forceNewDeployment`` at a chosen second and collects the service's

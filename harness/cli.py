@@ -12,6 +12,7 @@ from harness.loadtest.command import loadtest
 
 
 @click.group()
+@click.version_option(package_name="drydock", prog_name="drydock")
 def main() -> None:
     """Rehearse an ECS-style ML model deployment, and its failures, on one machine."""
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from harness.errors import DrydockError
 from harness.settings import DrydockSettings
@@ -38,7 +39,9 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except DrydockError as exc:
             # soft_wrap: one line whatever the terminal width, so logs and greps see it whole
             errors.print(
-                f"[bold red]drydock: error:[/bold red] {exc}", highlight=False, soft_wrap=True
+                f"[bold red]drydock: error:[/bold red] {escape(str(exc))}",
+                highlight=False,
+                soft_wrap=True,
             )
             sys.exit(exc.exit_code)
 

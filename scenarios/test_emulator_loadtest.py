@@ -1,4 +1,16 @@
-"""The target load test: 4 tasks rolled under >= 300 requests/s of locust load, no errors.
+"""The target load test: 4 tasks rolled under 600 requests/s of locust load, no errors.
+
+One locust process (``FastHttpUser``) aims at 600 requests/s; CI requires at least
+``FLOOR`` of them sustained over the whole run, rollout included, with zero failed
+requests. Measured on the shared 2-core machine, other sessions' load varying (load
+average 2-16), achieved average (min/mean while rolling) and failures:
+
+    target  600: 486 (130/~300), 555 (345/492): zero failures
+    target  800: 425 (104/218), one 504 (3.2 s gateway timeout) under heavy outside load
+    target 1000: 815 (351/640): zero failures
+
+Outside the rollout one locust process holds 800-1000 requests/s; while four new tasks
+boot the machine is the limit. The floor of 350 leaves a margin for a busy CI runner.
 
 ``run_rollout_loadtest`` (the engine of ``drydock loadtest``) drives locust through the
 listener, fires ``forceNewDeployment`` at a chosen second and collects the service's
@@ -12,6 +24,7 @@ AWS seconds times the time scale.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -33,8 +46,12 @@ from harness.testing.serving import serving_service
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 DESIRED = 4
-RATE = 330.0
-USERS = 33
+# The target rate, and the floor CI must hold (both overridable to probe the limit:
+# DRYDOCK_SCENARIO_LOAD_RATE=900 DRYDOCK_SCENARIO_LOAD_FLOOR=0 ...).
+RATE = float(os.environ.get("DRYDOCK_SCENARIO_LOAD_RATE", 600.0))
+FLOOR = float(os.environ.get("DRYDOCK_SCENARIO_LOAD_FLOOR", 350.0))
+PROCESSES = int(os.environ.get("DRYDOCK_SCENARIO_LOAD_PROCESSES", 1))
+USERS = max(4, round(RATE / 10))  # 10 requests/s per user
 DURATION_S = 45.0
 TRIGGER_AT_S = 6.0
 INTERVAL_S = 30
@@ -78,7 +95,7 @@ class ReadinessClock:
             self._stop.wait(0.05)
 
 
-def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
+def test_four_tasks_roll_under_load_with_zero_errors(
     drydock_cloud: LocalCloud,
     drydock_serving_image: PushedImage,
     drydock_isolation: Isolation,
@@ -125,7 +142,7 @@ def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
                 trigger=trigger,
                 events_source=service_events(service.ecs, service.cluster, service.name),
                 out_dir=tmp_path,
-                processes=2,
+                processes=PROCESSES,
                 gates=GateThresholds(
                     max_error_rate_pct=0.0,
                     max_p99_ms=2000.0,
@@ -160,6 +177,15 @@ def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
         check_s = INTERVAL_S * drydock_time_scale
         lower_bound = max(start_to_ready, check_s) + DEREGISTRATION_DELAY_S * drydock_time_scale
         ratio = duration_s / lower_bound
+        rolling = [
+            b.requests
+            for second, b in enumerate(result.report.timeline)
+            if TRIGGER_AT_S <= second < TRIGGER_AT_S + duration_s
+        ]
+        print(
+            f"\nrequests/s while rolling: min {min(rolling, default=0)}, "
+            f"mean {sum(rolling) / max(1, len(rolling)):.0f} (target {RATE:.0f})"
+        )
         print(
             f"\nachieved {summary.achieved_rps:.1f} requests/s; {summary.requests} requests, "
             f"{summary.errors} errors, p99 {summary.p99_ms} ms; gates "
@@ -172,7 +198,7 @@ def test_four_tasks_roll_under_300_requests_per_second_with_zero_errors(
         )
         assert summary.errors == 0, [g.reason for g in result.failed_gates]
         assert result.passed, [(g.name, g.reason) for g in result.failed_gates]
-        assert summary.achieved_rps >= 300, summary.achieved_rps
+        assert summary.achieved_rps >= FLOOR, summary.achieved_rps
         assert duration_s >= lower_bound - 0.1, "faster than physically possible: a bug"
         assert ratio < 1.5, f"rollout took {ratio:.2f}x its lower bound"
         assert not drydock_emulator.driver.errors  # type: ignore[union-attr]

@@ -17,12 +17,12 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from serving.errors import ApiError, ModelLoadError
-from serving.http import error_response
 from serving.inference import oip_datatype
 from serving.lifecycle import Lifecycle, warm_up
 from serving.metrics import ServingMetrics
 from serving.model_loading import ServedModel, load_model
 from serving.model_source import open_source
+from serving.oip_errors import error_for
 from serving.openapi import build_openapi
 from serving.routes import ops_blueprint, predict_blueprint, v2_blueprint
 from serving.settings import ServingSettings
@@ -115,7 +115,7 @@ def _install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_for(request.path, exc.status, exc.code, exc.message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -125,7 +125,7 @@ def _install_error_handlers(app: Flask) -> None:
         if status == 413:
             code = "payload_too_large"
             message = f"body is larger than the {app.config['MAX_CONTENT_LENGTH']}-byte limit"
-        response = error_response(status, code, message)
+        response = error_for(request.path, status, code, message)
         for key, value in exc.get_headers():
             if key.lower() == "allow":  # a 405 must say which methods exist
                 response.headers[key] = value
@@ -134,4 +134,4 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_fault(exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", f"{type(exc).__name__} in the server")
+        return error_for(request.path, 500, "internal_error", f"{type(exc).__name__} in the server")

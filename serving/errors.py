@@ -1,7 +1,9 @@
 """The server's errors: each knows its stable code and HTTP status.
 
 Two boundaries, two hierarchies. ``ApiError`` is what a client did wrong and
-becomes a 4xx JSON body ``{"error": {"code", "message"}}``; ``ModelLoadError``
+becomes a 4xx JSON body (``{"error": {"code", "message"}}`` on ``/predict``, the Open
+Inference Protocol's ``{"error": "<message>"}`` and 400 for 422 on ``/v2``, see
+``serving/oip_errors.py``); ``ModelLoadError``
 is why the process cannot serve at all and becomes one line on stderr and a
 non-zero exit (a task that cannot load its model must fail its deployment, not
 answer 500s).

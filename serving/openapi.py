@@ -15,21 +15,31 @@ from serving.model_loading import ServedModel
 OPENAPI_VERSION = "3.0.3"
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+#: The Open Inference Protocol's error object, on every /v2 path (serving/oip_errors.py).
+_OIP_ERROR = {"$ref": "#/components/schemas/OipError"}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    reasons = {
-        400: "Body is not valid JSON.",
-        404: "No such model or version on this task.",
-        413: "Body or batch larger than the configured limit.",
-        415: "Content-Type is not application/json.",
-        422: "Valid JSON that is not a batch this model takes (shape, types, NaN/inf).",
-    }
-    return {str(s): _json(_ERROR, reasons[s]) for s in statuses}
+_REASONS = {
+    400: "Body is not valid JSON.",
+    404: "No such model or version on this task.",
+    413: "Body or batch larger than the configured limit.",
+    415: "Content-Type is not application/json.",
+    422: "Valid JSON that is not a batch this model takes (shape, types, NaN/inf).",
+}
+#: On OIP paths bad input is 400 too, in the spec's error shape.
+_OIP_REASONS = {
+    **_REASONS,
+    400: "Body is not valid JSON, or not a tensor this model takes (shape, types, NaN/inf).",
+}
+
+
+def _errors(*statuses: int, oip: bool = False) -> dict[str, Any]:
+    schema, reasons = (_OIP_ERROR, _OIP_REASONS) if oip else (_ERROR, _REASONS)
+    return {str(s): _json(schema, reasons[s]) for s in statuses}
 
 
 def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
@@ -61,22 +71,22 @@ def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
         },
         "responses": {
             "200": _json({"$ref": "#/components/schemas/InferResponse"}, "Predictions."),
-            **_errors(400, 404, 413, 415, 422),
+            **_errors(400, 404, 413, 415, oip=True),
         },
     }
     ready_op = {
         "summary": "Whether this model is ready for inference",
         "responses": {
             "200": _json({"type": "object"}, "Ready."),
-            "503": _json({"type": "object"}, "Not ready (warming up or draining)."),
-            **_errors(404),
+            "503": _json(_OIP_ERROR, "Not ready (warming up or draining): why."),
+            **_errors(404, oip=True),
         },
     }
     metadata_op = {
         "summary": "Model metadata",
         "responses": {
             "200": _json({"$ref": "#/components/schemas/ModelMetadata"}, "Metadata."),
-            **_errors(404),
+            **_errors(404, oip=True),
         },
     }
     paths: dict[str, Any] = {
@@ -111,7 +121,7 @@ def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
                 "summary": "Readiness: model loaded, warmed up, not draining",
                 "responses": {
                     "200": _json({"type": "object"}, "Ready."),
-                    "503": _json({"type": "object"}, "Not ready (warming up or draining)."),
+                    "503": _json(_OIP_ERROR, "Not ready (warming up or draining): why."),
                 },
             }
         },
@@ -159,6 +169,11 @@ def build_openapi(model: ServedModel, server_version: str) -> dict[str, Any]:
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
                 }
             },
+        },
+        "OipError": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {"type": "string"}},
         },
         "PredictRequest": {
             "type": "object",

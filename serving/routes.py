@@ -57,13 +57,7 @@ def v2_blueprint(state: ServingState) -> Blueprint:
     def ready() -> Response:
         if lifecycle.ready:
             return json_response({"ready": True})
-        return json_response(
-            {
-                "ready": False,
-                "error": {"code": "not_ready", "message": lifecycle.not_ready_reason()},
-            },
-            503,
-        )
+        return json_response({"ready": False, "error": lifecycle.not_ready_reason()}, 503)
 
     def metadata(name: str, version: str | None = None) -> Response:
         _check_model(state, name, version)
@@ -86,8 +80,10 @@ def v2_blueprint(state: ServingState) -> Blueprint:
 
     def model_ready(name: str, version: str | None = None) -> Response:
         _check_model(state, name, version)
-        ok = lifecycle.ready
-        return json_response({"name": model.name, "ready": ok}, 200 if ok else 503)
+        if lifecycle.ready:
+            return json_response({"name": model.name, "ready": True})
+        answer = {"name": model.name, "ready": False, "error": lifecycle.not_ready_reason()}
+        return json_response(answer, 503)
 
     def infer(name: str, version: str | None = None) -> Response:
         _check_model(state, name, version)

@@ -15,8 +15,10 @@ from rich.table import Table
 from harness.aws import aws_client
 from harness.command_line import console, endpoint_url_option, friendly_errors, load_settings
 from harness.loadtest.config import LoadSettings
+from harness.loadtest.distributed import DEFAULT_MASTER_PORT, MasterSettings, WorkerLaunch
 from harness.loadtest.ecs_hooks import force_new_deployment, service_events
-from harness.loadtest.errors import GatesFailedError
+from harness.loadtest.errors import GatesFailedError, LoadTestError
+from harness.loadtest.locust_process import require_locust
 from harness.loadtest.runner import LoadTestResult, run_rollout_loadtest
 from harness.pipeline.rollout import ServiceSpec
 from harness.report.gates import GateThresholds
@@ -100,6 +102,45 @@ def print_result(result: LoadTestResult) -> None:
     type=click.IntRange(min=1),
     help="Locust processes (more than 1: a master and N workers).",
 )
+@click.option(
+    "--master",
+    is_flag=True,
+    help="Run as locust's master and wait for --expect-workers workers started apart "
+    "(drydock loadtest --worker --master-host THIS_HOST).",
+)
+@click.option(
+    "--expect-workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --master: workers to wait for before the load starts.",
+)
+@click.option(
+    "--master-bind-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="With --master: the address workers connect to (0.0.0.0 for other machines).",
+)
+@click.option(
+    "--master-bind-port",
+    default=DEFAULT_MASTER_PORT,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+)
+@click.option(
+    "--worker",
+    is_flag=True,
+    help="Run only a locust worker for the master at --master-host; every other option "
+    "comes from the master.",
+)
+@click.option("--master-host", default=None, help="With --worker: the master's address.")
+@click.option(
+    "--master-port",
+    default=DEFAULT_MASTER_PORT,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="With --worker: the master's port.",
+)
 @click.option("--model-name", default="iris", show_default=True, help="Model name for OIP infer.")
 @click.option(
     "--max-error-rate",
@@ -152,6 +193,13 @@ def loadtest(
     endpoint_url: str | None,
     region: str | None,
     processes: int,
+    master: bool,
+    expect_workers: int,
+    master_bind_host: str,
+    master_bind_port: int,
+    worker: bool,
+    master_host: str | None,
+    master_port: int,
     model_name: str,
     max_error_rate: float,
     max_p99_ms: float,
@@ -161,6 +209,16 @@ def loadtest(
     out_dir: Path,
 ) -> None:
     """Redeploy an ECS service under load and check what clients saw against SLO gates."""
+    require_locust()
+    if worker:
+        if master_host is None:
+            raise LoadTestError("--worker needs --master-host: the address of the master")
+        code = WorkerLaunch(master_host, master_port).run()
+        if code != 0:
+            raise LoadTestError(f"the locust worker exited with code {code}")
+        return
+    if master and processes > 1:
+        raise LoadTestError("--master and --processes exclude each other: workers join apart")
     settings = load_settings()
     target_url = target_url or settings.lb_url
     client = aws_client("ecs", settings, endpoint_url=endpoint_url, region_name=region)
@@ -176,6 +234,9 @@ def loadtest(
         processes=processes,
         gates=GateThresholds(max_error_rate, max_p99_ms, max_mixed_window, min_requests),
         traffic=LoadSettings(model_name=model_name),
+        master=(
+            MasterSettings(expect_workers, master_bind_host, master_bind_port) if master else None
+        ),
     )
     print_result(result)
     if screenshot:

@@ -9,6 +9,7 @@ distributed mode for free (a master plus N forked workers) with the same code.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -18,9 +19,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from harness.loadtest.config import LoadSettings
 from harness.loadtest.errors import LoadTestError
+from harness.stack.ports import free_port
+
+if TYPE_CHECKING:
+    from harness.loadtest.distributed import MasterSettings
 
 #: The folder holding ``harness/`` and ``loadtests/``, in a checkout as in an installed wheel.
 #: Found from this file, not by import: editable installs may resolve the packages as
@@ -29,6 +35,26 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = PROJECT_ROOT / "loadtests" / "locustfile.py"
 STATS_NAME = "locust_stats"
 LOG_NAME = "locust.log"
+#: What a plain ``pip install drydock`` lacks for ``drydock loadtest``.
+MISSING_LOCUST = "drydock loadtest needs locust: pip install 'drydock[load]'"
+
+
+def require_locust() -> None:
+    """Fail in one line, before any deployment is touched, when locust is not installed.
+
+    Locust is the ``load`` extra (it pulls gevent and friends that serving and the
+    emulator never need), so the command checks for it instead of assuming it.
+    """
+    if importlib.util.find_spec("locust") is None:
+        raise LoadTestError(MISSING_LOCUST)
+
+
+def locust_environment(extra: dict[str, str]) -> dict[str, str]:
+    """This process's environment plus ``extra``, with the project importable by locust."""
+    env = {**os.environ, **extra}
+    paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    return env
 
 
 @dataclass(frozen=True)
@@ -42,6 +68,7 @@ class LocustLaunch:
     settings: LoadSettings
     out_dir: Path
     locustfile: Path = LOCUSTFILE
+    master: MasterSettings | None = None
 
     def command(self) -> list[str]:
         command = [
@@ -64,16 +91,27 @@ class LocustLaunch:
             "--only-summary",
             "--exit-code-on-error",
             "0",  # errors are the gates' business; a non-zero exit means locust broke
+            "--drydock-load",  # the locustfile's argument; locust forwards it to workers
+            self.settings.model_dump_json(),
         ]
-        if self.processes > 1:
-            command += ["--processes", str(self.processes)]
+        if self.master is not None:
+            command += self.master.locust_args()
+        elif self.processes > 1:
+            # The forked workers meet the master on a free loopback port, not locust's
+            # fixed 5557, which another run on the same machine may hold.
+            port = str(free_port())
+            command += ["--processes", str(self.processes), "--master-bind-host", "127.0.0.1"]
+            command += ["--master-bind-port", port, "--master-host", "127.0.0.1"]
+            command += ["--master-port", port]
         return command
 
     def environment(self) -> dict[str, str]:
-        env = {**os.environ, **self.settings.to_env()}
-        paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-        return env
+        return locust_environment(self.settings.to_env())
+
+    @property
+    def start_timeout_s(self) -> float:
+        """How long the load may take to begin: longer when workers must join first."""
+        return 60.0 + (self.master.wait_s if self.master is not None else 0.0)
 
 
 class LocustProcess:
@@ -119,8 +157,9 @@ class LocustProcess:
     def poll(self) -> int | None:
         return self.process.poll()
 
-    def wait_started(self, timeout_s: float = 60.0) -> float:
+    def wait_started(self, timeout_s: float | None = None) -> float:
         """Block until locust starts its users; returns that moment (epoch s)."""
+        timeout_s = self.launch.start_timeout_s if timeout_s is None else timeout_s
         started = self.launch.settings.started_path
         if started is None:
             raise LoadTestError("no started_path: cannot tell when the load began")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.loadtest.config import LoadSettings
 from harness.loadtest.deployment_events import EventCollector, EventsSource
+from harness.loadtest.distributed import MasterSettings
 from harness.loadtest.errors import LoadTestError
 from harness.loadtest.locust_process import LocustLaunch, LocustProcess
 from harness.report.artifacts import CSV_NAME, ReportFiles, write_report
@@ -62,6 +63,7 @@ def run_rollout_loadtest(
     processes: int = 1,
     gates: GateThresholds | None = None,
     traffic: LoadSettings | None = None,
+    master: MasterSettings | None = None,
 ) -> LoadTestResult:
     """Load ``target_url`` at ``rate`` requests/s for ``duration_s``, deploying at ``trigger_at_s``.
 
@@ -81,7 +83,9 @@ def run_rollout_loadtest(
             "started_path": out_dir / STARTED_NAME,
         }
     )
-    launch = LocustLaunch(target_url, users, duration_s, processes, settings, out_dir)
+    launch = LocustLaunch(
+        target_url, users, duration_s, processes, settings, out_dir, master=master
+    )
     with LocustProcess(launch) as locust:
         started_at = locust.wait_started()
         collector = EventCollector(events_source, since=started_at)
@@ -109,6 +113,7 @@ def run_rollout_loadtest(
             "duration_s": duration_s,
             "trigger_at_s": trigger_at_s,
             "processes": processes,
+            **({"external workers": master.expect_workers} if master else {}),
             "traffic mix (predict/batch/infer)": (
                 f"{settings.predict_weight}/{settings.batch_weight}/{settings.infer_weight}"
             ),

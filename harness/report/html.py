@@ -1,16 +1,23 @@
 """The rollout report as one self-contained HTML page.
 
-Everything is inline (CSS and SVG), nothing is fetched: the file can be mailed,
-attached to a CI run or opened offline. Read from the top, the page answers
-"did the rollout hurt clients?" first (verdict and gates), then shows when and
-how (charts with the deployment events marked), then the details.
+Everything is inline (CSS, SVG and the small script that makes the charts
+explorable, ``explore.js``), nothing is fetched: the file can be mailed, attached
+to a CI run or opened offline; its only links are to ``report.json`` and
+``requests.csv`` beside it. Read from the top, the page answers "did the rollout
+hurt clients?" first (verdict and gates), then shows when and how (charts with the
+deployment events marked; hover, crosshair, drag to zoom), then the details
+(errors by status, endpoint and task, events, versions).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from html import escape
+from importlib.resources import files
+from typing import Any
 
+from harness.report.error_breakdown import error_breakdown
 from harness.report.rollout_report import RolloutReport
 from harness.report.run import DeploymentEvent
 from harness.report.svg import Marker, Series, line_chart, stacked_share_chart
@@ -40,9 +47,22 @@ svg .title{font-size:13px;font-weight:600}
 svg .legend,svg .xtick,svg .ytick,svg .unit{font-size:11px}
 svg .ytick{text-anchor:end}svg .xtick{text-anchor:middle}svg .unit{text-anchor:middle;fill:#666}
 svg .plot{fill:none;stroke:#ccc}svg .grid{stroke:#eee}
-svg .marker line{stroke-dasharray:4 3;stroke-width:1.5}
-svg .marker text{font-size:11px;font-weight:600}
+svg .marker-line{stroke-dasharray:4 3;stroke-width:1.5}
+svg .marker-label{font-size:11px;font-weight:600}
+svg .crosshair{stroke:#333;stroke-width:1;pointer-events:none}
+svg .selection{fill:#2f6fdf;fill-opacity:.15;pointer-events:none}
+svg .hit{cursor:crosshair}
+caption{text-align:left;font-weight:600;padding:4px 0;color:#444}
+.links a{margin-right:12px}
+#chart-tooltip{position:absolute;background:#fff;border:1px solid #888;border-radius:4px;
+padding:4px 8px;font-size:12px;pointer-events:none;box-shadow:0 1px 4px #0003}
+#chart-tooltip table{width:auto;font-size:12px}
+#chart-tooltip th,#chart-tooltip td{border:0;padding:0 6px 0 0}
 """
+
+#: The charts' element ids; explore.js finds each chart's data under its id.
+TRAFFIC_ID, LATENCY_ID, SHARE_ID = "chart-traffic", "chart-latency", "chart-share"
+SECOND_DASH = "6 3"  # the second series of a chart is dashed: told apart without colour
 
 
 def _num(value: float | None, unit: str = "", digits: int = 1) -> str:
@@ -83,38 +103,75 @@ def version_colors(report: RolloutReport) -> dict[str, str]:
     return colors
 
 
+def _chart_series(report: RolloutReport) -> dict[str, tuple[str, list[Series]]]:
+    """Each line chart's unit and series, shared by the SVG and the hover data."""
+    buckets = report.timeline
+    return {
+        TRAFFIC_ID: (
+            "per second",
+            [
+                Series("requests/s", "#2f6fdf", [b.requests for b in buckets]),
+                Series("errors/s", "#d62728", [b.errors for b in buckets], SECOND_DASH),
+            ],
+        ),
+        LATENCY_ID: (
+            "ms",
+            [
+                Series("p50", "#17a589", [b.p50_ms for b in buckets]),
+                Series("p99", "#8e44ad", [b.p99_ms for b in buckets], SECOND_DASH),
+            ],
+        ),
+    }
+
+
 def charts(report: RolloutReport) -> list[str]:
-    """The four time charts, sharing one x axis and the same event marks."""
+    """The three time charts, sharing one x axis and the same event marks."""
     buckets = report.timeline
     seconds = len(buckets)
     markers = _markers(report)
+    lines = _chart_series(report)
     traffic = line_chart(
-        "Requests and errors per second",
-        "per second",
-        [
-            Series("requests/s", "#2f6fdf", [b.requests for b in buckets]),
-            Series("errors/s", "#d62728", [b.errors for b in buckets]),
-        ],
-        seconds,
-        markers,
+        "Requests and errors per second", *lines[TRAFFIC_ID], seconds, markers, TRAFFIC_ID
     )
-    latency = line_chart(
-        "Latency per second",
-        "ms",
-        [
-            Series("p50", "#17a589", [b.p50_ms for b in buckets]),
-            Series("p99", "#8e44ad", [b.p99_ms for b in buckets]),
-        ],
-        seconds,
-        markers,
-    )
+    latency = line_chart("Latency per second", *lines[LATENCY_ID], seconds, markers, LATENCY_ID)
     share = stacked_share_chart(
         "Share of responses by model version (X-Model-Version)",
         [b.versions for b in buckets],
         version_colors(report),
         markers,
+        SHARE_ID,
     )
     return [traffic, latency, share]
+
+
+def chart_data(report: RolloutReport) -> dict[str, Any]:
+    """What the hover shows: per chart, each series' value for every second."""
+    data: dict[str, Any] = {
+        chart: {"unit": unit, "series": [{"name": s.name, "values": list(s.values)} for s in ss]}
+        for chart, (unit, ss) in _chart_series(report).items()
+    }
+    shares = []
+    for version in version_colors(report):
+        values = []
+        for bucket in report.timeline:
+            total = sum(bucket.versions.values())
+            values.append(
+                round(100 * bucket.versions.get(version, 0) / total, 1) if total else None
+            )
+        shares.append({"name": f"version {version}", "values": values})
+    data[SHARE_ID] = {"unit": "%", "series": shares}
+    return {"seconds": len(report.timeline), "charts": data}
+
+
+def _interaction(report: RolloutReport) -> str:
+    """The data, the tooltip and the script; ``</`` escaped so no string ends the script."""
+    payload = json.dumps(chart_data(report), separators=(",", ":")).replace("</", "<\\/")
+    script = files("harness.report").joinpath("explore.js").read_text(encoding="utf-8")
+    return (
+        '<div id="chart-tooltip" role="status" hidden></div>'
+        f'<script type="application/json" id="report-data">{payload}</script>'
+        f"<script>{script}</script>"
+    )
 
 
 def _verdict(report: RolloutReport) -> str:
@@ -143,45 +200,68 @@ def _cards(report: RolloutReport) -> str:
 
 def _gates_table(report: RolloutReport) -> str:
     rows = "".join(
-        f'<tr class="gate-{"pass" if g.passed else "fail"}"><td>{escape(g.name)}</td>'
+        f'<tr class="gate-{"pass" if g.passed else "fail"}"><th scope="row">{escape(g.name)}</th>'
         f'<td class="state">{"PASS" if g.passed else "FAIL"}</td>'
         f"<td>{_num(g.measured, ' ' + g.unit, 0 if g.unit == 'requests' else 2)}</td>"
         f"<td>{g.threshold:g} {escape(g.unit)}</td>"
         f"<td>{escape(g.reason)}</td></tr>"
         for g in report.gates
     )
-    head = "<tr><th>gate</th><th>result</th><th>measured</th><th>limit</th><th>why</th></tr>"
-    return f"<table>{head}{rows}</table>"
+    head = _head("gate", "result", "measured", "limit", "why")
+    return f"<table><caption>SLO gates</caption>{head}{rows}</table>"
 
 
 def _events_table(report: RolloutReport) -> str:
     if not report.run.events:
         return "<p class='sub'>No deployment events were collected.</p>"
     rows = "".join(
-        f"<tr><td>{label}</td><td>{report.since_start(e.at):.1f}s</td>"
+        f"<tr><th scope='row'>{label}</th><td>{report.since_start(e.at):.1f}s</td>"
         f"<td>{escape(e.source)}</td><td>{escape(e.message)}</td></tr>"
         for label, e in numbered_events(report)
     )
-    return f"<table><tr><th>#</th><th>at</th><th>source</th><th>message</th></tr>{rows}</table>"
+    head = _head("#", "at", "source", "message")
+    return (
+        f"<table><caption>Deployment events, as marked on the charts</caption>{head}{rows}</table>"
+    )
 
 
 def _versions_table(report: RolloutReport) -> str:
     rows = "".join(
-        f"<tr><td>{escape(v.version)}</td><td>{v.responses:,}</td>"
+        f"<tr><th scope='row'>{escape(v.version)}</th><td>{v.responses:,}</td>"
         f"<td>{report.since_start(v.first):.1f}s</td><td>{report.since_start(v.last):.1f}s</td></tr>"
         for v in report.summary.versions
     )
-    head = "<tr><th>version</th><th>responses</th><th>first</th><th>last</th></tr>"
-    return f"<table>{head}{rows}</table>"
+    head = _head("version", "responses", "first", "last")
+    return f"<table><caption>Model versions that answered</caption>{head}{rows}</table>"
 
 
 def _parameters(report: RolloutReport) -> str:
     run = report.run
     items = {"target": run.target_url, **run.parameters}
     cells = "".join(
-        f"<tr><td>{escape(str(k))}</td><td>{escape(str(v))}</td></tr>" for k, v in items.items()
+        f"<tr><th scope='row'>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+        for k, v in items.items()
     )
-    return f"<table>{cells}</table>"
+    return f"<table><caption>Run parameters</caption>{cells}</table>"
+
+
+def _head(*columns: str) -> str:
+    return "<tr>" + "".join(f'<th scope="col">{escape(c)}</th>' for c in columns) + "</tr>"
+
+
+def _errors_table(report: RolloutReport) -> str:
+    groups = error_breakdown(report.run.records)
+    if not groups:
+        return "<p class='sub'>No request failed.</p>"
+    rows = "".join(
+        f"<tr><th scope='row'>{g.status or 'no answer'}</th><td>{escape(g.endpoint)}</td>"
+        f"<td>{escape(g.task_id)}</td><td>{g.count:,}</td>"
+        f"<td>{report.since_start(g.first_at):.1f}s</td><td>{escape(g.first_error)}</td></tr>"
+        for g in groups
+    )
+    head = _head("status", "endpoint", "task", "failed", "first at", "first example")
+    caption = "Failed requests by status, endpoint and task, with the first of each"
+    return f"<table id='errors'><caption>{caption}</caption>{head}{rows}</table>"
 
 
 def render_html(report: RolloutReport, title: str = "Drydock rollout under load") -> str:
@@ -191,20 +271,28 @@ def render_html(report: RolloutReport, title: str = "Drydock rollout under load"
             f"<h1>{escape(title)}</h1>",
             f"<div class='sub'>{escape(report.run.target_url)} · started {started} · "
             f"{report.summary.duration_s:.0f} s of load</div>",
+            "<div class='sub links'>Data: <a href='report.json'>report.json</a>"
+            "<a href='requests.csv'>requests.csv</a> (every request)</div>",
             _verdict(report),
             _cards(report),
             "<h2>Gates</h2>",
             _gates_table(report),
             "<h2>Over time</h2>",
             "<div class='sub'>Dashed lines: T = deployment triggered; numbers = deployment "
-            "events (listed below; hover a line for its message).</div>",
+            "events (listed below; hover a label for its message; 3-7 marks events too close "
+            "to label apart). Hover a chart for values, drag across it to zoom into that time "
+            "range, double-click or Escape to show all. Showing: <span id='zoom-range'>whole "
+            "run</span> <button id='zoom-reset' type='button' hidden>Show all</button></div>",
             *charts(report),
+            "<h2>Errors</h2>",
+            _errors_table(report),
             "<h2>Deployment events</h2>",
             _events_table(report),
             "<h2>Model versions</h2>",
             _versions_table(report),
             "<h2>Parameters</h2>",
             _parameters(report),
+            _interaction(report),
         ]
     )
     return (

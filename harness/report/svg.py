@@ -6,14 +6,24 @@ zoom, text stays selectable, and the project needs no extra dependency.
 Every chart shares the same x axis (seconds since the load started), so the
 charts stacked on the page line up and an event mark sits at the same place
 in each.
+
+Each chart carries the hooks ``explore.js`` needs to make it explorable (hover,
+a crosshair shared by all charts, zoom into a time range): its plotted data in a
+``g.zoom`` clipped to the plot, event labels and x ticks apart (they are redrawn,
+not stretched, when zooming), a hidden crosshair and a hit area. Without script
+the SVG is the same static picture. Charts are named (``title``/``desc``, role
+``img``) and series differ by dash or hatching as well as colour.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+
+from harness.report.marker_labels import place_labels
 
 WIDTH = 960
 HEIGHT = 190
@@ -29,6 +39,7 @@ class Series:
     name: str
     color: str
     values: Sequence[float | None]
+    dash: str = ""  # an SVG stroke-dasharray: series differ by more than colour
 
 
 @dataclass(frozen=True)
@@ -89,46 +100,97 @@ class _Frame:
             f'transform="rotate(-90 12 {TOP + PLOT_H / 2:.0f})">{escape(unit)}</text>'
         )
         x_step = max(1, int(nice_step(self.seconds, 8)))
+        parts.append('<g class="xticks">')
         for second in range(0, self.seconds + 1, x_step):
             x = self.x(second)
             parts.append(
                 f'<text x="{x:.1f}" y="{TOP + PLOT_H + 16}" class="xtick">{second}s</text>'
             )
+        parts.append("</g>")
         return parts
 
-    def markers(self, markers: Sequence[Marker]) -> list[str]:
-        """Dashed vertical lines; labels of close marks step down so they stay readable."""
-        parts: list[str] = []
-        label_ends: list[float] = []  # per label row, where its last label ends
-        for marker in sorted(markers, key=lambda m: m.second):
-            x = self.x(marker.second)
-            row = next((i for i, end in enumerate(label_ends) if x > end), len(label_ends))
-            if row == len(label_ends):
-                label_ends.append(0.0)
-            label_ends[row] = x + 4 + 7 * len(marker.label)
+    def marker_lines(self, markers: Sequence[Marker]) -> list[str]:
+        """Dashed vertical lines, one per event, with the event as hover text."""
+        return [
+            f'<line x1="{self.x(m.second):.1f}" x2="{self.x(m.second):.1f}" y1="{TOP}" '
+            f'y2="{TOP + PLOT_H}" stroke="{m.color}" class="marker-line" '
+            f'vector-effect="non-scaling-stroke"><title>{escape(m.title)}</title></line>'
+            for m in markers
+        ]
+
+    def marker_labels(self, markers: Sequence[Marker]) -> list[str]:
+        """Labels in rows that never overlap (close events share one ``3-7`` label)."""
+        ordered = sorted(markers, key=lambda m: m.second)
+        parts = ['<g class="marker-labels">']
+        for label in place_labels([(self.x(m.second), m.label) for m in ordered]):
+            first = ordered[label.members[0]]
+            titles = "\n".join(ordered[i].title for i in label.members)
             parts.append(
-                f'<g class="marker"><title>{escape(marker.title)}</title>'
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + PLOT_H}" '
-                f'stroke="{marker.color}"/>'
-                f'<text x="{x + 3:.1f}" y="{TOP + 10 + 12 * min(row, 5)}" fill="{marker.color}">'
-                f"{escape(marker.label)}</text></g>"
+                f'<text x="{label.x + 3:.1f}" y="{TOP + 10 + 12 * label.row}" '
+                f'fill="{first.color}" class="marker-label" data-second="{first.second:.3f}">'
+                f"<title>{escape(titles)}</title>{escape(label.text)}</text>"
             )
+        parts.append("</g>")
         return parts
 
 
-def _svg(parts: list[str], legend: list[tuple[str, str]]) -> str:
+def chart_id(title: str) -> str:
+    return "chart-" + (re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "x")
+
+
+def _svg(
+    cid: str,
+    title: str,
+    description: str,
+    frame: _Frame,
+    axes: list[str],
+    data: list[str],
+    markers: Sequence[Marker],
+    legend: list[tuple[str, str, str]],
+    defs: str = "",
+) -> str:
+    """The chart: named for screen readers, its data zoomable, a crosshair, a legend.
+
+    ``legend`` is (name, colour, how it is drawn: a dasharray or a fill).
+    """
     x = WIDTH - RIGHT
     items: list[str] = []
-    for name, color in reversed(legend):
-        x -= 14 + 7 * len(name) + 12
-        items.append(
-            f'<rect x="{x}" y="7" width="10" height="10" fill="{color}"/>'
-            f'<text x="{x + 14}" y="16" class="legend">{escape(name)}</text>'
-        )
-    body = "".join(parts + items)
+    for name, color, look in reversed(legend):
+        x -= 14 + 7 * len(name) + 18
+        if look.startswith(("url(", "#")):  # a fill: hatched or solid
+            sample = f'<rect x="{x}" y="7" width="16" height="10" fill="{look}"/>'
+        else:
+            sample = (
+                f'<line x1="{x}" x2="{x + 16}" y1="12" y2="12" stroke="{color}" '
+                f'stroke-width="2.5" stroke-dasharray="{look}"/>'
+            )
+        items.append(f'{sample}<text x="{x + 20}" y="16" class="legend">{escape(name)}</text>')
+    body = "".join(
+        [
+            f'<title id="{cid}-title">{escape(title)}</title>',
+            f'<desc id="{cid}-desc">{escape(description)}</desc>',
+            f'<defs><clipPath id="{cid}-clip"><rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" '
+            f'height="{PLOT_H}"/></clipPath>{defs}</defs>',
+            *axes,
+            f'<g clip-path="url(#{cid}-clip)"><g class="zoom">',
+            *data,
+            *frame.marker_lines(markers),
+            "</g></g>",
+            *frame.marker_labels(markers),
+            f'<line class="crosshair" x1="0" x2="0" y1="{TOP}" y2="{TOP + PLOT_H}" '
+            'visibility="hidden"/>',
+            f'<rect class="selection" x="0" y="{TOP}" width="0" height="{PLOT_H}" '
+            'visibility="hidden"/>',
+            f'<rect class="hit" x="{LEFT}" y="{TOP}" width="{PLOT_W}" height="{PLOT_H}" '
+            'fill="transparent"/>',
+            *items,
+        ]
+    )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img">{body}</svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{cid}" class="chart" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'aria-labelledby="{cid}-title {cid}-desc" data-seconds="{frame.seconds}" '
+        f'data-left="{LEFT}" data-plot-width="{PLOT_W}">{body}</svg>'
     )
 
 
@@ -148,22 +210,51 @@ def _polylines(frame: _Frame, series: Series) -> list[str]:
         elif points:
             out.append(
                 f'<polyline points="{" ".join(points)}" fill="none" '
-                f'stroke="{series.color}" stroke-width="2"/>'
+                f'stroke="{series.color}" stroke-width="2" stroke-dasharray="{series.dash}" '
+                'vector-effect="non-scaling-stroke"/>'
             )
     return out
 
 
 def line_chart(
-    title: str, unit: str, series: Sequence[Series], seconds: int, markers: Sequence[Marker]
+    title: str,
+    unit: str,
+    series: Sequence[Series],
+    seconds: int,
+    markers: Sequence[Marker],
+    cid: str | None = None,
 ) -> str:
     """Several per-second series on one axis, with the event marks."""
     peak = max((v for s in series for v in s.values if v is not None), default=0.0)
     frame = _Frame(seconds, peak * 1.1)
-    parts = frame.axes(title, unit)
+    data: list[str] = []
     for one in series:
-        parts += _polylines(frame, one)
-    parts += frame.markers(markers)
-    return _svg(parts, [(s.name, s.color) for s in series])
+        data += _polylines(frame, one)
+    looks = ", ".join(f"{s.name} ({'dashed' if s.dash else 'solid'})" for s in series)
+    description = f"Per second over {frame.seconds} s, in {unit}: {looks}."
+    return _svg(
+        cid or chart_id(title),
+        title,
+        description,
+        frame,
+        frame.axes(title, unit),
+        data,
+        markers,
+        [(s.name, s.color, s.dash or "none") for s in series],
+    )
+
+
+def _hatch(cid: str, index: int, color: str) -> tuple[str, str]:
+    """Every other version is hatched, so neighbours differ without colour too."""
+    if index % 2 == 0:
+        return "", color
+    pid = f"{cid}-hatch-{index}"
+    pattern = (
+        f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="6" height="6" '
+        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{color}"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2.5"/></pattern>'
+    )
+    return pattern, f"url(#{pid})"
 
 
 def stacked_share_chart(
@@ -171,14 +262,19 @@ def stacked_share_chart(
     counts: Sequence[dict[str, int]],
     colors: dict[str, str],
     markers: Sequence[Marker],
+    cid: str | None = None,
 ) -> str:
     """Per second, each version's share of the answers, stacked to 100 %.
 
     Seconds with no answers stay empty rather than pretending to a share.
     """
+    cid = cid or chart_id(title)
     frame = _Frame(len(counts), 100.0)
     frame.y_step, frame.y_max = 25.0, 100.0
-    parts = frame.axes(title, "% of responses")
+    hatched = [_hatch(cid, i, c) for i, c in enumerate(colors.values())]
+    patterns = [pattern for pattern, _ in hatched]
+    fill = {version: look for version, (_, look) in zip(colors, hatched, strict=True)}
+    data: list[str] = []
     for second, bucket in enumerate(counts):
         total = sum(bucket.values())
         if not total:
@@ -190,12 +286,25 @@ def stacked_share_chart(
             if share <= 0:
                 continue
             top, bottom = frame.y(below + share), frame.y(below)
-            parts.append(
+            data.append(
                 f'<rect x="{x0:.1f}" y="{top:.1f}" width="{x1 - x0 + 0.3:.1f}" '
-                f'height="{bottom - top:.1f}" fill="{colors[version]}" '
+                f'height="{bottom - top:.1f}" fill="{fill[version]}" '
                 'shape-rendering="crispEdges">'
                 f"<title>{second}s: version {escape(version)} {share:.0f}%</title></rect>"
             )
             below += share
-    parts += frame.markers(markers)
-    return _svg(parts, list(colors.items()))
+    names = ", ".join(
+        f"{v} ({'hatched' if f.startswith('url(') else 'solid'})" for v, f in fill.items()
+    )
+    description = f"Per second over {frame.seconds} s, % of responses by version: {names}."
+    return _svg(
+        cid,
+        title,
+        description,
+        frame,
+        frame.axes(title, "% of responses"),
+        data,
+        markers,
+        [(v, colors[v], fill[v]) for v in colors],
+        defs="".join(patterns),
+    )

@@ -33,6 +33,13 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (the OS's pick), for a short-lived local listener."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def ensure_ports_free(
     client: docker.DockerClient, project: str, host: str, ports: Mapping[str, int]
 ) -> None:

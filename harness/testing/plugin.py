@@ -27,6 +27,16 @@ TIME_SCALE_ENV = "DRYDOCK_TIME_SCALE"
 DEFAULT_TIME_SCALE = 0.05
 
 
+#: The kit's scenarios need a Docker engine; ``-m "not docker"`` leaves them out.
+DOCKER_MARKER = "docker: needs a Docker engine and the local cloud (Drydock's scenario kit)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``docker`` marker, so a project using the kit needs no configuration
+    of its own, even under ``--strict-markers``."""
+    config.addinivalue_line("markers", DOCKER_MARKER)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("drydock").addoption(
         "--drydock-time-scale",

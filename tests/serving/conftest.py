@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,35 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from serving.app import create_app
 from serving.manifest import MANIFEST_FILENAME, MODEL_FILENAMES, ModelManifest, sha256_of
 from serving.model_loading import ServedModel
+from serving.oip_errors import is_oip_path
 from serving.settings import ServingSettings
+
+from .oip_spec import check_oip_answer
 
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 
 PublishModel = Callable[..., ModelManifest]
+
+
+class OipCheckingClient(FlaskClient):
+    """A test client that checks every answer on ``/v2`` against the OIP v2 spec."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        sent = response.request
+        if is_oip_path(sent.path) and sent.method != "HEAD":
+            body = response.get_json(silent=True)
+            check_oip_answer(sent.method, sent.path, response.status_code, body)
+        return response
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_oip_answer_is_checked() -> Iterator[None]:
+    """Whatever app a serving test builds (module-scoped ones too), its OIP answers are
+    held to the spec."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "test_client_class", OipCheckingClient)
+        yield
 
 
 @pytest.fixture(scope="session")

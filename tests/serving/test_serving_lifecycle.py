@@ -45,7 +45,7 @@ def test_ready_endpoints_report_draining_while_serving_continues(
     app.extensions[EXTENSION_KEY].lifecycle.start_draining("SIGTERM received")
     ready = client.get("/v2/health/ready")
     assert ready.status_code == 503
-    assert ready.json["error"]["message"] == "draining: SIGTERM received"
+    assert ready.json["error"] == "draining: SIGTERM received"
     assert client.get("/v2/models/iris/ready").status_code == 503
     assert client.get("/v2/health/live").status_code == 200
     # in-flight and late requests are still answered while the balancer drains us

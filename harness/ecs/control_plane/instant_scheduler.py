@@ -123,6 +123,10 @@ class InstantScheduler:
             container.runtime_id = container_ids.get(container.name)
         self._converge()
 
+    def restore_completed(self, deployment_id: str) -> bool:
+        """Every deployment here completed when it was made: only say whether it is ours."""
+        return self._service.primary.id == deployment_id
+
     # ------------------------------------------------------------------------------
 
     def _new_deployment(self, spec: TaskDefinitionSpec) -> None:

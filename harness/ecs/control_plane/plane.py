@@ -51,7 +51,7 @@ class ControlPlane:
         self.clock = clock
         self.scheduler_factory = scheduler_factory
         #: Called after each successful operation (see ``journal``); None: no memory.
-        self.recorder: Callable[[Operation, dict[str, Any]], None] | None = None
+        self.recorder: Callable[[Operation, dict[str, Any], dict[str, Any]], None] | None = None
         self.lock = threading.RLock()
         self.clusters = ClusterRegistry()
         self.task_definitions = TaskDefinitionRegistry()
@@ -74,7 +74,7 @@ class ControlPlane:
             sent = copy.deepcopy(request) if self.recorder is not None else request
             output = operation(self, request)
             if self.recorder is not None:
-                self.recorder(operation, sent)
+                self.recorder(operation, sent, output)
             return output
 
     def schedulers(self) -> list[SchedulerHandle]:

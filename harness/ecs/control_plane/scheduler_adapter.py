@@ -27,6 +27,7 @@ from harness.ecs.domain import (
 )
 from harness.ecs.events import EventBus
 from harness.ecs.scheduler.actions import Action
+from harness.ecs.scheduler.ids import IdSource
 from harness.ecs.scheduler.observations import Observation, StopRequested
 from harness.ecs.scheduler.ports import Clock
 from harness.ecs.scheduler.service_scheduler import ServiceScheduler
@@ -81,6 +82,9 @@ class ServiceSchedulerHandle:
         self._pending.append(StopRequested(task_arn=task_arn, reason=reason))
         self._on_change(self)
 
+    def restore_completed(self, deployment_id: str) -> bool:
+        return self.scheduler.restore_completed(deployment_id)
+
     def adopt(
         self, task_arn: str, deployment_id: str, started_at: float, container_ids: Mapping[str, str]
     ) -> None:
@@ -108,11 +112,14 @@ def service_scheduler_factory(
     settings: SchedulerSettings | None = None,
     bus: EventBus | None = None,
     on_change: Callable[[ServiceSchedulerHandle], None] | None = None,
+    ids: IdSource | None = None,
 ) -> SchedulerFactory:
     """The factory to pass to ``ControlPlane(clock=clock.now, scheduler_factory=...)``."""
 
     def build(service: Service, spec: TaskDefinitionSpec) -> ServiceSchedulerHandle:
-        scheduler = ServiceScheduler(service, spec, clock=clock, settings=settings, bus=bus)
+        scheduler = ServiceScheduler(
+            service, spec, clock=clock, settings=settings, bus=bus, ids=ids
+        )
         handle = ServiceSchedulerHandle(scheduler, on_change)
         on_change_now = on_change or (lambda h: None)
         on_change_now(handle)  # the first deployment needs a step to start its tasks

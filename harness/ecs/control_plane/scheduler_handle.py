@@ -72,6 +72,11 @@ class SchedulerHandle(Protocol):
         """A task the previous emulator left running joins the service (emulator restart)."""
         ...
 
+    def restore_completed(self, deployment_id: str) -> bool:
+        """Journal replay: ``deployment_id``, the PRIMARY, had COMPLETED before a restart;
+        False when it is not this service's PRIMARY (another service's line)."""
+        ...
+
 
 #: Builds the handle for a new service. Gets the Service the control plane built from the
 #: request and the first revision's spec; the handle creates the first deployment.

@@ -40,6 +40,7 @@ from harness.ecs.emulator.restart_adoption import adopt_left_behind
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, emulator_owner, is_orphan
+from harness.ecs.scheduler.ids import ReplayedIds
 from harness.ecs.scheduler.settings import SchedulerSettings
 from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
@@ -128,11 +129,13 @@ class Emulator:
                     owner=self.owner,
                 )
             holder: list[Driver] = []
+            ids = ReplayedIds()  # a journal replay gives deployments their ids back
             factory = service_scheduler_factory(
                 WallClock(),
                 SchedulerSettings(time=scale),
                 self.bus,
                 on_change=lambda handle: holder[0].wake() if holder else None,
+                ids=ids,
             )
             control_plane = ControlPlane(
                 clock=time.time,
@@ -145,8 +148,9 @@ class Emulator:
             self.driver = Driver(control_plane, self.runtime, targets, self.observations)
             holder.append(self.driver)
             if self.journal is not None:
-                self.journal.replay(control_plane)
+                self.journal.replay(control_plane, ids)
                 control_plane.recorder = self.journal.record
+                self.bus.subscribe(self.journal.record_event)
             adopt_left_behind(control_plane, self.runtime, targets)
             self.driver.start()
             self.server = ApiServer(control_plane, host=self.host, port=self.port).start()

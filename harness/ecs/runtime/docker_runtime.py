@@ -227,6 +227,7 @@ class DockerTaskRuntime:
                     project=self._project,
                     stop_timeout_s=action.task_definition.stop_timeout,
                     owner=self.owner,
+                    deployment_id=action.task.deployment_id,
                 )
                 _ensure_image(client, spec.image)
                 started = start_container(client, spec)

@@ -24,6 +24,8 @@ OWNER_LABEL = "emulator-owner"
 #: The task definition ARN the task runs, and when it started (epoch s): for adoption.
 TASK_DEFINITION_LABEL = "task-definition"
 STARTED_AT_LABEL = "started-at"
+#: The deployment the task belongs to: a restarted emulator puts it back there.
+DEPLOYMENT_LABEL = "deployment-id"
 
 
 def emulator_owner() -> str:
@@ -83,6 +85,7 @@ def found_container(container_id: str, running: bool, labels: Mapping[str, str])
         task_definition_arn=label(TASK_DEFINITION_LABEL),
         container_name=label("container"),
         started_at=started_at,
+        deployment_id=label(DEPLOYMENT_LABEL),
     )
 
 
@@ -98,6 +101,7 @@ def container_spec(
     stop_timeout_s: float,
     owner: str | None = None,
     started_at: float | None = None,
+    deployment_id: str | None = None,
 ) -> TaskContainerSpec:
     """The container of ``definition`` for task ``task_arn`` (bridge-like networking).
 
@@ -126,6 +130,7 @@ def container_spec(
             TASK_DEFINITION_LABEL: task_definition_arn,
             STARTED_AT_LABEL: f"{started_at if started_at is not None else time.time():.3f}",
             "container": definition["name"],
+            **({DEPLOYMENT_LABEL: deployment_id} if deployment_id else {}),
         },
         stop_timeout_s=max(1, round(stop_timeout_s)),
         memory_mib=int(memory) if memory else None,

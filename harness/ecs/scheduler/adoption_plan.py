@@ -1,10 +1,11 @@
 """Which task containers a restarted emulator takes back, and which it removes.
 
 ECS keeps its tasks running when its control plane restarts. The emulator's services come
-back from the journal with fresh deployment ids, so a container left by the previous
-incarnation is matched by what it carries: its cluster, service and task definition ARN.
-It joins the service's deployment of that task definition (the PRIMARY first, when a forced
-deployment gave two of them the same revision) as a RUNNING task with its own task ARN.
+back from the journal with their deployment ids, so a container left by the previous
+incarnation is matched by what it carries: its cluster, service, task definition ARN and
+deployment id. It joins that deployment as a RUNNING task with its own task ARN; a
+container without the deployment label (made by an older emulator) joins the service's
+deployment of its task definition, the PRIMARY first.
 
 Pure: the runtime reads the containers and hands them here as :class:`FoundContainer`, so
 every rule below is tested without an engine. A task is adopted whole or not at all: any
@@ -32,6 +33,8 @@ class FoundContainer:
     container_name: str | None = None
     #: Epoch seconds the task reached RUNNING (its ``startedAt``), from its labels.
     started_at: float | None = None
+    #: The deployment the task was started for (None: an older emulator's container).
+    deployment_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,15 +109,9 @@ def _adopt_task(
         return "its service no longer exists"
     td_arn = first.task_definition_arn
     assert td_arn is not None  # checked with the other labels above
-    deployment = next(
-        (
-            d
-            for d in sorted(
-                service.deployments, key=lambda d: d.status is not DeploymentStatus.PRIMARY
-            )
-            if d.task_definition == td_arn
-        ),
-        None,
+    same_td = [d for d in service.deployments if d.task_definition == td_arn]
+    deployment = next((d for d in same_td if d.id == first.deployment_id), None) or next(
+        iter(sorted(same_td, key=lambda d: d.status is not DeploymentStatus.PRIMARY)), None
     )
     if deployment is None:
         return f"no deployment of the service runs {td_arn}"

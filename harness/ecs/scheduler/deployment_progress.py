@@ -110,6 +110,30 @@ class DeploymentProgress:
             svc.running_count += running
             svc.pending_count += pending
 
+    def restore_completed(self, deployment_id: str, now: float) -> bool:
+        """Journal replay: the PRIMARY ``deployment_id`` had COMPLETED before a restart.
+
+        Replayed in journal order, a completion finds its deployment PRIMARY as it was
+        then, and the older ones go as they went then, so a circuit breaker tripping
+        after the restart has a COMPLETED deployment to roll back to. False (nothing
+        changed) when ``deployment_id`` is not this service's PRIMARY.
+        """
+        primary = self._state.service.primary
+        if primary.id != deployment_id:
+            return False
+        self.complete(primary, now)
+        return True
+
+    def complete(self, primary: Deployment, now: float) -> None:
+        """The PRIMARY is COMPLETED; older deployments turn INACTIVE and leave the list."""
+        primary.rollout_state = RolloutState.COMPLETED
+        primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
+        primary.updated_at = now
+        for d in self._state.old_deployments():
+            d.status = DeploymentStatus.INACTIVE
+            d.updated_at = now
+        self._state.service.deployments = [primary]
+
     def check_outcome(self, now: float, batch: StepBatch) -> None:
         """Complete the deployment, report a steady state, or report a configuration stall."""
         state = self._state
@@ -121,13 +145,7 @@ class DeploymentProgress:
             r.healthy and r.task.deployment_id == primary.id for r in live
         )
         if settled and primary.rollout_state is RolloutState.IN_PROGRESS:
-            primary.rollout_state = RolloutState.COMPLETED
-            primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
-            primary.updated_at = now
-            for d in state.old_deployments():
-                d.status = DeploymentStatus.INACTIVE
-                d.updated_at = now
-            svc.deployments = [primary]
+            self.complete(primary, now)
             batch.event(ev.DeploymentCompleted(name, now, primary.id))
         if settled and not state.steady:
             state.steady = True

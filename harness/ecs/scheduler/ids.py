@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections import deque
 from typing import Protocol
 
 
@@ -37,3 +38,25 @@ class RandomIds:
 
     def deployment_id(self) -> str:
         return f"ecs-svc/{self._digits()}"
+
+
+class ReplayedIds(RandomIds):
+    """Random ids, except the deployment ids a journal replay primes, handed out first.
+
+    A restarted emulator replays CreateService/UpdateService; priming each with the
+    deployment id the call made before the restart keeps the ids clients saw (and that
+    task containers carry), as ECS keeps its deployments across a control-plane restart.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self._primed: deque[str] = deque()
+
+    def prime(self, deployment_id: str) -> None:
+        self._primed.append(deployment_id)
+
+    def clear(self) -> None:
+        self._primed.clear()
+
+    def deployment_id(self) -> str:
+        return self._primed.popleft() if self._primed else super().deployment_id()

@@ -150,6 +150,11 @@ class ServiceScheduler:
         """
         self._lifecycle.adopt(task_arn, deployment_id, started_at, container_ids)
 
+    def restore_completed(self, deployment_id: str) -> bool:
+        """Journal replay: mark the PRIMARY ``deployment_id`` COMPLETED again, as it was
+        before a restart (:meth:`DeploymentProgress.restore_completed`)."""
+        return self._progress.restore_completed(deployment_id, self._state.clock.now())
+
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:
         """Apply observations, decide, and return the actions for the runtime/balancer."""
         state = self._state

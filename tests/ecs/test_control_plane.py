@@ -104,3 +104,5 @@ def test_instant_scheduler_adopts_a_task_in_place_of_one_it_would_start() -> Non
     assert (mine.deployment_id, mine.started_at) == (deployment, 1.0)
     assert mine.containers[0].runtime_id == "cafe"
     assert handle.step([]) == [] and handle.next_wakeup() is None
+    assert handle.restore_completed(deployment), "its PRIMARY completed when it was made"
+    assert not handle.restore_completed("ecs-svc/0"), "another service's deployment"

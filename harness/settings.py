@@ -38,6 +38,17 @@ class DrydockSettings(BaseSettings):
     serving_ready_timeout_s: float = Field(60.0, gt=0)
     debian_mirror: str = "http://deb.debian.org/debian"
     time_scale: float = Field(1.0, gt=0, le=1.0, description="Multiplies every AWS duration.")
+    # --- AWS service quotas the emulator enforces (AWS's default values) ------------------
+    quota_clusters: int = Field(10_000, ge=1, description="ECS clusters per account.")
+    quota_services_per_cluster: int = Field(5_000, ge=1, description="ECS services per cluster.")
+    quota_tasks_per_service: int = Field(5_000, ge=1, description="ECS desiredCount ceiling.")
+    quota_containers_per_task_definition: int = Field(10, ge=1)
+    quota_task_definition_bytes: int = Field(65_536, ge=1, description="Task definition size.")
+    quota_tags_per_resource: int = Field(50, ge=1, description="ECS and ELBv2 tags per resource.")
+    quota_load_balancers: int = Field(50, ge=1, description="Application Load Balancers.")
+    quota_target_groups: int = Field(3_000, ge=1, description="ELBv2 target groups.")
+    quota_targets_per_target_group: int = Field(1_000, ge=1)
+    quota_listeners_per_load_balancer: int = Field(50, ge=1)
 
     @property
     def localstack_url(self) -> str:

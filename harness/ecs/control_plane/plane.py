@@ -19,6 +19,7 @@ from typing import Any
 
 from harness.ecs.control_plane.clusters import ClusterRegistry
 from harness.ecs.control_plane.load_balancing import LoadBalancing
+from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_port import SchedulerFactory, SchedulerHandle
 from harness.ecs.control_plane.services import ServiceRegistry
 from harness.ecs.control_plane.task_definitions import TaskDefinitionRegistry
@@ -40,6 +41,7 @@ class ControlPlane:
         self,
         clock: Callable[[], float] = time.time,
         scheduler_factory: SchedulerFactory | None = None,
+        quotas: Quotas | None = None,
     ) -> None:
         if scheduler_factory is None:
             from harness.ecs.control_plane.instant_scheduler import InstantScheduler
@@ -47,6 +49,8 @@ class ControlPlane:
             scheduler_factory = InstantScheduler.factory(clock)
         self.clock = clock
         self.scheduler_factory = scheduler_factory
+        #: AWS's service quotas, checked before each operation (``quotas``).
+        self.quotas = quotas or Quotas()
         #: Called after each successful operation (see ``journal``); None: no memory.
         self.recorder: Callable[[Operation, dict[str, Any]], None] | None = None
         self.lock = threading.RLock()
@@ -68,6 +72,7 @@ class ControlPlane:
         with self.lock:
             # the operation may consume its request; the journal needs it as sent
             sent = copy.deepcopy(request) if self.recorder is not None else request
+            self.quotas.check(self, operation.__name__, request)
             output = operation(self, request)
             if self.recorder is not None:
                 self.recorder(operation, sent)

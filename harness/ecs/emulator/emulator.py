@@ -22,6 +22,7 @@ import docker
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
+from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.adoption import adopt_left_behind
 from harness.ecs.emulator.driver import Driver
@@ -132,7 +133,11 @@ class Emulator:
                 self.bus,
                 on_change=lambda handle: holder[0].wake() if holder else None,
             )
-            control_plane = ControlPlane(clock=time.time, scheduler_factory=factory)
+            control_plane = ControlPlane(
+                clock=time.time,
+                scheduler_factory=factory,
+                quotas=Quotas.from_settings(self.settings),
+            )
             targets = HaproxyTargetBalancer(
                 self.haproxy.balancer, control_plane, self.runtime.address, time_scale=scale
             )

@@ -29,6 +29,9 @@ class DrydockSettings(BaseSettings):
     )
     lb_port: int = Field(8000, ge=1, le=65535, description="The balancer's listener 80.")
     ecs_port: int = Field(4570, ge=1, le=65535, description="The ECS/ELBv2 emulator API.")
+    ecs_max_request_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Bodies over this get 413 from the emulator's API."
+    )
     region: str = "us-east-1"
     model_bucket: str = "drydock-models"
     model_name: str = "iris"

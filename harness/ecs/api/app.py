@@ -8,27 +8,38 @@ an ``X-Amz-Target`` header means ECS, a form body means the query protocol.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from harness.ecs.api import ecs_json, elbv2_query
+from harness.ecs.api.body_limits import DEFAULT_MAX_REQUEST_BYTES, read_within
 from harness.ecs.control_plane import ControlPlane
 
 HEALTH_PATH = "/_drydock/health"
 
 
-def make_wsgi_app(control_plane: ControlPlane) -> Any:
-    """A WSGI callable serving ``control_plane``'s ECS and ELBv2 APIs."""
+def make_wsgi_app(
+    control_plane: ControlPlane, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+) -> Any:
+    """A WSGI callable serving ``control_plane``'s ECS and ELBv2 APIs; bodies over
+    ``max_request_bytes`` get 413 before anything parses them."""
 
     @Request.application  # type: ignore[arg-type]
     def app(request: Request) -> Response:
         if request.method == "GET" and request.path == HEALTH_PATH:
             return _json({"status": "ok", "services": ["ecs", "elbv2"]}, 200)
         if ecs_json.is_ecs_request(request):
+            too_large = read_within(request, max_request_bytes, form=False)
+            if too_large is not None:
+                return ecs_json.error_response(too_large, str(uuid.uuid4()))
             return ecs_json.handle(request, control_plane)
         if elbv2_query.is_query_request(request):
+            too_large = read_within(request, max_request_bytes, form=True)
+            if too_large is not None:
+                return elbv2_query.error_response(too_large, str(uuid.uuid4()))
             return elbv2_query.handle(request, control_plane)
         return _json(
             {

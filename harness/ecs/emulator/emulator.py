@@ -148,7 +148,12 @@ class Emulator:
                 control_plane.recorder = self.journal.record
             adopt_left_behind(control_plane, self.runtime, targets)
             self.driver.start()
-            self.server = ApiServer(control_plane, host=self.host, port=self.port).start()
+            self.server = ApiServer(
+                control_plane,
+                host=self.host,
+                port=self.port,
+                max_request_bytes=self.settings.ecs_max_request_bytes,
+            ).start()
         except BaseException:
             self.stop()
             raise

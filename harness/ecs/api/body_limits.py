@@ -1,0 +1,62 @@
+"""A ceiling on request bodies, so no client can make the emulator buffer without bound.
+
+AWS's front ends refuse an oversized request before any service reads it; the emulator
+must too, since it reads each body into memory (JSON for ECS, a form for ELBv2). The
+body is read here, under the limit, before the protocol layer parses it (werkzeug
+caches what it read), and an oversized one gets HTTP 413 in the protocol's own error
+shape, code ``RequestEntityTooLarge``, naming the limit and the setting that moves it.
+A chunked body with no Content-Length is cut off at the same limit.
+"""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import RequestEntityTooLarge as WerkzeugTooLarge
+from werkzeug.wrappers import Request
+
+from harness.ecs.control_plane.errors import ControlPlaneError
+
+#: Default ceiling: far above any real ECS/ELBv2 request (a task definition is at most
+#: 64 KiB; RegisterTargets of 1,000 targets is about 60 KB as a form).
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
+
+
+class RequestEntityTooLarge(ControlPlaneError):
+    """The body is over the emulator's limit (AWS answers such requests with 413)."""
+
+    shape = "RequestEntityTooLarge"
+    http_status = 413
+
+
+def read_within(request: Request, limit: int, *, form: bool) -> RequestEntityTooLarge | None:
+    """Read ``request``'s body (as a form when ``form``) under ``limit`` bytes.
+
+    Returns the error to send when the body is over the limit, else None (the body is
+    then cached on ``request`` for the protocol layer).
+    """
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    # a form's part count is bounded by its size; werkzeug's default (1,000) would
+    # refuse a legitimate RegisterTargets of 1,000 targets (two parts each)
+    request.max_form_parts = max(1_000, limit // 4)
+    try:
+        if form:
+            request.form  # noqa: B018 -- parse and cache under the limits set above
+        else:
+            _read_all(request)
+    except WerkzeugTooLarge:
+        size = request.content_length
+        stated = f"{size} bytes" if size is not None else "a chunked body"
+        return RequestEntityTooLarge(
+            f"Request entity too large: {stated} is over the emulator's limit of {limit} "
+            "bytes (DRYDOCK_ECS_MAX_REQUEST_BYTES)."
+        )
+    return None
+
+
+def _read_all(request: Request) -> None:
+    """Read the whole body into werkzeug's cache (``get_data`` reads one chunk of a
+    chunked body only), raising werkzeug's 413 past ``max_content_length``."""
+    parts: list[bytes] = []
+    while chunk := request.stream.read(64 * 1024):
+        parts.append(chunk)
+    request._cached_data = b"".join(parts)  # what get_data() returns from now on

@@ -52,6 +52,16 @@ class DrydockSettings(BaseSettings):
     quota_target_groups: int = Field(3_000, ge=1, description="ELBv2 target groups.")
     quota_targets_per_target_group: int = Field(1_000, ge=1)
     quota_listeners_per_load_balancer: int = Field(50, ge=1)
+    # --- the cluster's one container instance: this machine's Docker Engine -------------
+    instance_memory_mib: int | None = Field(
+        None, ge=0, description="Memory tasks may reserve; default docker info's less the margin."
+    )
+    instance_cpu_units: int | None = Field(
+        None, ge=0, description="CPU units tasks may reserve; default 1024 per engine CPU."
+    )
+    instance_memory_margin_mib: int = Field(
+        3072, ge=0, description="Kept back from the engine's memory for the local cloud itself."
+    )
 
     @property
     def localstack_url(self) -> str:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane.clusters import ClusterRegistry
+from harness.ecs.control_plane.container_instances import ContainerInstances
 from harness.ecs.control_plane.load_balancing import LoadBalancing
 from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_port import SchedulerFactory, SchedulerHandle
@@ -58,6 +59,8 @@ class ControlPlane:
         self.task_definitions = TaskDefinitionRegistry()
         self.services = ServiceRegistry()
         self.load_balancing = LoadBalancing()
+        #: The engine as each cluster's container instance (set by the emulator).
+        self.container_instances = ContainerInstances()
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)

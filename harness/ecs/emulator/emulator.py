@@ -34,6 +34,7 @@ from harness.ecs.emulator.haproxy_container import (
     find_kept_haproxy,
     start_haproxy,
 )
+from harness.ecs.emulator.placement_gate import PlacementGate, register_engine
 from harness.ecs.emulator.target_balancer import HaproxyTargetBalancer
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.containers import containers_labelled
@@ -141,7 +142,15 @@ class Emulator:
             targets = HaproxyTargetBalancer(
                 self.haproxy.balancer, control_plane, self.runtime.address, time_scale=scale
             )
-            self.driver = Driver(control_plane, self.runtime, targets, self.observations)
+            register_engine(control_plane, self._client.info(), self.settings)
+            gate = PlacementGate(self.runtime, control_plane, self.observations, self.bus)
+            self.driver = Driver(
+                control_plane,
+                gate,
+                targets,
+                self.observations,
+                after_step=gate.place_waiting,
+            )
             holder.append(self.driver)
             if self.journal is not None:
                 self.journal.replay(control_plane)

@@ -189,3 +189,13 @@ def test_valid_sequences_keep_counts_within_quota_and_describable(
     for cluster in ("a", "b", "default"):
         listed = post_ecs(client, "ListServices", json.dumps({"cluster": cluster}).encode())
         assert_ecs_shaped(listed)
+
+
+@EXAMPLES
+@given(depth=st.integers(1_000, 200_000), opener=st.sampled_from([b"[", b'{"a":']))
+def test_deeply_nested_json_gets_a_4xx_not_a_crash(depth: int, opener: bytes) -> None:
+    closer = b"]" if opener == b"[" else b"}"
+    body = opener * depth + (b"" if opener == b"[" else b"1") + closer * depth
+    response = post_ecs(Client(make_wsgi_app(populated_plane())), "CreateCluster", body)
+    assert_ecs_shaped(response)
+    assert response.status_code in (400, 413)  # 413 past the body limit

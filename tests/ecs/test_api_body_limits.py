@@ -103,3 +103,15 @@ def test_a_chunked_body_under_the_limit_is_read_whole(server: ApiServer) -> None
     status, _, payload = post(server, chunks, ECS_HEADERS)
     assert status == 200, payload
     assert json.loads(payload)["cluster"]["clusterName"] == "chunked"
+
+
+def test_a_form_of_too_many_parameters_gets_413_naming_them() -> None:
+    with ApiServer(ControlPlane()) as server:
+        fields = "&".join(f"Targets.member.{i}.Id=x" for i in range(1, 20_000))
+        body = f"Action=RegisterTargets&Version=2015-12-01&TargetGroupArn=a&{fields}".encode()
+        status, _, payload = post(
+            server, body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+    assert status == 413
+    assert b"<Code>RequestEntityTooLarge</Code>" in payload
+    assert b"more than 16384 parameters" in payload

@@ -35,9 +35,9 @@ def read_within(request: Request, limit: int, *, form: bool) -> RequestEntityToo
     """
     request.max_content_length = limit
     request.max_form_memory_size = limit
-    # a form's part count is bounded by its size; werkzeug's default (1,000) would
-    # refuse a legitimate RegisterTargets of 1,000 targets (two parts each)
-    request.max_form_parts = max(1_000, limit // 4)
+    # werkzeug's default (1,000 parts) would refuse a legitimate RegisterTargets of
+    # 1,000 targets (two or three parts each); past 1 part per 64 bytes a form is hostile
+    request.max_form_parts = max(5_000, limit // 64)
     try:
         if form:
             request.form  # noqa: B018 -- parse and cache under the limits set above
@@ -45,6 +45,11 @@ def read_within(request: Request, limit: int, *, form: bool) -> RequestEntityToo
             _read_all(request)
     except WerkzeugTooLarge:
         size = request.content_length
+        if form and size is not None and size <= limit:
+            return RequestEntityTooLarge(
+                f"Request entity too large: the form has more than {request.max_form_parts} "
+                "parameters."
+            )
         stated = f"{size} bytes" if size is not None else "a chunked body"
         return RequestEntityTooLarge(
             f"Request entity too large: {stated} is over the emulator's limit of {limit} "

@@ -99,12 +99,12 @@ class PlacementGate:
     def place_waiting(self) -> None:
         """Release what stopped tasks held, then start every waiting task that fits."""
         instances = self.control_plane.container_instances
-        if instances.registered is None:
-            return
         with self.control_plane.lock:
             for arn in [a for a, t in self._tasks.items() if t.last_status is TaskStatus.STOPPED]:
                 del self._tasks[arn]
                 instances.placed.pop(arn, None)
+            if instances.registered is None:
+                return
             waiting = [(arn, need) for arn, (_, need) in self._waiting.items()]
             fitting, refused = place(waiting, instances.remaining)
             starts = []

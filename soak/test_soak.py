@@ -3,7 +3,7 @@
 Not in CI (minutes of wall time, the whole machine). At the scenario time scale (0.05)
 an hour of AWS time is three minutes of wall time; ``DRYDOCK_SOAK_AWS_MINUTES`` sets
 it. Each round, under steady client load through the balancer: scale past the
-instance's capacity (one task waits PENDING) and back, a forced deployment, a
+instance's capacity (five asked, four fit, one waits PENDING) and back, a forced deployment, a
 ``docker kill``ed task, and a restart of the emulator (journal replayed, tasks
 adopted). At the end: no container left behind, and the emulator's threads, file
 descriptors and memory (this process hosts it) grew by no more than stated bounds
@@ -31,7 +31,9 @@ from harness.testing.serving import serving_service
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(3600)]
 
 AWS_MINUTES = float(os.environ.get("DRYDOCK_SOAK_AWS_MINUTES", "60"))
-INSTANCE_MEMORY_MIB = 1280  # two 512 MiB tasks fit, a third waits
+#: Four 512 MiB tasks fit: room for a rolling deployment of two at maximumPercent 200 (as
+#: on ECS, a deployment with no room for its extra tasks waits for ever), and a fifth waits.
+INSTANCE_MEMORY_MIB = 2304
 MAX_THREAD_GROWTH = 5
 MAX_FD_GROWTH = 20
 MAX_RSS_GROWTH_MIB = 64
@@ -91,9 +93,9 @@ def test_an_hour_of_churn_under_load_leaks_nothing(
             time.sleep(1)
             rounds.append(_resources())
             while time.monotonic() < deadline or len(rounds) < 2:
-                service.update(desired_count=3)
-                _until(lambda s=service: s.describe()["pendingCount"] == 1, "a third task waits")
-                assert service.describe()["runningCount"] == 2
+                service.update(desired_count=5)
+                _until(lambda s=service: s.describe()["pendingCount"] == 1, "a fifth task waits")
+                _until(lambda s=service: s.describe()["runningCount"] == 4, "four run")
                 service.update(desired_count=2)
                 service.wait_stable()
                 service.force_new_deployment()

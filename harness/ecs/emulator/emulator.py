@@ -184,6 +184,7 @@ class Emulator:
         self.runtime.close(keep_tasks=keep)
         if self.haproxy is not None and not keep:
             self.haproxy.remove()
+        self._client.close()  # its connection to the engine, not the engine
 
     def _kept_haproxy(self) -> HaproxyContainer | None:
         """Our own HAProxy that the previous incarnation kept (only with a journal: with

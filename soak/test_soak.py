@@ -91,7 +91,13 @@ def test_an_hour_of_churn_under_load_leaks_nothing(
         service.wait_targets_healthy(2)
         wall_s = AWS_MINUTES * 60 * drydock_time_scale
         deadline = time.monotonic() + wall_s
-        with ClientLoad(service.lb_url, threads=2, max_seconds=wall_s + 300) as load:
+        load = ClientLoad(
+            service.lb_url,
+            threads=2,
+            max_seconds=wall_s + 300,
+            max_requests=int(wall_s * 200) + 10_000,  # never the bound: load runs throughout
+        )
+        with load:
             time.sleep(1)
             rounds.append(_resources())
             while time.monotonic() < deadline or len(rounds) < 2:
@@ -115,6 +121,7 @@ def test_an_hour_of_churn_under_load_leaks_nothing(
                 service.wait_stable()
                 service.wait_targets_healthy(2)
                 rounds.append(_resources())
+            churn_ended = time.monotonic()
         errors = emulator.driver.errors if emulator.driver else []
     finally:
         emulator.stop()
@@ -126,6 +133,7 @@ def test_an_hour_of_churn_under_load_leaks_nothing(
         f"threads {first[0]} -> {last[0]}, fds {first[1]} -> {last[1]}, "
         f"RSS {first[2]} -> {last[2]} MiB; containers left {len(left)}"
     )
+    assert load.after(churn_ended - 5), "clients were still being served at the end"
     assert left == [], "no container left behind"
     assert errors == []
     assert last[0] - first[0] <= MAX_THREAD_GROWTH

@@ -10,6 +10,7 @@ or a broken client sends. Sizes are kept small: these run in CI on every commit.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
@@ -20,29 +21,44 @@ MAX_DEPTH = 5
 NASTY_INTEGERS = st.sampled_from([-1, 0, 1, 2**31, 10**12, -(2**63), 2**63 - 1])
 
 
-def from_shape(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values ``shape`` admits (required members always, optional ones sometimes)."""
+def from_shape(
+    shape: Shape, depth: int = 0, known: Mapping[str, Sequence[str]] | None = None
+) -> st.SearchStrategy[Any]:
+    """Values ``shape`` admits (required members always, optional ones sometimes).
+
+    ``known``: for members of these names (``cluster``, ``TargetGroupArn`` ...), values
+    that exist are drawn as often as arbitrary ones, so generated requests get past
+    "not found" to the rules behind it.
+    """
+    known = known or {}
     if isinstance(shape, StructureShape):
         required = set(shape.required_members)
+
+        def member(name: str, m: Shape) -> st.SearchStrategy[Any]:
+            made = _leaf(m) if depth >= MAX_DEPTH else from_shape(m, depth + 1, known)
+            if name in known and m.type_name == "string":
+                return st.one_of(st.sampled_from(list(known[name])), made)
+            if name in known and isinstance(m, ListShape):
+                return st.one_of(st.lists(st.sampled_from(list(known[name])), max_size=2), made)
+            return made
+
         if depth >= MAX_DEPTH:
             return st.fixed_dictionaries(
-                {k: _leaf(m) for k, m in shape.members.items() if k in required}
+                {k: member(k, m) for k, m in shape.members.items() if k in required}
             )
         return st.fixed_dictionaries(
-            {k: from_shape(m, depth + 1) for k, m in shape.members.items() if k in required},
-            optional={
-                k: from_shape(m, depth + 1) for k, m in shape.members.items() if k not in required
-            },
+            {k: member(k, m) for k, m in shape.members.items() if k in required},
+            optional={k: member(k, m) for k, m in shape.members.items() if k not in required},
         )
     if isinstance(shape, ListShape):
         if depth >= MAX_DEPTH:
             return st.just([])
-        return st.lists(from_shape(shape.member, depth + 1), max_size=3)
+        return st.lists(from_shape(shape.member, depth + 1, known), max_size=3)
     if isinstance(shape, MapShape):
         if depth >= MAX_DEPTH:
             return st.just({})
         return st.dictionaries(
-            st.text(min_size=1, max_size=8), from_shape(shape.value, depth + 1), max_size=3
+            st.text(min_size=1, max_size=8), from_shape(shape.value, depth + 1, known), max_size=3
         )
     return _leaf(shape)
 
@@ -82,7 +98,9 @@ ANY_JSON = st.recursive(
 )
 
 
-def hostile(shape: Shape) -> st.SearchStrategy[Any]:
+def hostile(
+    shape: Shape, known: Mapping[str, Sequence[str]] | None = None
+) -> st.SearchStrategy[Any]:
     """A valid request with one member replaced by arbitrary JSON, or an extra member,
     or any JSON at all."""
 
@@ -92,6 +110,6 @@ def hostile(shape: Shape) -> st.SearchStrategy[Any]:
             return {**request, key: data.draw(ANY_JSON)}
         return {**request, data.draw(st.text(min_size=1, max_size=8)): data.draw(ANY_JSON)}
 
-    valid = from_shape(shape)
+    valid = from_shape(shape, known=known)
     bent = st.tuples(valid, st.data()).map(lambda pair: bend(*pair))
     return st.one_of(bent, ANY_JSON)

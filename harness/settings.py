@@ -37,6 +37,9 @@ class DrydockSettings(BaseSettings):
     )
     lb_port: int = Field(8000, ge=1, le=65535, description="The balancer's listener 80.")
     ecs_port: int = Field(4570, ge=1, le=65535, description="The ECS/ELBv2 emulator API.")
+    ecs_max_request_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Bodies over this get 413 from the emulator's API."
+    )
     region: str = "us-east-1"
     model_bucket: str = "drydock-models"
     model_name: str = "iris"
@@ -46,6 +49,27 @@ class DrydockSettings(BaseSettings):
     serving_ready_timeout_s: float = Field(60.0, gt=0)
     debian_mirror: str = "http://deb.debian.org/debian"
     time_scale: float = Field(1.0, gt=0, le=1.0, description="Multiplies every AWS duration.")
+    # --- AWS service quotas the emulator enforces (AWS's default values) ------------------
+    quota_clusters: int = Field(10_000, ge=1, description="ECS clusters per account.")
+    quota_services_per_cluster: int = Field(5_000, ge=1, description="ECS services per cluster.")
+    quota_tasks_per_service: int = Field(5_000, ge=1, description="ECS desiredCount ceiling.")
+    quota_containers_per_task_definition: int = Field(10, ge=1)
+    quota_task_definition_bytes: int = Field(65_536, ge=1, description="Task definition size.")
+    quota_tags_per_resource: int = Field(50, ge=1, description="ECS and ELBv2 tags per resource.")
+    quota_load_balancers: int = Field(50, ge=1, description="Application Load Balancers.")
+    quota_target_groups: int = Field(3_000, ge=1, description="ELBv2 target groups.")
+    quota_targets_per_target_group: int = Field(1_000, ge=1)
+    quota_listeners_per_load_balancer: int = Field(50, ge=1)
+    # --- the cluster's one container instance: this machine's Docker Engine -------------
+    instance_memory_mib: int | None = Field(
+        None, ge=0, description="Memory tasks may reserve; default docker info's less the margin."
+    )
+    instance_cpu_units: int | None = Field(
+        None, ge=0, description="CPU units tasks may reserve; default 1024 per engine CPU."
+    )
+    instance_memory_margin_mib: int = Field(
+        3072, ge=0, description="Kept back from the engine's memory for the local cloud itself."
+    )
 
     @property
     def scale(self) -> TimeScale:

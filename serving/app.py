@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from serving.body_drain import finish_refused_body
 from serving.errors import ApiError, ModelLoadError
 from serving.inference import oip_datatype
 from serving.lifecycle import Lifecycle, warm_up
@@ -113,9 +114,14 @@ def _install_hooks(app: Flask, state: ServingState) -> None:
 def _install_error_handlers(app: Flask) -> None:
     """Every error is a JSON body; only a real server fault is a 5xx."""
 
+    drain_limit = app.extensions[EXTENSION_KEY].settings.drain_body_max_bytes
+
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
-        return error_for(request.path, exc.status, exc.code, exc.message)
+        response = error_for(request.path, exc.status, exc.code, exc.message)
+        if exc.status == 413:
+            return finish_refused_body(response, request.environ, drain_limit)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -129,6 +135,8 @@ def _install_error_handlers(app: Flask) -> None:
         for key, value in exc.get_headers():
             if key.lower() == "allow":  # a 405 must say which methods exist
                 response.headers[key] = value
+        if status == 413:
+            return finish_refused_body(response, request.environ, drain_limit)
         return response
 
     @app.errorhandler(Exception)

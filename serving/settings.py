@@ -40,6 +40,12 @@ class ServingSettings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="Larger bodies get 413.")
     max_batch_rows: int = Field(default=10_000, gt=0, description="Larger batches get 413.")
+    drain_body_max_bytes: int = Field(
+        default=64 << 20,
+        ge=0,
+        description="A refused (413) body is read and dropped up to this many bytes so the "
+        "client hears the 413 (see serving/body_drain.py); past it the connection is closed.",
+    )
     skops_trusted_types: list[str] = Field(
         default_factory=list,
         description=(

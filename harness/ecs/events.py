@@ -172,6 +172,24 @@ class RollingBack(ServiceEventBase):
         )
 
 
+@dataclass(frozen=True)
+class UnableToPlaceTask(ServiceEventBase):
+    """No container instance has the CPU or memory a task reserves (``placement``)."""
+
+    container_instance_id: str
+    resource: str  # "memory" or "CPU units", as ECS names it
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self._svc()} was unable to place a task because no container instance met all "
+            f"of its requirements. The closest matching (container-instance "
+            f"{self.container_instance_id}) has insufficient {self.resource} available. For "
+            "more information, see the Troubleshooting section of the Amazon ECS Developer "
+            "Guide."
+        )
+
+
 Subscriber = Callable[[ServiceEventBase], None]
 
 

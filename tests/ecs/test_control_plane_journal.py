@@ -116,9 +116,71 @@ def test_a_corrupt_journal_line_is_skipped_not_fatal(journal_path: Path) -> None
     )
     plane = ControlPlane()
     assert Journal(journal_path).replay(plane) == 2
+    assert "not json" not in journal_path.read_text(), "the bad line is set aside"
     with ApiServer(plane) as server:
         ecs, _ = _clients(server)
         assert sorted(ecs.list_clusters()["clusterArns"]) == [
             "arn:aws:ecs:us-east-1:000000000000:cluster/a",
             "arn:aws:ecs:us-east-1:000000000000:cluster/b",
         ]
+
+
+def _set_aside(journal_path: Path) -> list[Path]:
+    return sorted(journal_path.parent.glob(journal_path.name + ".set-aside-*"))
+
+
+def test_a_refused_call_is_never_journaled(journal_path: Path) -> None:
+    with ApiServer(_journaled(journal_path)) as server:
+        ecs, _ = _clients(server)
+        ecs.create_cluster(clusterName="prod")
+        with pytest.raises(ecs.exceptions.InvalidParameterException):
+            ecs.update_service(cluster="prod", service="nope", desiredCount=10**12)
+        with pytest.raises(ecs.exceptions.ClusterNotFoundException):
+            ecs.create_service(cluster="gone", serviceName="s", taskDefinition="x")
+    assert [line for line in journal_path.read_text().splitlines()] == [
+        '{"op": "create_cluster", "request": {"clusterName": "prod"}}'
+    ]
+
+
+def test_a_line_refused_now_is_skipped_reported_and_dropped_from_the_journal(
+    journal_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cluster = '{"op": "create_cluster", "request": {"clusterName": "a"}}'
+    journal_path.write_text(
+        cluster + "\n"
+        '{"op": "update_service", "request": {"cluster": "a", "service": "s", '
+        '"desiredCount": 1000000000000}}\n'
+    )
+    with caplog.at_level("WARNING"):
+        assert Journal(journal_path).replay(ControlPlane()) == 1
+    (aside,) = _set_aside(journal_path)
+    assert "desiredCount" in aside.read_text(), "the original is kept for a post-mortem"
+    assert journal_path.read_text() == cluster + "\n", "the refused call is not replayed again"
+    assert "line 2: refused now" in caplog.text and str(aside) in caplog.text
+    assert Journal(journal_path).replay(ControlPlane()) == 1
+    assert len(_set_aside(journal_path)) == 1, "a clean journal is not set aside again"
+
+
+def test_a_journal_that_cannot_be_replayed_is_set_aside_not_fatal(
+    journal_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = '{"op": "create_cluster", "request": {"clusterName": "a"}}'
+    journal_path.write_text(
+        first + "\n"
+        '{"op": "create_cluster", "request": ["not", "a", "request"]}\n'
+        '{"op": "create_cluster", "request": {"clusterName": "b"}}\n'
+    )
+    plane = ControlPlane()
+    with caplog.at_level("WARNING"):
+        assert Journal(journal_path).replay(plane) == 1
+    assert [c.name for c in plane.clusters.active()] == ["a"], "replay stops at the failure"
+    assert journal_path.read_text() == first + "\n"
+    assert len(_set_aside(journal_path)) == 1
+    assert "line 2: failed" in caplog.text
+
+
+def test_a_journal_of_bytes_that_are_not_utf8_is_survived(journal_path: Path) -> None:
+    journal_path.write_bytes(b'\xff\xfe{"op"\n{"op": "create_cluster", "request": {}}\n')
+    plane = ControlPlane()
+    assert Journal(journal_path).replay(plane) == 1
+    assert [c.name for c in plane.clusters.active()] == ["default"]

@@ -67,6 +67,10 @@ class FakeDocker:
         self.images = self
         self.containers = self
         self.run_kwargs: dict[str, Any] = {}
+        self.closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
 
     # images
     def get(self, ref: str) -> Any:

@@ -235,3 +235,74 @@ def test_sigterm_while_clients_keep_connecting_answers_every_request(
     assert process.wait(timeout=10) == 0
     # it stopped about one quiet period (2 s here) after the last request, not at max wait
     assert time.monotonic() - traffic_stopped_at < 2.0 + 1.5
+
+
+def post_raw(port: int, head: bytes, body: bytes | None, chunked_total: int = 0) -> bytes:
+    """Send a request the way a client streaming an upload does, and read the answer.
+
+    Returns what came back before the server closed (b"" or a reset is a dropped
+    connection). The body is sent in 64 KiB pieces while reading whatever arrives,
+    as HAProxy and HTTP clients do.
+    """
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as client:
+        client.sendall(head)
+        pieces: Iterator[bytes]
+        if body is not None:
+            pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
+        else:
+            piece = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+            pieces = iter([piece] * (chunked_total // 0x10000) + [b"0\r\n\r\n"])
+        try:
+            for piece in pieces:
+                client.sendall(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered early and closed; what matters is what it sent
+        try:
+            while chunk := client.recv(65536):
+                answer += chunk
+                if _complete(answer):
+                    break
+        except ConnectionResetError:
+            pass
+    return answer
+
+
+def _complete(answer: bytes) -> bool:
+    """Whether ``answer`` holds a whole response (head and Content-Length body)."""
+    head, separator, body = answer.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
+@pytest.mark.parametrize("connection", ["keep-alive", "close"])
+@pytest.mark.parametrize("size", [1_100_000, 2_200_000, 22_000_000])
+def test_a_body_over_the_limit_gets_413_not_a_dropped_connection(
+    gunicorn: tuple[subprocess.Popen, int], size: int, connection: str
+) -> None:
+    """``Connection: close`` is how HAProxy (``option http-server-close``) talks to a task."""
+    _, port = gunicorn
+    wait_ready(port)
+    head = (
+        "POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        f"Connection: {connection}\r\nContent-Length: {size}\r\n\r\n"
+    ).encode()
+    answer = post_raw(port, head, b" " * size)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b'"payload_too_large"' in answer
+
+
+def test_a_chunked_body_over_the_limit_gets_413(gunicorn: tuple[subprocess.Popen, int]) -> None:
+    _, port = gunicorn
+    wait_ready(port)
+    head = (
+        b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    answer = post_raw(port, head, None, chunked_total=3 * 1024 * 1024)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]

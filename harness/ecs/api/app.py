@@ -9,19 +9,24 @@ means the query protocol.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from harness.ecs.api import elbv2_query, json_protocol
+from harness.ecs.api.body_limits import DEFAULT_MAX_REQUEST_BYTES, read_within
 from harness.ecs.control_plane import ControlPlane
 
 HEALTH_PATH = "/_drydock/health"
 
 
-def make_wsgi_app(control_plane: ControlPlane) -> Any:
-    """A WSGI callable serving ``control_plane``'s ECS, ECR and ELBv2 APIs."""
+def make_wsgi_app(
+    control_plane: ControlPlane, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+) -> Any:
+    """A WSGI callable serving ``control_plane``'s ECS, ECR and ELBv2 APIs; bodies over
+    ``max_request_bytes`` get 413 before anything parses them."""
 
     @Request.application  # type: ignore[arg-type]
     def app(request: Request) -> Response:
@@ -29,8 +34,14 @@ def make_wsgi_app(control_plane: ControlPlane) -> Any:
             return _json({"status": "ok", "services": ["ecs", "ecr", "elbv2"]}, 200)
         json_service = json_protocol.json_service(request)
         if json_service is not None:
+            too_large = read_within(request, max_request_bytes, form=False)
+            if too_large is not None:
+                return json_protocol.error_response(json_service, too_large, str(uuid.uuid4()))
             return json_protocol.handle(request, json_service, control_plane)
         if elbv2_query.is_query_request(request):
+            too_large = read_within(request, max_request_bytes, form=True)
+            if too_large is not None:
+                return elbv2_query.error_response(too_large, str(uuid.uuid4()))
             return elbv2_query.handle(request, control_plane)
         return _json(
             {

@@ -107,6 +107,8 @@ def _parse(service: JsonService, name: str, raw: bytes) -> dict[str, Any]:
         body = json.loads(raw or b"{}")
     except ValueError as exc:
         raise SerializationError(f"Request body is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise SerializationError("Request body is not valid JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise SerializationError("Request body must be a JSON object.")
     problems = validation_errors(body, model.input_shape)

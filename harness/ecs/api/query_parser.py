@@ -25,8 +25,24 @@ def parse_query(form: Mapping[str, str], shape: Shape | None) -> dict[str, Any]:
     unknown = _unknown_keys(form, shape)
     if unknown:
         raise ValidationError(f"Unknown parameter(s): {', '.join(sorted(unknown))}")
-    value = _parse(form, shape, "")
+    value = _parse(_IndexedForm(form), shape, "")
     return {} if value is _MISSING else value
+
+
+class _IndexedForm(dict[str, str]):
+    """The form with, for each list prefix, the item numbers its keys use: worked out
+    in one pass, so a hostile form of many list items costs linear time, not a scan of
+    every key per item (quadratic: 5,000 parts took 5 s)."""
+
+    def __init__(self, form: Mapping[str, str]) -> None:
+        super().__init__(form)
+        self.indexes: dict[str, set[int]] = {}
+        for key in form:
+            parts = key.split(".")
+            for position in range(1, len(parts)):
+                if parts[position].isdigit():
+                    prefix = ".".join(parts[:position])
+                    self.indexes.setdefault(prefix, set()).add(int(parts[position]))
 
 
 def _parse(form: Mapping[str, str], shape: Shape, prefix: str) -> Any:
@@ -68,6 +84,8 @@ def _parse(form: Mapping[str, str], shape: Shape, prefix: str) -> Any:
 
 def _indexes(form: Mapping[str, str], prefix: str) -> list[int]:
     """The N in ``prefix.N`` / ``prefix.N.rest`` keys, sorted (clients number from 1)."""
+    if isinstance(form, _IndexedForm):
+        return sorted(form.indexes.get(prefix, ()))
     found = set()
     start = prefix + "."
     for key in form:

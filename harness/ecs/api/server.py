@@ -13,6 +13,7 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from harness.ecs.api.app import make_wsgi_app
+from harness.ecs.api.body_limits import DEFAULT_MAX_REQUEST_BYTES
 from harness.ecs.control_plane import ControlPlane
 
 LOCALHOST = "127.0.0.1"
@@ -24,10 +25,16 @@ class ApiServer:
     ``port=0`` picks a free port; read it back from :attr:`port` / :attr:`endpoint_url`.
     """
 
-    def __init__(self, control_plane: ControlPlane, host: str = LOCALHOST, port: int = 0) -> None:
+    def __init__(
+        self,
+        control_plane: ControlPlane,
+        host: str = LOCALHOST,
+        port: int = 0,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    ) -> None:
         self.control_plane = control_plane
         self._server: BaseWSGIServer = make_server(
-            host, port, make_wsgi_app(control_plane), threaded=True
+            host, port, make_wsgi_app(control_plane, max_request_bytes), threaded=True
         )
         # A short poll interval makes stop() (and so every test's teardown) quick.
         self._thread = threading.Thread(

@@ -12,6 +12,11 @@ from typing import Any
 
 from harness.ecs.control_plane import arns
 from harness.ecs.control_plane.clusters import describe_cluster
+from harness.ecs.control_plane.container_instance_operations import (
+    cluster_capacity,
+    describe_container_instances,
+    list_container_instances,
+)
 from harness.ecs.control_plane.errors import (
     InvalidParameterException,
     ServiceNotActiveException,
@@ -34,12 +39,13 @@ from harness.ecs.domain import Service, TaskDefinitionSpec
 # --- clusters -------------------------------------------------------------------------
 
 
-def _cluster_view(cp: ControlPlane, name: str) -> dict[str, Any]:
+def _cluster_view(cp: ControlPlane, name: str, include: list[str] | None = None) -> dict[str, Any]:
     cluster = cp.clusters.get(name)
     assert cluster is not None
     services = [e for e in cp.services.in_cluster(cluster.name) if e.status == "ACTIVE"]
     counts = count_tasks(t for _, t in cp.services.tasks(cluster.name))
-    return describe_cluster(cluster, {**counts, "services": len(services)})
+    view = describe_cluster(cluster, {**counts, "services": len(services)})
+    return {**view, **cluster_capacity(cp, cluster.name, include or [])}
 
 
 def create_cluster(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +67,7 @@ def describe_clusters(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
                 }
             )
         else:
-            found.append(_cluster_view(cp, cluster.name))
+            found.append(_cluster_view(cp, cluster.name, req.get("include")))
     return {"clusters": found, "failures": failures}
 
 
@@ -300,4 +306,6 @@ ECS_OPERATIONS: dict[str, Operation] = {
     "ListTasks": list_tasks,
     "DescribeTasks": describe_tasks,
     "StopTask": stop_task,
+    "ListContainerInstances": list_container_instances,
+    "DescribeContainerInstances": describe_container_instances,
 }

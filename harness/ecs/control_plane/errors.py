@@ -100,3 +100,32 @@ class InvalidConfigurationRequest(ControlPlaneError):
 
 class ResourceInUse(ControlPlaneError):
     shape = "ResourceInUseException"
+
+
+# --- service quotas (see ``quotas``) -------------------------------------------------
+
+
+class LimitExceededException(ControlPlaneError):
+    """ECS: "The limit for the resource was exceeded." (a service quota)."""
+
+    shape = "LimitExceededException"
+
+
+class TooManyLoadBalancers(ControlPlaneError):
+    shape = "TooManyLoadBalancersException"
+
+
+class TooManyTargetGroups(ControlPlaneError):
+    shape = "TooManyTargetGroupsException"
+
+
+class TooManyTargets(ControlPlaneError):
+    shape = "TooManyTargetsException"
+
+
+class TooManyListeners(ControlPlaneError):
+    shape = "TooManyListenersException"
+
+
+class TooManyTags(ControlPlaneError):
+    shape = "TooManyTagsException"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -101,34 +102,84 @@ class Journal:
         """Apply every recorded call to ``control_plane`` (which must not record yet).
 
         ``ids``: the id source its schedulers draw from, to give deployments their ids back.
+
+        A restart must never be the thing that fails: a line that is unreadable or that
+        the control plane now refuses (a quota lowered since, a bug fixed) is skipped; a
+        line that fails in any other way stops the replay there, since later calls may
+        depend on it. Either way the journal is reported and set aside (renamed, kept
+        for a post-mortem) and rewritten with the calls that did apply, so the next
+        restart neither replays a refused call nor trips on the same line again.
         """
         if not self.path.exists():
             return 0
-        with control_plane.ecr.replay():  # the registry keeps its own state
-            return self._apply(control_plane, ids)
+        applied: list[str] = []
+        trouble: list[str] = []
+        try:
+            with (
+                control_plane.ecr.replay(),  # the registry keeps its own state
+                self.path.open(encoding="utf-8", errors="replace") as journal,
+            ):
+                for number, line in enumerate(journal, start=1):
+                    if not line.strip():
+                        continue
+                    outcome = self._apply(control_plane, line, ids)
+                    if outcome is None:
+                        applied.append(line.rstrip("\n"))
+                        continue
+                    trouble.append(f"line {number}: {outcome}")
+                    if outcome.startswith(_FATAL):
+                        break
+        except OSError as exc:
+            trouble.append(f"unreadable: {exc}")
+        if trouble:
+            self._set_aside(applied, trouble)
+        return len(applied)
 
-    def _apply(self, control_plane: ControlPlane, ids: ReplayedIds | None) -> int:
-        applied = 0
-        for number, line in enumerate(self.path.read_text().splitlines(), start=1):
+    @staticmethod
+    def _apply(control_plane: ControlPlane, line: str, ids: ReplayedIds | None) -> str | None:
+        """None when ``line`` applied; else why not (``_FATAL`` first: stop replaying)."""
+        try:
+            entry = json.loads(line)
+            if entry["op"] == COMPLETED:
+                _restore_completed(control_plane, entry["deploymentId"])
+                return None
+            operation = _BY_NAME[entry["op"]]
+            if ids is not None and entry.get("deploymentId"):
+                ids.prime(entry["deploymentId"])
             try:
-                entry = json.loads(line)
-                if entry["op"] == COMPLETED:
-                    _restore_completed(control_plane, entry["deploymentId"])
-                    applied += 1
-                    continue
-                if ids is not None and entry.get("deploymentId"):
-                    ids.prime(entry["deploymentId"])
-                try:
-                    control_plane.call(_BY_NAME[entry["op"]], entry["request"])
-                finally:
-                    if ids is not None:
-                        ids.clear()
-                applied += 1
-            except (ValueError, KeyError) as exc:
-                log.warning("journal %s line %d unreadable, skipped: %s", self.path, number, exc)
-            except ControlPlaneError as exc:
-                log.warning("journal %s line %d no longer applies: %s", self.path, number, exc)
-        return applied
+                control_plane.call(operation, entry["request"])
+            finally:
+                if ids is not None:
+                    ids.clear()
+        except ControlPlaneError as exc:
+            return f"refused now ({type(exc).__name__}: {exc.message})"
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"unreadable ({type(exc).__name__}: {exc})"
+        except Exception as exc:  # a replay must not take the emulator down
+            return f"{_FATAL} ({type(exc).__name__}: {exc})"
+        return None
+
+    def _set_aside(self, applied: list[str], trouble: list[str]) -> None:
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        aside = self.path.with_name(f"{self.path.name}.set-aside-{stamp}")
+        log.warning(
+            "journal %s could not be replayed in full (%s); set aside as %s, "
+            "kept the %d call(s) that applied",
+            self.path,
+            "; ".join(trouble[:5]) + (f"; and {len(trouble) - 5} more" if len(trouble) > 5 else ""),
+            aside,
+            len(applied),
+        )
+        with self._lock:
+            try:
+                self.path.replace(aside)
+                self.path.write_text("".join(line + "\n" for line in applied))
+            except OSError as exc:
+                log.error("journal %s could not be set aside: %s", self.path, exc)
+
+
+#: How :meth:`Journal._apply` marks a failure that stops the replay.
+_FATAL = "failed"
 
 
 def _restore_completed(control_plane: ControlPlane, deployment_id: str) -> None:

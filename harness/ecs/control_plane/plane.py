@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane.clusters import ClusterRegistry
+from harness.ecs.control_plane.container_instances import ContainerInstances
 from harness.ecs.control_plane.ecr.state import EcrState
 from harness.ecs.control_plane.elbv2.registry import Elbv2Registry
+from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_handle import SchedulerFactory, SchedulerHandle
 from harness.ecs.control_plane.services import ServiceRegistry
 from harness.ecs.control_plane.task_definitions import TaskDefinitionRegistry
@@ -43,6 +45,7 @@ class ControlPlane:
         clock: Callable[[], float] = time.time,
         scheduler_factory: SchedulerFactory | None = None,
         ecr: EcrState | None = None,
+        quotas: Quotas | None = None,
     ) -> None:
         if scheduler_factory is None:
             from harness.ecs.control_plane.instant_scheduler import InstantScheduler
@@ -50,6 +53,8 @@ class ControlPlane:
             scheduler_factory = InstantScheduler.factory(clock)
         self.clock = clock
         self.scheduler_factory = scheduler_factory
+        #: AWS's service quotas, checked before each operation (``quotas``).
+        self.quotas = quotas or Quotas()
         #: Called after each successful operation (see ``journal``); None: no memory.
         self.recorder: Callable[[Operation, dict[str, Any], dict[str, Any]], None] | None = None
         self.lock = threading.RLock()
@@ -58,6 +63,8 @@ class ControlPlane:
         self.services = ServiceRegistry()
         self.elbv2 = Elbv2Registry()
         self.ecr = ecr or EcrState()
+        #: The engine as each cluster's container instance (set by the emulator).
+        self.container_instances = ContainerInstances()
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)
@@ -72,6 +79,7 @@ class ControlPlane:
         with self.lock:
             # the operation may consume its request; the journal needs it as sent
             sent = copy.deepcopy(request) if self.recorder is not None else request
+            self.quotas.check(self, operation.__name__, request)
             output = operation(self, request)
             if self.recorder is not None:
                 self.recorder(operation, sent, output)

@@ -24,6 +24,7 @@ from harness.docker_engine.containers import containers_labelled
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
+from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.emulator.ecr_registry import ecr_state
 from harness.ecs.emulator.elbv2_sync import Elbv2Sync
@@ -36,6 +37,7 @@ from harness.ecs.emulator.haproxy_container import (
     find_kept_haproxy,
     start_haproxy,
 )
+from harness.ecs.emulator.placement_gate import PlacementGate, register_engine
 from harness.ecs.emulator.restart_adoption import adopt_left_behind
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
@@ -141,11 +143,20 @@ class Emulator:
                 clock=time.time,
                 scheduler_factory=factory,
                 ecr=ecr_state(self.settings, self.journal.path if self.journal else None),
+                quotas=Quotas.from_settings(self.settings),
             )
             targets = Elbv2Sync(
                 self.haproxy.driver, control_plane, self.runtime.address, scale=scale
             )
-            self.driver = Driver(control_plane, self.runtime, targets, self.observations)
+            register_engine(control_plane, self._client.info(), self.settings)
+            gate = PlacementGate(self.runtime, control_plane, self.observations, self.bus)
+            self.driver = Driver(
+                control_plane,
+                gate,
+                targets,
+                self.observations,
+                after_step=gate.place_waiting,
+            )
             holder.append(self.driver)
             if self.journal is not None:
                 self.journal.replay(control_plane, ids)
@@ -153,7 +164,12 @@ class Emulator:
                 self.bus.subscribe(self.journal.record_event)
             adopt_left_behind(control_plane, self.runtime, targets)
             self.driver.start()
-            self.server = ApiServer(control_plane, host=self.host, port=self.port).start()
+            self.server = ApiServer(
+                control_plane,
+                host=self.host,
+                port=self.port,
+                max_request_bytes=self.settings.ecs_max_request_bytes,
+            ).start()
         except BaseException:
             self.stop()
             raise
@@ -175,6 +191,7 @@ class Emulator:
         self.runtime.close(keep_tasks=keep)
         if self.haproxy is not None and not keep:
             self.haproxy.remove()
+        self._client.close()  # its connection to the engine, not the engine
 
     def _kept_haproxy(self) -> HaproxyContainer | None:
         """Our own HAProxy that the previous incarnation kept (only with a journal: with

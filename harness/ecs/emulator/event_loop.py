@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from harness.ecs.control_plane import ControlPlane
@@ -52,7 +53,11 @@ class Driver:
         targets: TargetSync,
         observations: ObservationQueue,
         poll_interval_s: float = 0.15,
+        after_step: Callable[[], None] | None = None,
     ) -> None:
+        """``after_step``: run after each step's actions (the placement gate retries
+        waiting tasks there, once stopped tasks have freed room)."""
+        self.after_step = after_step
         self.control_plane = control_plane
         self.runtime = runtime
         self.targets = targets
@@ -122,3 +127,5 @@ class Driver:
             except Exception as exc:  # one failed action must not lose the others
                 log.exception("could not perform %s", action)
                 self.errors.append(exc)
+        if self.after_step is not None:
+            self.after_step()

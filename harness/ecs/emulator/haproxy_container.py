@@ -61,6 +61,11 @@ class HaproxyContainer:
             self.container.remove(force=True)
 
 
+#: The emulator's own HAProxy, bounded like the compose balancer (docker-compose.yml:
+#: 12 MiB measured at peak; 128 MiB leaves room for thousands of connections' buffers).
+BALANCER_MEMORY_LIMIT = "128m"
+
+
 def start_haproxy(
     client: docker.DockerClient,
     resolver: ImageResolver,
@@ -80,6 +85,8 @@ def start_haproxy(
         name=f"drydock-alb-{uuid.uuid4().hex[:8]}",
         network=network,
         ports=ports,
+        mem_limit=BALANCER_MEMORY_LIMIT,
+        memswap_limit=BALANCER_MEMORY_LIMIT,
         labels={
             "drydock.project": project,
             f"drydock.{EMULATOR_LABEL}": BALANCER_ROLE,

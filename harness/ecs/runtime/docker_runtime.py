@@ -41,6 +41,7 @@ from harness.ecs.runtime.task_containers import (
     health_check_argv,
     is_orphan,
 )
+from harness.ecs.runtime.thread_clients import ThreadClients
 from harness.ecs.scheduler.actions import AdoptTask, HealthCheckSchedule, StartTask, StopTask
 from harness.ecs.scheduler.adoption_plan import FoundContainer
 from harness.ecs.scheduler.observations import (
@@ -82,7 +83,7 @@ class DockerTaskRuntime:
     ) -> None:
         self.owner = owner or emulator_owner()
         self._left_behind: dict[str, Any] = {}
-        self._client_factory = client_factory
+        self._client_factory = ThreadClients(client_factory)
         self._client = client_factory()
         self._observations = observations
         self._network = network
@@ -98,7 +99,7 @@ class DockerTaskRuntime:
         with self._lock:
             self._tasks[task.task_arn] = task
         threading.Thread(
-            target=self._run,
+            target=self._client_factory.closing(self._run),
             args=(action, task),
             daemon=True,
             name=f"task-start-{task.task_arn[-8:]}",
@@ -112,7 +113,7 @@ class DockerTaskRuntime:
             return
         task.stopping.set()
         threading.Thread(
-            target=self._stop,
+            target=self._client_factory.closing(self._stop),
             args=(task, action.stop_timeout),
             daemon=True,
             name=f"task-stop-{task.task_arn[-8:]}",
@@ -135,7 +136,7 @@ class DockerTaskRuntime:
         with self._lock:
             self._tasks[task.task_arn] = task
         threading.Thread(
-            target=self._watch,
+            target=self._client_factory.closing(self._watch),
             args=(task, action.task_definition.document, action.health_checks),
             daemon=True,
             name=f"task-adopt-{task.task_arn[-8:]}",
@@ -194,12 +195,12 @@ class DockerTaskRuntime:
         """Stop watching; remove every container this runtime started (SIGKILL after 1 s)
         unless ``keep_tasks``, which leaves them running for the next emulator to adopt."""
         self._closed.set()
-        if keep_tasks:
-            return
-        with self._lock:
-            ids = [c.id for t in self._tasks.values() for c in t.containers.values()]
-        self.remove_containers(ids)
-        self.remove_orphans()
+        if not keep_tasks:
+            with self._lock:
+                ids = [c.id for t in self._tasks.values() for c in t.containers.values()]
+            self.remove_containers(ids)
+            self.remove_orphans()
+        self._client.close()  # a later call opens a new connection; none is kept open
 
     def _orphans(self) -> list[Any]:
         return [
@@ -262,7 +263,7 @@ class DockerTaskRuntime:
         """Run the health checks and wait for the essential container to exit."""
         for schedule in health_checks:
             threading.Thread(
-                target=self._check_health,
+                target=self._client_factory.closing(self._check_health),
                 args=(task, schedule),
                 daemon=True,
                 name=f"task-health-{task.task_arn[-8:]}",

@@ -38,6 +38,21 @@ class DrydockSettings(BaseSettings):
     serving_ready_timeout_s: float = Field(60.0, gt=0)
     debian_mirror: str = "http://deb.debian.org/debian"
     time_scale: float = Field(1.0, gt=0, le=1.0, description="Multiplies every AWS duration.")
+    model_signing_key: Path | None = Field(
+        None,
+        description="The pipeline's EC private key (PEM); <state_dir>/keys/model-signing.pem, "
+        "created on first use, when unset. Never leaves the pipeline's machine.",
+    )
+    model_also_trusted_keys: list[Path] = Field(
+        default_factory=list,
+        description="Public key files tasks trust besides the signing key's own (a rotation; "
+        "JSON list).",
+    )
+    verify_signatures: bool = Field(True, description="Tasks refuse a model no trusted key signed.")
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.model_signing_key or self.state_dir / "keys" / "model-signing.pem"
 
     @property
     def localstack_url(self) -> str:

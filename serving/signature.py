@@ -1,0 +1,221 @@
+"""Is this model folder exactly what the model pipeline signed? Decided before any unpickling.
+
+A sha256 in the manifest proves only that the manifest and the model file were written
+together, by whoever can write to the bucket. A signature made with the pipeline's
+private key proves they were written by the pipeline: the task holds only public keys,
+so a bucket writer without the private key cannot get bytes of its choosing deserialised.
+
+OpenSSF ``model-signing`` (key-based, offline: no Sigstore network call) hashes every file
+of a folder and signs that list; verification re-hashes the folder and compares. The
+server verifies the very bytes it will deserialise: they are written to a private
+scratch folder, verified there, and only then handed on (from memory, never re-read).
+
+Each refusal names which of the four things went wrong, because an operator fixes
+them differently: the model is unsigned (publish it through the pipeline), signed with
+a key the task does not trust (a rotation step missed), or its files differ from the
+signed ones (the model bytes, or the manifest edited after signing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from serving.errors import ModelLoadError
+from serving.manifest import MANIFEST_FILENAME
+
+#: Next to ``manifest.json`` in the version's folder; not itself part of what is signed.
+SIGNATURE_FILENAME = "model.sig"
+#: How ``model-signing`` hashes the folder: one sha256 per file, symlinks refused. The
+#: verifier fixes this instead of trusting the signature's own description of it.
+HASH_ALGORITHM = "sha256"
+PEM_END = "-----END PUBLIC KEY-----"
+
+
+class SignatureRefused(ModelLoadError):
+    """The model folder is not what a trusted key signed; the message says which way."""
+
+
+def key_id(public_pem: str) -> str:
+    """The id ``model-signing`` records for a key: sha256 of its SubjectPublicKeyInfo PEM."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_public_key(public_pem.encode())
+    canonical = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def split_public_keys(text: str) -> list[str]:
+    """One PEM per key from text holding several (a rotation trusts two), validated.
+
+    Raises ValueError naming the problem: not PEM, not an EC key, or a curve
+    ``model-signing`` does not support.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    blocks = [block.strip() + "\n" + PEM_END + "\n" for block in text.split(PEM_END)]
+    blocks = [block for block in blocks if "-----BEGIN PUBLIC KEY-----" in block]
+    if text.strip() and not blocks:
+        raise ValueError("no -----BEGIN PUBLIC KEY----- block")
+    keys = []
+    for number, block in enumerate(blocks, start=1):
+        try:
+            key = serialization.load_pem_public_key(block.encode())
+        except ValueError as exc:
+            raise ValueError(f"public key {number} is not a valid PEM key: {exc}") from None
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise ValueError(f"public key {number} is not an EC key ({type(key).__name__})")
+        if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
+            raise ValueError(f"public key {number} uses unsupported curve {key.curve.name}")
+        keys.append(block[block.index("-----BEGIN") :])
+    return keys
+
+
+@dataclass(frozen=True)
+class SignatureVerifier:
+    """The public keys a task trusts; any one of them may have signed the model."""
+
+    trusted_keys: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.trusted_keys:
+            raise ModelLoadError(
+                "signature verification is on but no trusted public key is configured "
+                "(set DRYDOCK_TRUSTED_PUBLIC_KEYS, or DRYDOCK_VERIFY_SIGNATURES=false)"
+            )
+
+    @property
+    def key_ids(self) -> list[str]:
+        return [key_id(pem) for pem in self.trusted_keys]
+
+    def verify(self, files: Mapping[str, bytes], signature: bytes | None) -> None:
+        """Refuse unless ``signature`` is by a trusted key and covers exactly ``files``.
+
+        ``files`` maps plain file names (already checked not to leave the folder) to
+        the bytes that will be used; nothing else is in the folder that gets hashed.
+        """
+        if signature is None:
+            raise SignatureRefused(
+                f"model is unsigned: no {SIGNATURE_FILENAME} next to {MANIFEST_FILENAME} "
+                "(publish it through the model pipeline, which signs)"
+            )
+        signer_id = _signing_key_id(signature)
+        trusted = self.key_ids
+        if signer_id is not None and signer_id not in trusted:
+            raise SignatureRefused(
+                f"model is signed with another key: key {signer_id[:16]}, trusted keys "
+                f"{', '.join(k[:16] for k in trusted)}"
+            )
+        with tempfile.TemporaryDirectory(prefix="drydock-verify-") as scratch:
+            root = Path(scratch)
+            folder = root / "model"
+            folder.mkdir()
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+            (root / SIGNATURE_FILENAME).write_bytes(signature)
+            failures = []
+            for number, pem in enumerate(self.trusted_keys):
+                if signer_id is not None and trusted[number] != signer_id:
+                    continue
+                key_path = root / f"trusted-{number}.pem"
+                key_path.write_text(pem)
+                outcome = _verify_with(folder, root / SIGNATURE_FILENAME, key_path)
+                if outcome is None:
+                    return
+                if isinstance(outcome, _ContentMismatch):
+                    raise SignatureRefused(outcome.describe())
+                failures.append(outcome)
+        raise SignatureRefused(
+            f"signature does not verify with any trusted key "
+            f"({', '.join(k[:16] for k in trusted)}): {failures[0] if failures else 'no key'}"
+        )
+
+
+@dataclass(frozen=True)
+class _ContentMismatch:
+    """A valid signature by a trusted key, over other bytes than these."""
+
+    changed: tuple[str, ...]
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]
+
+    def describe(self) -> str:
+        if self.changed == (MANIFEST_FILENAME,) and not (self.missing or self.extra):
+            return f"{MANIFEST_FILENAME} was changed after signing (not the signed bytes)"
+        parts = []
+        if self.changed:
+            parts.append(f"changed since signing: {', '.join(self.changed)}")
+        if self.missing:
+            parts.append(f"signed but absent: {', '.join(self.missing)}")
+        if self.extra:
+            parts.append(f"not signed: {', '.join(self.extra)}")
+        return "signature does not cover these bytes (" + "; ".join(parts) + ")"
+
+
+def _verify_with(folder: Path, signature: Path, public_key: Path) -> _ContentMismatch | str | None:
+    """None when it verifies; a mismatch of contents; or why the key did not verify it."""
+    from cryptography.exceptions import InvalidSignature
+    from model_signing import hashing, verifying
+
+    config = (
+        verifying.Config()
+        .use_elliptic_key_verifier(public_key=public_key)
+        .set_hashing_config(
+            hashing.Config().use_file_serialization(
+                hashing_algorithm=HASH_ALGORITHM, allow_symlinks=False
+            )
+        )
+    )
+    try:
+        config.verify(folder, signature)
+    except InvalidSignature:
+        return "the signature bytes are not this key's"
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith("Signature mismatch"):
+            return _mismatch_from(message)
+        return message
+    except Exception as exc:  # a malformed bundle fails deep inside protobuf/json parsing
+        return f"unreadable signature: {type(exc).__name__}: {exc}"
+    return None
+
+
+def _mismatch_from(message: str) -> _ContentMismatch:
+    """Which files differ, from ``model-signing``'s diff (its only structured account)."""
+    import re
+
+    changed = tuple(sorted(re.findall(r"Hash mismatch for '([^']+)'", message)))
+    missing = _listed(message, "Missing files in model")
+    extra = _listed(message, "Extra files found in model")
+    return _ContentMismatch(changed, missing, extra)
+
+
+def _listed(message: str, lead: str) -> tuple[str, ...]:
+    import re
+
+    match = re.search(re.escape(lead) + r" '[^']*': ([^\]'\"]+)", message)
+    if not match:
+        return ()
+    return tuple(sorted(name.strip() for name in match.group(1).split(",") if name.strip()))
+
+
+def _signing_key_id(signature: bytes) -> str | None:
+    """The key id the bundle names (``model-signing`` writes it as a hint), if readable."""
+    try:
+        bundle = json.loads(signature)
+        hint = bundle["verificationMaterial"]["publicKey"]["hint"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return hint if isinstance(hint, str) and hint else None
+
+
+def verifier_for(verify: bool, public_keys: Sequence[str]) -> SignatureVerifier | None:
+    """The verifier the settings ask for; None when verification is off."""
+    return SignatureVerifier(tuple(public_keys)) if verify else None

@@ -18,6 +18,7 @@ signed ones (the model bytes, or the manifest edited after signing).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import tempfile
@@ -129,8 +130,8 @@ class SignatureVerifier:
                 outcome = _verify_with(folder, root / SIGNATURE_FILENAME, key_path)
                 if outcome is None:
                     return
-                if isinstance(outcome, _ContentMismatch):
-                    raise SignatureRefused(outcome.describe())
+                if outcome == _MISMATCH:
+                    raise SignatureRefused(_mismatch(signature, files).describe())
                 failures.append(outcome)
         raise SignatureRefused(
             f"signature does not verify with any trusted key "
@@ -159,8 +160,12 @@ class _ContentMismatch:
         return "signature does not cover these bytes (" + "; ".join(parts) + ")"
 
 
-def _verify_with(folder: Path, signature: Path, public_key: Path) -> _ContentMismatch | str | None:
-    """None when it verifies; a mismatch of contents; or why the key did not verify it."""
+#: ``_verify_with``'s word for "this key signed it, over other contents".
+_MISMATCH = "contents differ"
+
+
+def _verify_with(folder: Path, signature: Path, public_key: Path) -> str | None:
+    """None when it verifies; ``_MISMATCH``; or why the key did not verify it."""
     from cryptography.exceptions import InvalidSignature
     from model_signing import hashing, verifying
 
@@ -180,30 +185,26 @@ def _verify_with(folder: Path, signature: Path, public_key: Path) -> _ContentMis
     except ValueError as exc:
         message = str(exc)
         if message.startswith("Signature mismatch"):
-            return _mismatch_from(message)
+            return _MISMATCH
         return message
     except Exception as exc:  # a malformed bundle fails deep inside protobuf/json parsing
         return f"unreadable signature: {type(exc).__name__}: {exc}"
     return None
 
 
-def _mismatch_from(message: str) -> _ContentMismatch:
-    """Which files differ, from ``model-signing``'s diff (its only structured account)."""
-    import re
-
-    changed = tuple(sorted(re.findall(r"Hash mismatch for '([^']+)'", message)))
-    missing = _listed(message, "Missing files in model")
-    extra = _listed(message, "Extra files found in model")
-    return _ContentMismatch(changed, missing, extra)
-
-
-def _listed(message: str, lead: str) -> tuple[str, ...]:
-    import re
-
-    match = re.search(re.escape(lead) + r" '[^']*': ([^\]'\"]+)", message)
-    if not match:
-        return ()
-    return tuple(sorted(name.strip() for name in match.group(1).split(",") if name.strip()))
+def _mismatch(signature: bytes, files: Mapping[str, bytes]) -> _ContentMismatch:
+    """Which files differ from the signed ones. Called only once ``model-signing`` has
+    verified the signature (so its payload is the signer's word) and found the contents
+    differ: its own diff is prose, the signed statement is data."""
+    envelope = json.loads(signature)["dsseEnvelope"]
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    signed = {r["name"]: r["digest"] for r in statement["predicate"]["resources"]}
+    actual = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    return _ContentMismatch(
+        changed=tuple(sorted(n for n in signed.keys() & actual.keys() if signed[n] != actual[n])),
+        missing=tuple(sorted(signed.keys() - actual.keys())),
+        extra=tuple(sorted(actual.keys() - signed.keys())),
+    )
 
 
 def _signing_key_id(signature: bytes) -> str | None:

@@ -9,13 +9,19 @@ uploaded) and signs that list; the server verifies the same way
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness.model.artifact import ModelArtifact, write_artifact
-from harness.model.keys import ensure_signing_key
+from harness.model.keys import ensure_signing_key, public_pem
 from harness.settings import DrydockSettings
-from serving.signature import HASH_ALGORITHM, SIGNATURE_FILENAME
+from serving.signature import (
+    HASH_ALGORITHM,
+    SIGNATURE_FILENAME,
+    SignatureRefused,
+    SignatureVerifier,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,16 @@ class ModelSigner:
                 .sign(folder, signature)
             )
             return replace(artifact, signature=signature.read_bytes())
+
+    def verifies(self, files: Mapping[str, bytes], signature: bytes) -> bool:
+        """Whether ``signature`` is this key's over exactly ``files`` (as a task would check)."""
+        try:
+            SignatureVerifier((public_pem(ensure_signing_key(self.private_key)),)).verify(
+                files, signature
+            )
+        except SignatureRefused:
+            return False
+        return True
 
 
 def signer_for(settings: DrydockSettings) -> ModelSigner:

@@ -115,6 +115,24 @@ class ModelStore:
         return None if body is None else ModelManifest.from_json(body)
 
     @_clear_when_unreachable
+    def signed_by_us(self, name: str, version: str) -> bool:
+        """Whether the version's files carry a valid signature by this store's signer (True
+        for an unsigned store): a version published before signing, or signed with a
+        retired key, must not be reused as if the pipeline vouched for it."""
+        if self.signer is None:
+            return True
+        prefix = version_prefix(name, version)
+        manifest_raw = self._read_if_present(f"{prefix}/{MANIFEST_FILENAME}")
+        signature = self._read_if_present(f"{prefix}/{SIGNATURE_FILENAME}")
+        if manifest_raw is None or signature is None:
+            return False
+        artifact = ModelManifest.from_json(manifest_raw).artifact
+        model = self._read_if_present(f"{prefix}/{artifact}")
+        if model is None:
+            return False
+        return self.signer.verifies({MANIFEST_FILENAME: manifest_raw, artifact: model}, signature)
+
+    @_clear_when_unreachable
     def versions(self, name: str) -> list[str]:
         """Published versions of ``name`` (those with a manifest), oldest first by number."""
         paginator = self._s3.get_paginator("list_objects_v2")

@@ -75,3 +75,18 @@ def test_a_signing_store_publishes_a_signature_the_server_verifies(s3: Any, tmp_
     source = S3Source(f"s3://models-test/{prefix}", client=s3)
     model = load_model(source, verifier=SignatureVerifier((public_pem(key),)))
     assert model.version == release.manifest.version
+
+
+def test_latest_is_reused_only_when_signed_with_our_key(s3: Any, tmp_path: Path) -> None:
+    """Identical bytes published before signing (or under a retired key) are published
+    again, signed, instead of being reused: tasks would refuse them."""
+    ModelStore(s3, "models-test").create_bucket()
+    unsigned = release_model(ModelStore(s3, "models-test"), "iris")
+    ours = ModelStore(s3, "models-test", signer=ModelSigner(tmp_path / "ours.pem"))
+    signed = release_model(ours, "iris")
+    assert (signed.reused, signed.manifest.version) == (False, "2")
+    assert signed.manifest.sha256 == unsigned.manifest.sha256
+    again = release_model(ours, "iris")
+    assert (again.reused, again.manifest.version) == (True, "2")
+    rotated = ModelStore(s3, "models-test", signer=ModelSigner(tmp_path / "next.pem"))
+    assert release_model(rotated, "iris").manifest.version == "3"

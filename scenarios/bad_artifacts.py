@@ -29,11 +29,13 @@ from harness.model.training import train
 from harness.pipeline.model_pipeline import next_version
 from harness.settings import DrydockSettings
 from harness.testing import derived_image
-from harness.testing.foreign_sklearn import fit_foreign_model
+from harness.testing.foreign_sklearn import fit_foreign_model, pinned_version
 from serving.manifest import MANIFEST_FILENAME, ModelManifest, sha256_of
 
 #: The scikit-learn a "foreign" model claims to come from (the server runs another).
 FOREIGN_SKLEARN = "1.5.2"
+#: The scikit-learn that really wrote the foreign pickle (its pinned environment's).
+FOREIGN_PICKLE_SKLEARN = pinned_version()
 
 
 class BadModel(Enum):
@@ -58,8 +60,9 @@ class BadModel(Enum):
             BadModel.TAMPERED: "signature does not cover these bytes (changed since signing: "
             "model.pkl)",
             BadModel.FOREIGN_SKLEARN: f"trained with scikit-learn {FOREIGN_SKLEARN}",
-            BadModel.FOREIGN_PICKLE: "model.pkl was fitted with another scikit-learn than the "
-            f"manifest's {sklearn.__version__}",
+            BadModel.FOREIGN_PICKLE: "model.pkl was fitted with scikit-learn "
+            f"{FOREIGN_PICKLE_SKLEARN} (LogisticRegression, Pipeline, StandardScaler), its "
+            f"manifest says scikit-learn {sklearn.__version__}",
             BadModel.UNSIGNED: "model is unsigned: no model.sig",
             BadModel.OTHER_KEY: "model is signed with another key",
             BadModel.NOT_COVERED: "signature does not cover these bytes (changed since "

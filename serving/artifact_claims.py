@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
-import sklearn
 from sklearn.exceptions import InconsistentVersionWarning
 
 from serving.errors import ModelLoadError
@@ -68,19 +67,20 @@ def without_version_warnings(load: Callable[[], T], manifest: ModelManifest) -> 
     """
     with _version_warnings() as caught:
         loaded = load()
-    foreign = sorted(
-        {
-            (w.message.estimator_name, w.message.original_sklearn_version)
-            for w in caught
-            if isinstance(w.message, InconsistentVersionWarning)
-        }
-    )
-    if foreign:
-        fitted = "; ".join(f"{name} with scikit-learn {version}" for name, version in foreign)
+    fitted: dict[str, list[str]] = {}
+    for w in caught:
+        if isinstance(w.message, InconsistentVersionWarning):
+            names = fitted.setdefault(w.message.original_sklearn_version, [])
+            if w.message.estimator_name not in names:
+                names.append(w.message.estimator_name)
+    if fitted:
+        found = "; ".join(
+            f"scikit-learn {version} ({', '.join(sorted(names))})"
+            for version, names in sorted(fitted.items())
+        )
         raise ArtifactDisagrees(
-            f"{manifest.artifact} was fitted with another scikit-learn than the manifest's "
-            f"{manifest.sklearn_version} (this server runs {sklearn.__version__}): {fitted}; "
-            "retrain with this server's scikit-learn"
+            f"{manifest.artifact} was fitted with {found}, its manifest says scikit-learn "
+            f"{manifest.sklearn_version}; retrain with this server's scikit-learn"
         )
     return loaded
 

@@ -178,6 +178,7 @@ def summarise(times: dict[str, list[Start]]) -> dict[str, Any]:
 def container_runner(published: list[Published], signer: ModelSigner) -> Callable[..., float]:
     """Start-to-ready of the serving image as a task: docker run -> ready, model from S3."""
     from bench.targets import DrydockContainer
+    from harness.aws import s3_client
     from harness.docker_engine import docker_client
     from harness.images.resolver import ImageResolver
     from harness.model.store import ModelStore
@@ -191,15 +192,12 @@ def container_runner(published: list[Published], signer: ModelSigner) -> Callabl
     bring_up(client, settings, resolve_cloud_images(resolver, None))
     ensure_model_bucket(settings)
     _, pushed = build_and_push(client, resolver, settings, None)
-    from harness.aws import s3_client
-
     store = ModelStore(s3_client(settings), settings.model_bucket)
     uris = {}
     for item in published:
         name, version = item.artifact.manifest.name, item.artifact.manifest.version
-        if store.manifest(name, version) is None:
-            store.publish(item.artifact)
-        uris[item.label] = store.uri(name, version)
+        store.purge(name)  # the bench's own name: an earlier run's, signed with its own key
+        uris[item.label] = store.publish(item.artifact)
 
     def start(label: str, verify: bool) -> Start:
         variant = DrydockSettings(model_signing_key=signer.private_key, verify_signatures=verify)

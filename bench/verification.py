@@ -195,8 +195,8 @@ def container_runner(published: list[Published], signer: ModelSigner) -> Callabl
     store = ModelStore(s3_client(settings), settings.model_bucket)
     uris = {}
     for item in published:
-        name, version = item.artifact.manifest.name, item.artifact.manifest.version
-        store.purge(name)  # the bench's own name: an earlier run's, signed with its own key
+        # The bench's own model names: an earlier run's versions were signed with its key.
+        store.purge(item.artifact.manifest.name)
         uris[item.label] = store.publish(item.artifact)
 
     def start(label: str, verify: bool) -> Start:

@@ -177,3 +177,19 @@ def test_the_server_process_exits_3_naming_an_edited_manifest(
         f"drydock-serving: cannot load model file://{folder}: manifest.json was changed "
         "after signing (not the signed bytes)"
     ]
+
+
+def test_only_ec_public_keys_are_accepted() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    rsa_pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    with pytest.raises(ValidationError, match="public key 1 is not an EC key"):
+        ServingSettings(trusted_public_keys=rsa_pem)
+    with pytest.raises(ValidationError, match="no -----BEGIN PUBLIC KEY----- block"):
+        ServingSettings(trusted_public_keys="ssh-ed25519 AAAA")

@@ -47,11 +47,10 @@ def create_app(
     """Build the app around ``model``, or around the model ``settings.model_uri`` names."""
     lifecycle = Lifecycle()
     if model is None:
+        verifier = verifier_for(settings.verify_signatures, settings.public_keys)
         source = open_source(settings.model_uri, s3_client=s3_client)
         model = load_model(
-            source,
-            extra_trusted=frozenset(settings.skops_trusted_types),
-            verifier=verifier_for(settings.verify_signatures, settings.public_keys),
+            source, extra_trusted=frozenset(settings.skops_trusted_types), verifier=verifier
         )
     lifecycle.loaded = True
     try:

@@ -216,6 +216,8 @@ def main() -> None:
     parser.add_argument("--container", action="store_true", help="the image, model from S3")
     options = parser.parse_args()
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=150)  # the table stays legible in a log
     with tempfile.TemporaryDirectory(prefix="drydock-bench-verify-") as scratch:
         root = Path(scratch)
         signer = ModelSigner(root / "keys" / "bench.pem")

@@ -1,15 +1,16 @@
 """Turning a model source into a servable model, refusing anything not proven safe.
 
 Order matters and is the point of this module: the manifest is read and
-validated first; the model file's size and sha256 are checked against it
-*before* any deserialisation (unpickling runs code, so bytes that are not the
-published ones must never reach ``pickle``); the scikit-learn version must be
-the one the model was trained with (a pickle from another version may load and
-still predict wrongly); with signature verification on, the manifest and model
-file must be exactly what a trusted key signed (``signature``), also before any
-deserialisation; skops files are loaded with an explicit allowlist of types, so
-a file carrying an unknown type is refused rather than trusted. After loading,
-what the file itself records must agree with the manifest (``artifact_claims``).
+validated first (JSON into a strict model: data, never code); with signature
+verification on, the manifest and model file must then be exactly what a
+trusted key signed (``signature``); the scikit-learn version must be the one
+the model was trained with (a pickle from another version may load and still
+predict wrongly); the model file's size and sha256 are checked against the
+manifest. All of this happens *before* any deserialisation (unpickling runs
+code, so bytes that are not the published ones must never reach ``pickle``).
+skops files are loaded with an explicit allowlist of types, so a file carrying
+an unknown type is refused rather than trusted. After loading, what the file
+itself records must agree with the manifest (``artifact_claims``).
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ from harness.aws import s3_client
 from harness.docker_engine import docker_client
 from harness.docker_engine.containers import pull_image
 from harness.images.resolver import ImageResolver
-from harness.model.store import ModelStore, version_prefix
+from harness.model.store import pipeline_store, version_prefix
 from harness.pipeline.model_pipeline import release_model
 from harness.pipeline.service_pipeline import build_and_push
 from harness.settings import DrydockSettings
@@ -105,7 +105,7 @@ def fetch_model(settings: DrydockSettings) -> tuple[str, Path, Path]:
     The pickle is the very object the container downloads; the joblib file is the
     same estimator re-dumped, because that is the format MLServer's runtime loads.
     """
-    store = ModelStore(s3_client(settings), settings.model_bucket)
+    store = pipeline_store(settings)
     release = release_model(store, BENCH_MODEL_NAME)
     manifest = release.manifest
     key = f"{version_prefix(manifest.name, manifest.version)}/{manifest.artifact}"

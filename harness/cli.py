@@ -203,13 +203,12 @@ def model_publish(
     from_dir: Path | None,
 ) -> None:
     """Train (or read) a model and publish it to S3 under a new version."""
-    from harness.aws import s3_client
     from harness.model.artifact import read_artifact, with_version
-    from harness.model.store import ModelStore
+    from harness.model.store import pipeline_store
     from harness.pipeline.model_pipeline import release_model
 
     settings = load_settings()
-    store = ModelStore(s3_client(settings), settings.model_bucket)
+    store = pipeline_store(settings)
     if from_dir is not None:
         artifact = read_artifact(from_dir)
         if version:

@@ -76,6 +76,22 @@ class DrydockSettings(BaseSettings):
         """``time_scale`` as the object every component converts AWS durations with."""
         return TimeScale(self.time_scale)
 
+    model_signing_key: Path | None = Field(
+        None,
+        description="The pipeline's EC private key (PEM); <state_dir>/keys/model-signing.pem, "
+        "created on first use, when unset. Never leaves the pipeline's machine.",
+    )
+    model_also_trusted_keys: list[Path] = Field(
+        default_factory=list,
+        description="Public key files tasks trust besides the signing key's own (a rotation; "
+        "JSON list).",
+    )
+    verify_signatures: bool = Field(True, description="Tasks refuse a model no trusted key signed.")
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.model_signing_key or self.state_dir / "keys" / "model-signing.pem"
+
     @property
     def localstack_url(self) -> str:
         return f"http://{self.host}:{self.localstack_port}"

@@ -8,6 +8,12 @@ Then a bad release goes out while a client keeps POSTing through the listener:
   another scikit-learn) followed by ``forceNewDeployment``: new tasks load it, refuse
   it and exit non-zero with one line naming the problem, which ECS shows as the
   stopped task's ``stoppedReason``;
+* models that only the file or its signature give away, released one after another to
+  one service: a pickle really written by scikit-learn 1.8.0 under a manifest claiming
+  ours, and what a bucket writer without the pipeline's signing key can publish (an
+  unsigned model, one signed with its own key, a model swapped under a signature, a
+  signed manifest edited). No code of theirs runs in a task: each is refused before
+  anything is deserialised;
 * an image that runs but never becomes ready (its target group health check 404s).
   (An image that crashes at start is ``test_emulator_circuit_breaker.py``'s.)
 
@@ -30,7 +36,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -42,7 +48,7 @@ from harness.pipeline.model_pipeline import ModelRelease
 from harness.testing import BoundsWatcher, ClientLoad, EcsService, Isolation, LocalCloud
 from harness.testing.serving import serving_service
 
-from .bad_artifacts import BadModel, publish_bad_model, push_never_ready_image
+from .bad_artifacts import BROKEN, UNTRUSTED, BadModel, publish_bad_model, push_never_ready_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 
@@ -217,7 +223,7 @@ def _assert_old_tasks_served_throughout(episode: Episode) -> None:
     assert episode.tasks_after == episode.tasks_before, "the rollback must not start tasks"
 
 
-@pytest.mark.parametrize("kind", list(BadModel), ids=lambda k: k.value)
+@pytest.mark.parametrize("kind", BROKEN, ids=lambda k: k.value)
 def test_bad_model_as_latest_is_rolled_back_while_the_old_version_serves(
     served: Served,
     drydock_cloud: LocalCloud,
@@ -236,11 +242,42 @@ def test_bad_model_as_latest_is_rolled_back_while_the_old_version_serves(
     print("\n" + episode.summary())
     _assert_rolled_back(episode, served.release.manifest.version)
     _assert_old_tasks_served_throughout(episode)
+    _assert_each_new_task_named(episode, kind, drydock_emulator)
+
+
+def _assert_each_new_task_named(episode: Episode, kind: BadModel, emulator: Emulator) -> None:
     for task in episode.failed_by_themselves:
         assert task["containers"][0].get("exitCode") == 3, task  # EXIT_MODEL_NOT_LOADED
         # The server's one line is the container's last words, so ECS shows the cause.
         assert kind.refusal in task["stoppedReason"], task["stoppedReason"]
-        assert kind.refusal in drydock_emulator.runtime.logs(task["taskArn"])["serving"]
+        assert kind.refusal in emulator.runtime.logs(task["taskArn"])["serving"]
+
+
+def test_untrusted_models_are_each_rolled_back_while_the_old_version_serves(
+    served: Served,
+    drydock_cloud: LocalCloud,
+    drydock_emulator: Emulator,
+) -> None:
+    """One service meets each untrusted model in turn; each release fails and is rolled
+    back before the next, so the old tasks serve clients throughout all of them."""
+    service, store = served.service, drydock_cloud.store
+    s3 = s3_client(drydock_cloud.settings)
+    for kind in UNTRUSTED:
+        stopped_earlier = {t["taskArn"] for t in service.tasks("STOPPED")}
+
+        def release(kind: BadModel = kind) -> str:
+            publish_bad_model(store, s3, served.release.manifest.name, kind)
+            return service.force_new_deployment()
+
+        episode = _release_badly(service, release)
+        episode = replace(
+            episode,
+            new_stopped=[t for t in episode.new_stopped if t["taskArn"] not in stopped_earlier],
+        )
+        print(f"\n{kind.value}: {episode.summary()}")
+        _assert_rolled_back(episode, served.release.manifest.version)
+        _assert_old_tasks_served_throughout(episode)
+        _assert_each_new_task_named(episode, kind, drydock_emulator)
 
 
 def test_image_that_never_becomes_ready_is_rolled_back_while_the_old_version_serves(

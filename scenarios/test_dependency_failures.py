@@ -26,13 +26,12 @@ from typing import Any
 import pytest
 import requests
 
-from harness.aws import s3_client
 from harness.docker_engine.containers import containers_labelled
 from harness.ecs.emulator.emulator import Emulator
 from harness.errors import DrydockError, RegistryError
 from harness.images.registry import PushedImage
 from harness.model.artifact import package
-from harness.model.store import ModelStore
+from harness.model.store import ModelStore, pipeline_store
 from harness.model.training import train
 from harness.pipeline.deploy import DeployOutcome, deploy
 from harness.pipeline.model_pipeline import release_model
@@ -60,7 +59,7 @@ EXIT_MODEL_NOT_LOADED = 3
 def _model_store(localstack: DedicatedLocalStack, base: DrydockSettings) -> ModelStore:
     """The model store on the dedicated LocalStack, through the pipeline's own S3 client."""
     settings = localstack.settings_for(base)
-    store = ModelStore(s3_client(settings), settings.model_bucket)
+    store = pipeline_store(settings)
     store.create_bucket()
     return store
 

@@ -27,6 +27,7 @@ from serving.oip_errors import error_for
 from serving.openapi import build_openapi
 from serving.routes import ops_blueprint, predict_blueprint, v2_blueprint
 from serving.settings import ServingSettings
+from serving.signature import verifier_for
 from serving.state import EXTENSION_KEY, ServingState
 from serving.version import __version__
 
@@ -47,8 +48,11 @@ def create_app(
     """Build the app around ``model``, or around the model ``settings.model_uri`` names."""
     lifecycle = Lifecycle()
     if model is None:
+        verifier = verifier_for(settings.verify_signatures, settings.public_keys)
         source = open_source(settings.model_uri, s3_client=s3_client)
-        model = load_model(source, extra_trusted=frozenset(settings.skops_trusted_types))
+        model = load_model(
+            source, extra_trusted=frozenset(settings.skops_trusted_types), verifier=verifier
+        )
     lifecycle.loaded = True
     try:
         labels = warm_up(model.estimator, model.n_features, model.has_proba)

@@ -1,12 +1,16 @@
 """Turning a model source into a servable model, refusing anything not proven safe.
 
 Order matters and is the point of this module: the manifest is read and
-validated first; the model file's size and sha256 are checked against it
-*before* any deserialisation (unpickling runs code, so bytes that are not the
-published ones must never reach ``pickle``); the scikit-learn version must be
-the one the model was trained with (a pickle from another version may load and
-still predict wrongly); skops files are loaded with an explicit allowlist of
-types, so a file carrying an unknown type is refused rather than trusted.
+validated first (JSON into a strict model: data, never code); with signature
+verification on, the manifest and model file must then be exactly what a
+trusted key signed (``signature``); the scikit-learn version must be the one
+the model was trained with (a pickle from another version may load and still
+predict wrongly); the model file's size and sha256 are checked against the
+manifest. All of this happens *before* any deserialisation (unpickling runs
+code, so bytes that are not the published ones must never reach ``pickle``).
+skops files are loaded with an explicit allowlist of types, so a file carrying
+an unknown type is refused rather than trusted. After loading, what the file
+itself records must agree with the manifest (``artifact_claims``).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import numpy as np
 import sklearn
 from pydantic import ValidationError
 
+from serving.artifact_claims import check_claims, without_version_warnings
 from serving.errors import ModelLoadError
 from serving.manifest import MANIFEST_FILENAME, ModelManifest, sha256_of
-from serving.model_source import ModelSource
+from serving.model_source import MissingModelFile, ModelSource
+from serving.signature import SIGNATURE_FILENAME, SignatureVerifier
 
 #: Types skops does not trust by default but Drydock has vetted: plain data
 #: holders of scikit-learn's own estimators (a fitted tree's node arrays).
@@ -89,7 +95,11 @@ class ServedModel:
 
 def read_manifest(source: ModelSource) -> ModelManifest:
     """The manifest, validated, and consistent with what the URI promised."""
-    raw = source.read(MANIFEST_FILENAME)
+    return parse_manifest(source, source.read(MANIFEST_FILENAME))
+
+
+def parse_manifest(source: ModelSource, raw: bytes) -> ModelManifest:
+    """Validate manifest bytes (JSON into a strict pydantic model: data, never code)."""
     try:
         manifest = ModelManifest.from_json(raw)
     except ValidationError as exc:
@@ -134,11 +144,17 @@ def verify_bytes(manifest: ModelManifest, data: bytes) -> None:
 
 
 def deserialize(manifest: ModelManifest, data: bytes, extra_trusted: frozenset[str]) -> Any:
-    """Bytes to estimator, in the format the manifest declares (already checksummed)."""
+    """Bytes to estimator, in the format the manifest declares (already checksummed);
+    an estimator fitted with another scikit-learn is refused, whatever the manifest says."""
+    return without_version_warnings(lambda: _deserialize(manifest, data, extra_trusted), manifest)
+
+
+def _deserialize(manifest: ModelManifest, data: bytes, extra_trusted: frozenset[str]) -> Any:
     if manifest.format == "skops":
         return _load_skops(data, VETTED_SKOPS_TYPES | extra_trusted)
     try:
-        # Safe only because verify_bytes() matched the published sha256 first.
+        # Safe only because verify_bytes() matched the published sha256 first (and,
+        # with verification on, the signature proved the pipeline published them).
         return pickle.loads(data)
     except Exception as exc:
         raise ModelLoadError(
@@ -171,13 +187,34 @@ def _load_skops(data: bytes, allowed: frozenset[str]) -> Any:
         raise ModelLoadError(f"cannot load skops file: {type(exc).__name__}: {exc}") from None
 
 
-def load_model(source: ModelSource, *, extra_trusted: frozenset[str] = frozenset()) -> ServedModel:
-    """Manifest, runtime check, checksum, then deserialisation: the only way a model gets in."""
-    manifest = read_manifest(source)
-    check_runtime(manifest)
+def read_signature(source: ModelSource) -> bytes | None:
+    """The signature next to the manifest; None when there is none (an unsigned model)."""
+    try:
+        return source.read(SIGNATURE_FILENAME)
+    except MissingModelFile:
+        return None
+
+
+def load_model(
+    source: ModelSource,
+    *,
+    extra_trusted: frozenset[str] = frozenset(),
+    verifier: SignatureVerifier | None = None,
+) -> ServedModel:
+    """Manifest, signature, runtime check, checksum, deserialisation, then the file's own
+    word against the manifest: the only way a model gets in."""
+    raw_manifest = source.read(MANIFEST_FILENAME)
+    manifest = parse_manifest(source, raw_manifest)
     data = source.read(manifest.artifact)
+    if verifier is not None:
+        # First: every later message is about content a trusted key vouched for.
+        verifier.verify(
+            {MANIFEST_FILENAME: raw_manifest, manifest.artifact: data}, read_signature(source)
+        )
+    check_runtime(manifest)
     verify_bytes(manifest, data)
     estimator = deserialize(manifest, data, extra_trusted)
+    check_claims(manifest, estimator)
     return ServedModel.from_estimator(
         estimator,
         name=manifest.name,

@@ -35,6 +35,11 @@ class ModelSource(Protocol):
         ...
 
 
+class MissingModelFile(ModelLoadError):
+    """The file does not exist (as opposed to a storage failure): an optional file
+    such as the signature may be absent, and its absence means something."""
+
+
 def check_file_name(file_name: str) -> str:
     """Refuse names that could leave the model's folder (``../``, ``/``): a manifest is input."""
     if not _PLAIN_FILE_NAME.match(file_name) or ".." in file_name:
@@ -56,7 +61,7 @@ class DirectorySource:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise ModelLoadError(f"no such file {path}") from None
+            raise MissingModelFile(f"no such file {path}") from None
         except OSError as exc:
             raise ModelLoadError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -114,7 +119,7 @@ class S3Source:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchKey", "404", "NotFound"):
-                raise ModelLoadError(f"no such key {where}") from None
+                raise MissingModelFile(f"no such key {where}") from None
             if code == "NoSuchBucket":
                 raise ModelLoadError(f"no such bucket {self.bucket}") from None
             raise ModelLoadError(f"S3 refused {where}: {code or exc}") from None

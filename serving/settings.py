@@ -12,8 +12,10 @@ from __future__ import annotations
 import socket
 from functools import lru_cache
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from serving.signature import split_public_keys
 
 #: The application load balancer's default idle timeout (seconds). Kept here so
 #: the keep-alive rule below is checked against a named number, not a guess.
@@ -54,6 +56,19 @@ class ServingSettings(BaseSettings):
         ),
     )
 
+    verify_signatures: bool = Field(
+        default=True,
+        description="Refuse a model unless a trusted key signed its manifest and model file.",
+    )
+    trusted_public_keys: str = Field(
+        default="",
+        description=(
+            "PEM EC public key(s) whose signatures are trusted; two during a key rotation "
+            "(concatenated). Public keys are not secret; the private key stays with the "
+            "model pipeline."
+        ),
+    )
+
     # gunicorn: see serving/gunicorn_conf.py for why each default is what it is.
     bind: str = "0.0.0.0:8080"
     workers: int = Field(default=2, ge=1)
@@ -80,6 +95,16 @@ class ServingSettings(BaseSettings):
         description="Directory for prometheus_client's multiprocess files; a fresh temp dir "
         "when unset.",
     )
+
+    @field_validator("trusted_public_keys")
+    @classmethod
+    def _public_keys_parse(cls, value: str) -> str:
+        split_public_keys(value)  # raises ValueError naming the bad key
+        return value
+
+    @property
+    def public_keys(self) -> list[str]:
+        return split_public_keys(self.trusted_public_keys)
 
     @model_validator(mode="after")
     def _timeouts_fit_the_platform(self) -> ServingSettings:

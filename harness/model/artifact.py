@@ -25,12 +25,15 @@ from serving.manifest import (
     ModelManifest,
     sha256_of,
 )
+from serving.signature import SIGNATURE_FILENAME
 
 
 @dataclass(frozen=True)
 class ModelArtifact:
     manifest: ModelManifest
     model_bytes: bytes
+    #: The pipeline's signature over manifest and model file (``harness.model.signing``).
+    signature: bytes | None = None
 
 
 def serialise(estimator: object, model_format: ModelFormat) -> bytes:
@@ -70,7 +73,8 @@ def package(
 
 
 def with_version(artifact: ModelArtifact, version: str) -> ModelArtifact:
-    """The same model bytes under another version, validated like a new manifest."""
+    """The same model bytes under another version, validated like a new manifest
+    (unsigned: a signature covers the manifest, version included)."""
     try:
         manifest = ModelManifest.model_validate(
             {**artifact.manifest.model_dump(), "version": version}
@@ -81,10 +85,19 @@ def with_version(artifact: ModelArtifact, version: str) -> ModelArtifact:
 
 
 def write_artifact(artifact: ModelArtifact, directory: Path) -> Path:
+    """The model file and manifest (what gets signed) in ``directory``; the signature,
+    when there is one, beside them as ``model.sig``."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / artifact.manifest.artifact).write_bytes(artifact.model_bytes)
-    (directory / MANIFEST_FILENAME).write_text(artifact.manifest.to_json())
+    (directory / MANIFEST_FILENAME).write_bytes(manifest_bytes(artifact.manifest))
+    if artifact.signature is not None:
+        (directory / SIGNATURE_FILENAME).write_bytes(artifact.signature)
     return directory
+
+
+def manifest_bytes(manifest: ModelManifest) -> bytes:
+    """The manifest exactly as published: signed, uploaded and written to disk alike."""
+    return manifest.to_json().encode()
 
 
 def read_artifact(directory: Path) -> ModelArtifact:

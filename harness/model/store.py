@@ -19,9 +19,12 @@ from typing import Any, ParamSpec, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.errors import BucketMissingError, DrydockError, ModelVersionExistsError
-from harness.model.artifact import ModelArtifact
+from harness.model.artifact import ModelArtifact, manifest_bytes
+from harness.model.signing import ModelSigner, signer_for
+from harness.settings import DrydockSettings
 from serving.manifest import MANIFEST_FILENAME, ModelManifest
 from serving.model_source import LATEST_POINTER
+from serving.signature import SIGNATURE_FILENAME
 
 MODELS_PREFIX = "models"
 
@@ -57,9 +60,12 @@ def _clear_when_unreachable(method: Callable[P, R]) -> Callable[P, R]:
 
 
 class ModelStore:
-    def __init__(self, s3: Any, bucket: str) -> None:
+    """The bucket, and (with a ``signer``) the pipeline's signing of what it publishes."""
+
+    def __init__(self, s3: Any, bucket: str, signer: ModelSigner | None = None) -> None:
         self._s3 = s3
         self.bucket = bucket
+        self.signer = signer
 
     def uri(self, name: str, version: str = "latest") -> str:
         return f"s3://{self.bucket}/{MODELS_PREFIX}/{name}/{version}"
@@ -109,6 +115,24 @@ class ModelStore:
         return None if body is None else ModelManifest.from_json(body)
 
     @_clear_when_unreachable
+    def signed_by_us(self, name: str, version: str) -> bool:
+        """Whether the version's files carry a valid signature by this store's signer (True
+        for an unsigned store): a version published before signing, or signed with a
+        retired key, must not be reused as if the pipeline vouched for it."""
+        if self.signer is None:
+            return True
+        prefix = version_prefix(name, version)
+        manifest_raw = self._read_if_present(f"{prefix}/{MANIFEST_FILENAME}")
+        signature = self._read_if_present(f"{prefix}/{SIGNATURE_FILENAME}")
+        if manifest_raw is None or signature is None:
+            return False
+        artifact = ModelManifest.from_json(manifest_raw).artifact
+        model = self._read_if_present(f"{prefix}/{artifact}")
+        if model is None:
+            return False
+        return self.signer.verifies({MANIFEST_FILENAME: manifest_raw, artifact: model}, signature)
+
+    @_clear_when_unreachable
     def versions(self, name: str) -> list[str]:
         """Published versions of ``name`` (those with a manifest), oldest first by number."""
         paginator = self._s3.get_paginator("list_objects_v2")
@@ -128,12 +152,15 @@ class ModelStore:
 
     @_clear_when_unreachable
     def publish(self, artifact: ModelArtifact, make_latest: bool = True) -> str:
-        """Upload model then manifest, then move ``latest``; refuse an existing version.
+        """Sign (with a signer), upload model, signature, then manifest, then move ``latest``;
+        refuse an existing version.
 
         The manifest is written with ``If-None-Match: *`` so two publishers racing
         for one version cannot both win; it goes last among the version's files,
-        so a reader that finds a manifest finds its model file too.
+        so a reader that finds a manifest finds its model file and signature too.
         """
+        if self.signer is not None and artifact.signature is None:
+            artifact = self.signer.sign(artifact)
         manifest = artifact.manifest
         self.check_bucket()
         if self.manifest(manifest.name, manifest.version) is not None:
@@ -149,11 +176,18 @@ class ModelStore:
             ContentType="application/octet-stream",
             Metadata={"sha256": manifest.sha256},
         )
+        if artifact.signature is not None:
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=f"{prefix}/{SIGNATURE_FILENAME}",
+                Body=artifact.signature,
+                ContentType="application/json",
+            )
         try:
             self._s3.put_object(
                 Bucket=self.bucket,
                 Key=f"{prefix}/{MANIFEST_FILENAME}",
-                Body=manifest.to_json().encode(),
+                Body=manifest_bytes(manifest),
                 ContentType="application/json",
                 IfNoneMatch="*",
             )
@@ -198,3 +232,10 @@ class ModelStore:
                 self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": doomed})
                 removed += len(doomed)
         return removed
+
+
+def pipeline_store(settings: DrydockSettings) -> ModelStore:
+    """The bucket as the model pipeline uses it: everything it publishes is signed."""
+    from harness.aws import s3_client
+
+    return ModelStore(s3_client(settings), settings.model_bucket, signer=signer_for(settings))

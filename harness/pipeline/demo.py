@@ -13,13 +13,12 @@ from rich.console import Console
 from rich.table import Table
 from sklearn import datasets
 
-from harness.aws import s3_client
 from harness.docker_engine import docker_client
 from harness.errors import ServingError
 from harness.images.registry import PushedImage
 from harness.images.resolver import ImageResolver, ResolvedImage
 from harness.images.serving_image import ServingImage
-from harness.model.store import ModelStore
+from harness.model.store import pipeline_store
 from harness.pipeline.model_pipeline import ModelRelease, release_model
 from harness.pipeline.rollout import ServiceRollout, ServiceSpec, deploy_model_server
 from harness.pipeline.service_pipeline import build_and_push
@@ -91,7 +90,7 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
         stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
         stage.detail = f"s3://{settings.model_bucket}"
     with run.stage("model pipeline: train, package, publish") as stage:
-        store = ModelStore(s3_client(settings), settings.model_bucket)
+        store = pipeline_store(settings)
         release = release_model(store, settings.model_name)
         stage.outcome = "reused" if release.reused else "published"
         metrics = release.manifest.metrics

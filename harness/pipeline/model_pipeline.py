@@ -38,9 +38,9 @@ def release_model(
 
     With an explicit ``version`` that already exists, publishing is refused
     (``ModelVersionExistsError``). Without one, the version is the next number,
-    unless ``latest`` already holds byte-identical model bytes: then nothing is
-    published and the release is reported as reused, which keeps the demo
-    idempotent without ever overwriting a version.
+    unless ``latest`` already holds byte-identical model bytes signed with the
+    store's key: then nothing is published and the release is reported as reused,
+    which keeps the demo idempotent without ever overwriting a version.
     """
     store.check_bucket()
     artifact = package(
@@ -52,7 +52,11 @@ def release_model(
     if version is None:
         latest = store.latest_version(name)
         current = store.manifest(name, latest) if latest else None
-        if current is not None and current.sha256 == artifact.manifest.sha256:
+        if (
+            current is not None
+            and current.sha256 == artifact.manifest.sha256
+            and store.signed_by_us(name, current.version)
+        ):
             return ModelRelease(current, store.uri(name, current.version), reused=True)
         artifact = with_version(artifact, next_version(store.versions(name)))
     uri = store.publish(artifact)

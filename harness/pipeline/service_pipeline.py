@@ -34,12 +34,16 @@ def serving_environment(
     """What a serving task needs at run time; the image itself holds no credentials.
 
     Without ``task_id`` each container answers ``X-Task-Id`` with its own host name.
+    Tasks get the public keys that verify the models they load, never a private key.
     """
+    from harness.model.keys import task_trust_environment  # not in the emulator image
+
     environment = {
         **LOCAL_AWS_ENVIRONMENT,
         "AWS_DEFAULT_REGION": settings.region,
         "AWS_ENDPOINT_URL": settings.localstack_url_in_network,
         "DRYDOCK_MODEL_URI": model_uri,
+        **task_trust_environment(settings),
     }
     if task_id is not None:
         environment["DRYDOCK_TASK_ID"] = task_id

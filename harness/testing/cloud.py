@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import docker
 
-from harness.aws import s3_client
 from harness.docker_engine import docker_client
 from harness.images.registry import PushedImage
 from harness.images.resolver import ImageResolver
-from harness.model.store import ModelStore
+from harness.model.store import ModelStore, pipeline_store
 from harness.pipeline.service_pipeline import build_and_push
 from harness.settings import DrydockSettings
 from harness.stack.local_cloud import (
@@ -57,9 +56,7 @@ def local_cloud(settings: DrydockSettings | None = None) -> Iterator[LocalCloud]
     bring_up(client, settings, images)
     ensure_model_bucket(settings)
     try:
-        yield LocalCloud(
-            settings, client, resolver, ModelStore(s3_client(settings), settings.model_bucket)
-        )
+        yield LocalCloud(settings, client, resolver, pipeline_store(settings))
     finally:
         if not was_running:
             take_down(client, settings)

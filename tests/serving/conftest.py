@@ -128,7 +128,8 @@ def publish_model(iris_classifier: LogisticRegression) -> PublishModel:
     """Write manifest.json + model file into a directory, as the model pipeline does.
 
     ``payload`` replaces the model bytes *after* the manifest was computed
-    (a tampered or corrupt file); other keywords override manifest fields.
+    (a tampered or corrupt file); ``estimator_path`` is the manifest's ``estimator``
+    (the class the file holds); other keywords override manifest fields.
     """
 
     def publish(
@@ -136,8 +137,11 @@ def publish_model(iris_classifier: LogisticRegression) -> PublishModel:
         estimator: Any = None,
         fmt: str = "pickle",
         payload: bytes | None = None,
+        estimator_path: str | None = None,
         **overrides: Any,
     ) -> ModelManifest:
+        if estimator_path is not None:
+            overrides["estimator"] = estimator_path
         data = serialize(iris_classifier if estimator is None else estimator, fmt)
         manifest = manifest_for(data, fmt, **overrides)
         directory.mkdir(parents=True, exist_ok=True)

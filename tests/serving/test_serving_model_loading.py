@@ -14,6 +14,7 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
+from serving.artifact_claims import class_path
 from serving.errors import ModelLoadError
 from serving.model_loading import load_model
 from serving.model_source import open_source
@@ -123,7 +124,7 @@ def test_feature_count_must_match_the_estimator(
     tmp_path: Path, publish_model: PublishModel
 ) -> None:
     publish_model(tmp_path, feature_names=["a", "b"])
-    with pytest.raises(ModelLoadError, match="manifest lists 2 features"):
+    with pytest.raises(ModelLoadError, match="fitted on 4 features, the manifest lists 2"):
         load(f"file://{tmp_path}")
 
 
@@ -161,7 +162,7 @@ def test_skops_vetted_extra_type_is_trusted(
 ) -> None:
     features, target = iris
     forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(features, target)
-    publish_model(tmp_path, estimator=forest, fmt="skops")
+    publish_model(tmp_path, estimator=forest, fmt="skops", estimator_path=class_path(forest))
     model = load(f"file://{tmp_path}")
     np.testing.assert_array_equal(model.estimator.predict(features), forest.predict(features))
 

@@ -26,7 +26,10 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
 def clean_env(**extra: str) -> dict[str, str]:
+    """The test's environment without DRYDOCK_* settings; these processes serve unsigned
+    models unless a test configures trusted keys (signing: test_serving_signed_models)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DRYDOCK_", "PROMETHEUS_"))}
+    env["DRYDOCK_VERIFY_SIGNATURES"] = "false"
     env.update(extra)
     return env
 

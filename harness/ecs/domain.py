@@ -202,10 +202,6 @@ class ServiceLoadBalancer:
     container_port: int
 
 
-#: The former name, kept while other branches still use it.
-LoadBalancer = ServiceLoadBalancer
-
-
 @dataclass
 class Deployment:
     """``deployments[]`` entry. Counts are kept current by the scheduler on every step."""

@@ -57,7 +57,6 @@ from harness.ecs.scheduler.observations import (
 )
 from harness.ecs.scheduler.ports import (
     Clock,
-    TargetBalancer,
     TargetRegistrar,
     TaskRuntime,
     dispatch,
@@ -82,7 +81,6 @@ __all__ = [
     "StartTask",
     "StopRequested",
     "StopTask",
-    "TargetBalancer",
     "TargetDrained",
     "TargetHealthChanged",
     "TargetRegistrar",

@@ -42,10 +42,6 @@ class TargetRegistrar(Protocol):
     def deregister_target(self, action: DeregisterTarget) -> None: ...
 
 
-#: The former name, kept while other branches still use it.
-TargetBalancer = TargetRegistrar
-
-
 def dispatch(actions: Iterable[Action], runtime: TaskRuntime, balancer: TargetRegistrar) -> None:
     """Hand each action to the port that performs it, in the order the scheduler chose."""
     for action in actions:

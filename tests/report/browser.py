@@ -32,7 +32,11 @@ class HeadlessPage:
         self._ids = itertools.count(1)
 
     def __enter__(self) -> HeadlessPage:
-        self._profile = tempfile.TemporaryDirectory(prefix="drydock-cdp-")
+        # Chromium's helpers (crashpad, zygote) outlive the killed browser by a moment and
+        # may still write to the profile while it is removed: that is no test failure.
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="drydock-cdp-", ignore_cleanup_errors=True
+        )
         self._browser = subprocess.Popen(
             [
                 find_chromium(),

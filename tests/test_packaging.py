@@ -24,7 +24,7 @@ from harness.cli import main
 from harness.loadtest import locust_process
 from harness.loadtest.errors import LoadTestError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 

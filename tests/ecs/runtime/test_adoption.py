@@ -13,7 +13,7 @@ from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.scheduler.actions import AdoptTask, HealthCheckSchedule
 from harness.ecs.scheduler.adoption_plan import FoundContainer
 from harness.ecs.scheduler.observations import ContainerHealthCheckResult, TaskStopped
-from tests.ecs.test_docker_runtime import FakeContainer, FakeDocker
+from tests.ecs.runtime.test_docker_runtime import FakeContainer, FakeDocker
 
 ARN = "arn:aws:ecs:us-east-1:000000000000:task/c/0123456789abcdef0123456789abcdef"
 OTHER = "arn:aws:ecs:us-east-1:000000000000:task/c/fedcba9876543210fedcba9876543210"

@@ -13,15 +13,11 @@ plane is away and while the new one takes over; that is what is asserted.
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness.docker_engine.containers import containers_labelled, remove_container
 from harness.ecs.emulator.emulator import Emulator
-from harness.ecs.runtime.task_containers import OWNER_LABEL
 from harness.images.registry import PushedImage
 from harness.testing import ClientLoad, EcsService, Isolation, LocalCloud
 from harness.testing.serving import serving_service
@@ -31,27 +27,17 @@ pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 DESIRED = 2
 
 
-@pytest.fixture
-def restart_owner(drydock_cloud: LocalCloud) -> Iterator[str]:
-    """An owner identity both emulators share; everything carrying it is removed after
-    the test, even when it failed between the two emulators."""
-    owner = f"restart-scenario-{uuid.uuid4().hex[:8]}"
-    yield owner
-    for container in containers_labelled(drydock_cloud.client, **{OWNER_LABEL: owner}):
-        remove_container(drydock_cloud.client, container.id, timeout_s=1)
-
-
 def test_a_restarted_emulator_adopts_its_tasks_without_an_outage(
     drydock_cloud: LocalCloud,
     drydock_serving_image: PushedImage,
     drydock_isolation: Isolation,
     drydock_time_scale: float,
-    restart_owner: str,
+    drydock_emulator_owner: str,
     tmp_path: Path,
 ) -> None:
     settings = drydock_cloud.settings.model_copy(update={"time_scale": drydock_time_scale})
     journal = tmp_path / "journal.jsonl"
-    first = Emulator(settings, journal=journal, owner=restart_owner).start()
+    first = Emulator(settings, journal=journal, owner=drydock_emulator_owner).start()
     second: Emulator | None = None
     try:
         service, _ = serving_service(
@@ -67,7 +53,7 @@ def test_a_restarted_emulator_adopts_its_tasks_without_an_outage(
             stopped_at = time.monotonic()
             first.stop(keep_tasks=True)
             time.sleep(0.5)  # the control plane is away; the balancer keeps serving
-            second = Emulator(settings, journal=journal, owner=restart_owner).start()
+            second = Emulator(settings, journal=journal, owner=drydock_emulator_owner).start()
             restarted_at = time.monotonic()
             again = EcsService(second, drydock_isolation)
             again.target_group_arn = service.target_group_arn

@@ -16,13 +16,11 @@ import gc
 import os
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness.docker_engine.containers import containers_labelled, remove_container
+from harness.docker_engine.containers import containers_labelled
 from harness.ecs.emulator.emulator import Emulator
 from harness.ecs.runtime.task_containers import OWNER_LABEL
 from harness.images.registry import PushedImage
@@ -60,27 +58,19 @@ def _resources() -> tuple[int, int, int]:
     return threading.active_count(), len(os.listdir("/proc/self/fd")), _rss_mib()
 
 
-@pytest.fixture
-def owner(drydock_cloud: LocalCloud) -> Iterator[str]:
-    owner = f"soak-{uuid.uuid4().hex[:8]}"
-    yield owner
-    for container in containers_labelled(drydock_cloud.client, **{OWNER_LABEL: owner}):
-        remove_container(drydock_cloud.client, container.id, timeout_s=1)
-
-
 def test_an_hour_of_churn_under_load_leaks_nothing(
     drydock_cloud: LocalCloud,
     drydock_serving_image: PushedImage,
     drydock_isolation: Isolation,
     drydock_time_scale: float,
-    owner: str,
+    drydock_emulator_owner: str,
     tmp_path: Path,
 ) -> None:
     settings = drydock_cloud.settings.model_copy(
         update={"time_scale": drydock_time_scale, "instance_memory_mib": INSTANCE_MEMORY_MIB}
     )
     journal = tmp_path / "journal.jsonl"
-    emulator = Emulator(settings, journal=journal, owner=owner).start()
+    emulator = Emulator(settings, journal=journal, owner=drydock_emulator_owner).start()
     rounds: list[tuple[int, int, int]] = []
     try:
         service, _ = serving_service(
@@ -114,7 +104,7 @@ def test_an_hour_of_churn_under_load_leaks_nothing(
                 service.wait_stable()
                 service.wait_targets_healthy(2)
                 emulator.stop(keep_tasks=True)
-                emulator = Emulator(settings, journal=journal, owner=owner).start()
+                emulator = Emulator(settings, journal=journal, owner=drydock_emulator_owner).start()
                 target_group = service.target_group_arn
                 service = EcsService(emulator, drydock_isolation)
                 service.target_group_arn = target_group
@@ -125,7 +115,7 @@ def test_an_hour_of_churn_under_load_leaks_nothing(
         errors = emulator.driver.errors if emulator.driver else []
     finally:
         emulator.stop()
-    left = containers_labelled(drydock_cloud.client, **{OWNER_LABEL: owner})
+    left = containers_labelled(drydock_cloud.client, **{OWNER_LABEL: drydock_emulator_owner})
     first, last = rounds[0], rounds[-1]
     print(
         f"\nsoak: {AWS_MINUTES:.0f} AWS minutes ({wall_s:.0f} s wall), {len(rounds)} rounds; "

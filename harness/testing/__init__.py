@@ -11,6 +11,9 @@ the ``pytest11`` entry point ``drydock``) gives every test session these fixture
 ``drydock_isolation``
     Names unique to one test (cluster, service, target group, family, model) and the
     containers to remove after it.
+``drydock_emulator_owner``
+    An owner identity for emulators a test starts and restarts itself; everything that
+    carries it is removed afterwards.
 ``drydock_emulator``
     An in-process ECS/ELBv2 emulator (API on 127.0.0.1, docker tasks, HAProxy) at the
     time scale of ``--drydock-time-scale`` / ``DRYDOCK_TIME_SCALE`` (default 0.05:

@@ -96,6 +96,22 @@ def drydock_isolation(drydock_cloud: LocalCloud) -> Iterator[Isolation]:
 
 
 @pytest.fixture
+def drydock_emulator_owner(drydock_cloud: LocalCloud) -> Iterator[str]:
+    """An owner identity for emulators a test starts and restarts itself (a restarted
+    emulator adopts what the same owner left); everything carrying it is removed after
+    the test, even when it failed between two emulators."""
+    import uuid
+
+    from harness.docker_engine.containers import containers_labelled, remove_container
+    from harness.ecs.runtime.task_containers import OWNER_LABEL
+
+    owner = f"kit-owner-{uuid.uuid4().hex[:8]}"
+    yield owner
+    for container in containers_labelled(drydock_cloud.client, **{OWNER_LABEL: owner}):
+        remove_container(drydock_cloud.client, container.id, timeout_s=1)
+
+
+@pytest.fixture
 def drydock_emulator(drydock_cloud: LocalCloud, drydock_time_scale: float) -> Iterator[Emulator]:
     """An in-process emulator (API, driver loop, docker tasks, HAProxy) for one test;
     stopping it removes every task container and the HAProxy container."""

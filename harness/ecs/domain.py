@@ -165,6 +165,124 @@ class TaskDefinitionSpec:
 # --------------------------------------------------------------------------- service
 
 
+class DeploymentStrategy(StrEnum):
+    """``deploymentConfiguration.strategy``: how a new revision replaces the old one."""
+
+    ROLLING = "ROLLING"
+    BLUE_GREEN = "BLUE_GREEN"
+    LINEAR = "LINEAR"
+    CANARY = "CANARY"
+
+
+class LifecycleStage(StrEnum):
+    """A deployment's ``lifecycleStage``, in the order AWS runs them.
+
+    Hooks may be attached to the stages of ``DeploymentLifecycleHookStage`` (AWS allows
+    PRE_PRODUCTION_TRAFFIC_SHIFT for hooks only; SCALE_UP, BAKE_TIME and CLEAN_UP are
+    stages a deployment reports but no hook runs at). For LINEAR and CANARY the
+    production-shift stages repeat at each traffic step.
+    """
+
+    RECONCILE_SERVICE = "RECONCILE_SERVICE"
+    PRE_SCALE_UP = "PRE_SCALE_UP"
+    SCALE_UP = "SCALE_UP"
+    POST_SCALE_UP = "POST_SCALE_UP"
+    TEST_TRAFFIC_SHIFT = "TEST_TRAFFIC_SHIFT"
+    POST_TEST_TRAFFIC_SHIFT = "POST_TEST_TRAFFIC_SHIFT"
+    PRE_PRODUCTION_TRAFFIC_SHIFT = "PRE_PRODUCTION_TRAFFIC_SHIFT"
+    PRODUCTION_TRAFFIC_SHIFT = "PRODUCTION_TRAFFIC_SHIFT"
+    POST_PRODUCTION_TRAFFIC_SHIFT = "POST_PRODUCTION_TRAFFIC_SHIFT"
+    BAKE_TIME = "BAKE_TIME"
+    CLEAN_UP = "CLEAN_UP"
+
+
+class HookTargetType(StrEnum):
+    """``lifecycleHooks[].targetType``: a Lambda function (run locally here) or a pause."""
+
+    AWS_LAMBDA = "AWS_LAMBDA"
+    PAUSE = "PAUSE"
+
+
+class HookAction(StrEnum):
+    """What ends a hook: ``ContinueServiceDeployment``'s action, a hook timeout's action."""
+
+    CONTINUE = "CONTINUE"
+    ROLLBACK = "ROLLBACK"
+
+
+class HookStatus(StrEnum):
+    """A Lambda hook's answer (``hookStatus``), and a hook's ``status`` in the details."""
+
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    IN_PROGRESS = "IN_PROGRESS"
+
+
+class ServiceDeploymentStatus(StrEnum):
+    """``ServiceDeployment.status`` (``DescribeServiceDeployments``)."""
+
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESSFUL = "SUCCESSFUL"
+    STOP_REQUESTED = "STOP_REQUESTED"
+    STOPPED = "STOPPED"
+    ROLLBACK_REQUESTED = "ROLLBACK_REQUESTED"
+    ROLLBACK_IN_PROGRESS = "ROLLBACK_IN_PROGRESS"
+    ROLLBACK_SUCCESSFUL = "ROLLBACK_SUCCESSFUL"
+    ROLLBACK_FAILED = "ROLLBACK_FAILED"
+
+
+class StopType(StrEnum):
+    """``StopServiceDeployment``'s ``stopType``."""
+
+    ABORT = "ABORT"
+    ROLLBACK = "ROLLBACK"
+
+
+@dataclass(frozen=True)
+class LinearConfiguration:
+    """``deploymentConfiguration.linearConfiguration``: shift ``step_percent`` per step."""
+
+    step_percent: float = 10.0
+    step_bake_time_in_minutes: int = 6
+
+
+@dataclass(frozen=True)
+class CanaryConfiguration:
+    """``deploymentConfiguration.canaryConfiguration``: one canary step, then the rest."""
+
+    canary_percent: float = 5.0
+    canary_bake_time_in_minutes: int = 10
+
+
+@dataclass(frozen=True)
+class DeploymentAlarms:
+    """``deploymentConfiguration.alarms``: CloudWatch alarms that fail the deployment."""
+
+    alarm_names: tuple[str, ...] = ()
+    enable: bool = False
+    rollback: bool = False
+
+
+@dataclass(frozen=True)
+class LifecycleHook:
+    """``deploymentConfiguration.lifecycleHooks[]``.
+
+    A Lambda hook's ``hook_target_arn`` names a function that runs locally here (a
+    callable or command registered with the emulator); a PAUSE hook waits for
+    ``ContinueServiceDeployment``. ``timeout_in_minutes``/``timeout_action`` come from
+    ``timeoutConfiguration``; None where the request left them out (AWS's defaults apply).
+    """
+
+    target_type: HookTargetType
+    lifecycle_stages: tuple[LifecycleStage, ...]
+    hook_target_arn: str = ""
+    role_arn: str = ""
+    hook_details: Any = None
+    timeout_in_minutes: int | None = None
+    timeout_action: HookAction | None = None
+
+
 @dataclass(frozen=True)
 class DeploymentCircuitBreaker:
     enable: bool = False
@@ -173,13 +291,24 @@ class DeploymentCircuitBreaker:
 
 @dataclass(frozen=True)
 class DeploymentConfiguration:
-    """``deploymentConfiguration`` of a service (rolling update, deployment controller ECS)."""
+    """``deploymentConfiguration`` of a service (deployment controller ECS).
+
+    ``strategy`` picks the scheduler's reconciler; ``bake_time_in_minutes``, the linear
+    and canary settings and ``lifecycle_hooks`` apply to BLUE_GREEN, LINEAR and CANARY;
+    ``alarms`` to every strategy. Durations are AWS's (minutes), unscaled.
+    """
 
     maximum_percent: int = 200
     minimum_healthy_percent: int = 100
     deployment_circuit_breaker: DeploymentCircuitBreaker = field(
         default_factory=DeploymentCircuitBreaker
     )
+    strategy: DeploymentStrategy = DeploymentStrategy.ROLLING
+    bake_time_in_minutes: int | None = None
+    linear_configuration: LinearConfiguration | None = None
+    canary_configuration: CanaryConfiguration | None = None
+    alarms: DeploymentAlarms = field(default_factory=DeploymentAlarms)
+    lifecycle_hooks: tuple[LifecycleHook, ...] = ()
 
     def max_tasks(self, desired_count: int) -> int:
         """Upper bound on RUNNING + PENDING tasks: maximumPercent of desired, rounded DOWN."""
@@ -200,6 +329,22 @@ class ServiceLoadBalancer:
     target_group_arn: str
     container_name: str
     container_port: int
+    advanced_configuration: AdvancedConfiguration | None = None
+
+
+@dataclass(frozen=True)
+class AdvancedConfiguration:
+    """``loadBalancers[].advancedConfiguration`` of a BLUE_GREEN/LINEAR/CANARY service.
+
+    The new revision's tasks go into the alternate target group (the blue one's become
+    the alternate on the next deployment); traffic shifts by the forward weights of the
+    production (and test) listener rule, through ``Elbv2Registry.set_forward_weights``.
+    """
+
+    alternate_target_group_arn: str
+    production_listener_rule: str
+    test_listener_rule: str | None = None
+    role_arn: str = ""
 
 
 @dataclass
@@ -218,6 +363,46 @@ class Deployment:
     rollout_state: RolloutState = RolloutState.IN_PROGRESS
     rollout_state_reason: str = ""
     launch_type: str = "FARGATE"
+    lifecycle: DeploymentLifecycle = field(default_factory=lambda: DeploymentLifecycle())
+
+
+@dataclass
+class HookRun:
+    """One run of a lifecycle hook (``lifecycleHookDetails[]`` of a service deployment)."""
+
+    hook_id: str
+    hook: LifecycleHook
+    stage: LifecycleStage
+    status: HookStatus
+    started_at: float
+    expires_at: float | None = None
+    #: When a Lambda hook that answered IN_PROGRESS is to be called again (epoch s).
+    call_again_at: float | None = None
+
+
+@dataclass
+class DeploymentLifecycle:
+    """What ``DescribeServiceDeployments`` shows of a deployment beyond ``deployments[]``.
+
+    The scheduler's reconciler of the service's strategy keeps it current; the API
+    reads it. ROLLING deployments have it too (status, stage, alarms, rollback).
+    """
+
+    status: ServiceDeploymentStatus = ServiceDeploymentStatus.PENDING
+    status_reason: str = ""
+    stage: LifecycleStage | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    stopped_at: float | None = None
+    #: The deployment (``Deployment.id``) each task of the source revisions belongs to.
+    source_deployment_ids: tuple[str, ...] = ()
+    #: Percent of production / test traffic requested for this (the target) revision.
+    production_traffic_weight: float = 0.0
+    test_traffic_weight: float = 0.0
+    hooks: list[HookRun] = field(default_factory=list)
+    triggered_alarm_names: tuple[str, ...] = ()
+    rollback_reason: str = ""
+    rollback_started_at: float | None = None
 
 
 @dataclass

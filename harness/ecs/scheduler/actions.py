@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.ecs.domain import Task, TaskDefinitionSpec
+from harness.ecs.domain import LifecycleHook, LifecycleStage, Task, TaskDefinitionSpec
 
 
 @dataclass(frozen=True)
@@ -84,4 +84,34 @@ class StopTask:
     stop_timeout: float
 
 
-Action = StartTask | AdoptTask | RegisterTarget | DeregisterTarget | StopTask
+@dataclass(frozen=True)
+class ShiftTraffic:
+    """Set a listener rule's forward weights: ``{target group ARN: weight}``.
+
+    BLUE_GREEN, LINEAR and CANARY move production (and test) traffic this way; the
+    control plane applies it with ``Elbv2Registry.set_forward_weights``, the same path
+    as ``ModifyRule``, and HAProxy follows live.
+    """
+
+    rule_arn: str
+    weights: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class InvokeHook:
+    """Run a Lambda lifecycle hook with AWS's payload; report ``HookAnswered``.
+
+    PAUSE hooks need no action: they wait for ``ContinueServiceDeployment``.
+    """
+
+    hook_id: str
+    deployment_id: str
+    stage: LifecycleStage
+    hook: LifecycleHook
+    #: The event AWS sends the function (``executionDetails`` and ``hookId`` ...).
+    payload: dict[str, object]
+
+
+Action = (
+    StartTask | AdoptTask | RegisterTarget | DeregisterTarget | StopTask | ShiftTraffic | InvokeHook
+)

@@ -1,7 +1,8 @@
 """Which reconciler decides a service's starts and stops: its deployment strategy.
 
-ECS deploys a service by ``deploymentConfiguration.strategy``: ROLLING (the default and,
-for now, the only one the control plane accepts), BLUE_GREEN, LINEAR or CANARY. Each
+ECS deploys a service by ``deploymentConfiguration.strategy``
+(:class:`~harness.ecs.domain.DeploymentStrategy`): ROLLING (the default), BLUE_GREEN,
+LINEAR or CANARY. Each
 strategy is a :class:`Reconciler` in its own module beside :mod:`.rolling_update`, built
 from the same three collaborators; everything around it -- applying observations,
 judging health, the circuit breaker, deployment progress -- is shared. Adding a strategy
@@ -11,21 +12,14 @@ is a member of :class:`DeploymentStrategy`, a module, and a line in :data:`RECON
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from enum import StrEnum
 from typing import Protocol
 
-from harness.ecs.domain import DeploymentConfiguration
+from harness.ecs.domain import DeploymentConfiguration, DeploymentStrategy
 from harness.ecs.scheduler.batch import StepBatch
 from harness.ecs.scheduler.rollback import Rollback
 from harness.ecs.scheduler.rolling_update import RollingUpdate
 from harness.ecs.scheduler.service_state import ServiceState
 from harness.ecs.scheduler.task_lifecycle import TaskLifecycle
-
-
-class DeploymentStrategy(StrEnum):
-    """``deploymentConfiguration.strategy``, in AWS's words."""
-
-    ROLLING = "ROLLING"
 
 
 class Reconciler(Protocol):
@@ -45,13 +39,8 @@ RECONCILERS: Mapping[DeploymentStrategy, ReconcilerFactory] = {
 
 
 def strategy_of(config: DeploymentConfiguration) -> DeploymentStrategy:
-    """The strategy ``config`` asks for.
-
-    ``DeploymentConfiguration`` has no strategy field yet: the control plane refuses any
-    strategy but ROLLING (``control_plane.services.deployment_configuration``), so every
-    service is ROLLING. The strategies to come add the field and read it here.
-    """
-    return DeploymentStrategy.ROLLING
+    """The strategy ``config`` asks for (``deploymentConfiguration.strategy``)."""
+    return config.strategy
 
 
 class Reconcilers:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.ecs.domain import HookStatus
+
 
 @dataclass(frozen=True)
 class TaskRunning:
@@ -67,6 +69,29 @@ class StopRequested:
     reason: str = "Task stopped by user"
 
 
+@dataclass(frozen=True)
+class HookAnswered:
+    """A Lambda hook answered (``hookStatus``); ``callback_delay`` in AWS seconds, for
+    IN_PROGRESS (when to call it again). A hook that raised or timed out answers FAILED."""
+
+    hook_id: str
+    status: HookStatus
+    callback_delay: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AlarmsInAlarm:
+    """Of the service's deployment alarms, those in state ALARM now (maybe none).
+
+    The emulator's loop reports this for services whose ``deploymentConfiguration.alarms``
+    is enabled, each time the CloudWatch alarms are evaluated.
+    """
+
+    service_name: str
+    alarm_names: tuple[str, ...]
+
+
 Observation = (
     TaskRunning
     | TaskStopped
@@ -74,4 +99,6 @@ Observation = (
     | TargetHealthChanged
     | TargetDrained
     | StopRequested
+    | HookAnswered
+    | AlarmsInAlarm
 )

@@ -14,7 +14,9 @@ from harness.ecs.scheduler.actions import (
     Action,
     AdoptTask,
     DeregisterTarget,
+    InvokeHook,
     RegisterTarget,
+    ShiftTraffic,
     StartTask,
     StopTask,
 )
@@ -42,8 +44,30 @@ class TargetRegistrar(Protocol):
     def deregister_target(self, action: DeregisterTarget) -> None: ...
 
 
-def dispatch(actions: Iterable[Action], runtime: TaskRuntime, balancer: TargetRegistrar) -> None:
-    """Hand each action to the port that performs it, in the order the scheduler chose."""
+class TrafficRouter(Protocol):
+    """Sets listener rules' forward weights (BLUE_GREEN, LINEAR and CANARY traffic shifts)."""
+
+    def shift_traffic(self, action: ShiftTraffic) -> None: ...
+
+
+class HookRunner(Protocol):
+    """Runs Lambda lifecycle hooks locally; reports each answer as ``HookAnswered``."""
+
+    def invoke_hook(self, action: InvokeHook) -> None: ...
+
+
+def dispatch(
+    actions: Iterable[Action],
+    runtime: TaskRuntime,
+    balancer: TargetRegistrar,
+    traffic: TrafficRouter | None = None,
+    hooks: HookRunner | None = None,
+) -> None:
+    """Hand each action to the port that performs it, in the order the scheduler chose.
+
+    ``traffic`` and ``hooks`` may be left out where no service uses a strategy that
+    shifts traffic or runs hooks; an action for a missing port is a wiring error.
+    """
     for action in actions:
         match action:
             case StartTask():
@@ -56,3 +80,11 @@ def dispatch(actions: Iterable[Action], runtime: TaskRuntime, balancer: TargetRe
                 balancer.register_target(action)
             case DeregisterTarget():
                 balancer.deregister_target(action)
+            case ShiftTraffic():
+                if traffic is None:
+                    raise RuntimeError(f"no TrafficRouter wired for {action}")
+                traffic.shift_traffic(action)
+            case InvokeHook():
+                if hooks is None:
+                    raise RuntimeError(f"no HookRunner wired for {action}")
+                hooks.invoke_hook(action)

@@ -211,11 +211,18 @@ class HookAction(StrEnum):
 
 
 class HookStatus(StrEnum):
-    """A Lambda hook's answer (``hookStatus``), and a hook's ``status`` in the details."""
+    """A Lambda hook's answer (``hookStatus``), and a hook's ``status`` in the details.
+
+    A Lambda hook answers one of the first three; ``lifecycleHookDetails[].status`` also
+    shows AWAITING_ACTION (a PAUSE hook waiting for ContinueServiceDeployment) and
+    TIMED_OUT (``timeoutConfiguration`` ran out; its action was taken).
+    """
 
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     IN_PROGRESS = "IN_PROGRESS"
+    AWAITING_ACTION = "AWAITING_ACTION"
+    TIMED_OUT = "TIMED_OUT"
 
 
 class ServiceDeploymentStatus(StrEnum):
@@ -378,6 +385,10 @@ class HookRun:
     expires_at: float | None = None
     #: When a Lambda hook that answered IN_PROGRESS is to be called again (epoch s).
     call_again_at: float | None = None
+    #: Why it ended as it did (a Lambda's reason, the action a PAUSE hook was given ...).
+    status_reason: str = ""
+    #: Run again while the deployment rolls back (hooks at the traffic-shift stages).
+    on_rollback: bool = False
 
 
 @dataclass

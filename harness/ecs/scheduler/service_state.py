@@ -14,9 +14,11 @@ from harness.ecs.domain import (
     DeploymentStatus,
     RolloutState,
     Service,
+    ServiceLoadBalancer,
     TaskDefinitionSpec,
 )
 from harness.ecs.scheduler.bounds import Bounds
+from harness.ecs.scheduler.deployment_inbox import DeploymentInbox
 from harness.ecs.scheduler.ids import IdSource
 from harness.ecs.scheduler.ports import Clock
 from harness.ecs.scheduler.records import TaskRecord
@@ -41,6 +43,15 @@ class ServiceState:
         self.stall_reported = False
         #: The steady-state event was sent for the current settled state (send it once).
         self.steady = False
+        #: Hook answers, alarm states and deployment commands for the next step.
+        self.inbox = DeploymentInbox()
+        #: Where each deployment's tasks register, per load balancer entry (keyed by the
+        #: entry's ``target_group_arn``); an entry missing here means that group. A
+        #: BLUE_GREEN/LINEAR/CANARY deployment puts its tasks in the other group.
+        self.target_groups: dict[str, dict[str, str]] = {}
+        #: The strategy is waiting on time, a hook or traffic (not on the bounds): a
+        #: step without actions is no configuration stall.
+        self.strategy_waiting = False
 
     def forget_outcome(self) -> None:
         """The deployment picture changed: report the stall and steady state afresh."""
@@ -69,6 +80,21 @@ class ServiceState:
 
     def bounds(self) -> Bounds:
         return Bounds.of(self.service.deployment_configuration, self.service.desired_count)
+
+    def target_group_for(self, deployment_id: str, lb: ServiceLoadBalancer) -> str:
+        """The target group of ``lb`` that tasks of ``deployment_id`` register in."""
+        return self.target_groups.get(deployment_id, {}).get(lb.target_group_arn, lb.target_group_arn)
+
+    def load_balancer_of(self, target_group_arn: str) -> ServiceLoadBalancer | None:
+        """The load balancer entry ``target_group_arn`` belongs to (as its group or its
+        ``advancedConfiguration.alternateTargetGroupArn``)."""
+        for lb in self.service.load_balancers:
+            alternate = lb.advanced_configuration
+            if target_group_arn == lb.target_group_arn or (
+                alternate is not None and alternate.alternate_target_group_arn == target_group_arn
+            ):
+                return lb
+        return None
 
     # ------------------------------------------------------------------ deployments
 

@@ -38,9 +38,8 @@ def judge(state: ServiceState, now: float, batch: StepBatch) -> None:
             r.unhealthy_reported = True
             tg = failing_target(r)
             if tg is not None:
-                port = next(
-                    lb.container_port for lb in service.load_balancers if lb.target_group_arn == tg
-                )
+                lb = state.load_balancer_of(tg)
+                port = lb.container_port if lb is not None else 0
                 batch.event(ev.TargetUnhealthy(name, now, r.task.task_id, port, tg))
             else:
                 batch.event(ev.TaskFailedContainerHealthChecks(name, now, r.task.task_id))

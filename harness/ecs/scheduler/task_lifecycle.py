@@ -89,16 +89,14 @@ class TaskLifecycle:
         )
 
     def register(self, record: TaskRecord, batch: StepBatch) -> None:
-        """Register a RUNNING task in every target group of the service."""
+        """Register a RUNNING task in every target group of the service (for a blue/green
+        deployment, the group its deployment uses: :meth:`ServiceState.target_group_for`)."""
         task = record.task
         for lb in self._state.service.load_balancers:
-            batch.actions.append(
-                RegisterTarget(
-                    task.task_arn, lb.target_group_arn, lb.container_name, lb.container_port
-                )
-            )
-            record.targets[lb.target_group_arn] = TargetState.INITIAL
-            batch.registered(lb.target_group_arn, task.task_id)
+            tg = self._state.target_group_for(task.deployment_id, lb)
+            batch.actions.append(RegisterTarget(task.task_arn, tg, lb.container_name, lb.container_port))
+            record.targets[tg] = TargetState.INITIAL
+            batch.registered(tg, task.task_id)
 
     # ------------------------------------------------------------------ adoption
 

@@ -160,6 +160,7 @@ class DeploymentProgress:
             primary.rollout_state is RolloutState.IN_PROGRESS
             and not settled
             and not in_flight
+            and not state.strategy_waiting
             and not state.stall_reported
         ):
             state.stall_reported = True

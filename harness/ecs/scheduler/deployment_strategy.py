@@ -20,6 +20,7 @@ from harness.ecs.scheduler.rollback import Rollback
 from harness.ecs.scheduler.rolling_update import RollingUpdate
 from harness.ecs.scheduler.service_state import ServiceState
 from harness.ecs.scheduler.task_lifecycle import TaskLifecycle
+from harness.ecs.scheduler.traffic_shifting import TrafficShifting
 
 
 class Reconciler(Protocol):
@@ -29,12 +30,19 @@ class Reconciler(Protocol):
         """Start and stop tasks (through the lifecycle) toward the strategy's next state."""
         ...
 
+    def next_wakeup(self) -> float | None:
+        """When the strategy next acts on time alone (a bake time, a hook's timer)."""
+        ...
+
 
 ReconcilerFactory = Callable[[ServiceState, TaskLifecycle, Rollback], Reconciler]
 
 #: The reconciler of each strategy.
 RECONCILERS: Mapping[DeploymentStrategy, ReconcilerFactory] = {
     DeploymentStrategy.ROLLING: RollingUpdate,
+    DeploymentStrategy.BLUE_GREEN: TrafficShifting,
+    DeploymentStrategy.LINEAR: TrafficShifting,
+    DeploymentStrategy.CANARY: TrafficShifting,
 }
 
 
@@ -65,3 +73,8 @@ class Reconcilers:
                 f"known: {', '.join(sorted(self._built))}"
             )
         return reconciler
+
+    def next_wakeup(self, config: DeploymentConfiguration) -> float | None:
+        """When the reconciler of ``config``'s strategy next acts on time alone."""
+        wakeup = getattr(self.for_config(config), "next_wakeup", None)
+        return wakeup() if wakeup is not None else None

@@ -57,12 +57,19 @@ class Rollback:
         )
 
     def revert(
-        self, failed: Deployment, reason: str, target_reason: str, now: float, batch: StepBatch
+        self,
+        failed: Deployment,
+        reason: str,
+        target_reason: str,
+        now: float,
+        batch: StepBatch,
+        target: Deployment | None = None,
     ) -> Deployment | None:
         """Make the last COMPLETED deployment the PRIMARY again; ``failed`` is scaled in
         like any older deployment. ``target_reason`` (with ``{target}`` for its id) becomes
         the target's ``rolloutStateReason``. None, and ``failed`` ROLLBACK_FAILED and
-        frozen, when there is nothing to return to."""
+        frozen, when there is nothing to return to. ``target``: the deployment to return
+        to when the caller knows it (a blue/green deployment's blue)."""
         state, service = self._state, self._state.service
         failed.rollout_state = RolloutState.FAILED
         if not failed.rollout_state_reason or failed.rollout_state_reason.endswith("in progress."):
@@ -72,10 +79,11 @@ class Rollback:
         life.rollback_reason = reason
         life.rollback_started_at = now
         life.status_reason = reason
-        target = next(
-            (d for d in state.old_deployments() if d.rollout_state is RolloutState.COMPLETED),
-            None,
-        )
+        if target is None:
+            target = next(
+                (d for d in state.old_deployments() if d.rollout_state is RolloutState.COMPLETED),
+                None,
+            )
         if target is None:
             life.status = ServiceDeploymentStatus.ROLLBACK_FAILED
             life.status_reason = f"{reason} No previous service revision to roll back to."

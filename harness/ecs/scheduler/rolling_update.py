@@ -1,7 +1,7 @@
 """The ROLLING deployment strategy: replace tasks within minimumHealthy/maximumPercent.
 
 After every task has its verdict (:mod:`.task_health`), one reconciliation runs in a
-fixed order:
+fixed order (after a stop request or an alarm, :func:`.deployment_guard.guard_rolling`):
 
 1. replace unhealthy tasks (replace first when maximumPercent leaves room, AWS's
    documented behaviour, so a fleet that is all unhealthy at once -- the case where the
@@ -18,6 +18,7 @@ from __future__ import annotations
 from harness.ecs.domain import Deployment, StopCode
 from harness.ecs.scheduler.batch import StepBatch
 from harness.ecs.scheduler.bounds import Bounds
+from harness.ecs.scheduler.deployment_guard import guard_rolling
 from harness.ecs.scheduler.rollback import Rollback
 from harness.ecs.scheduler.service_state import ServiceState
 from harness.ecs.scheduler.task_health import failing_target
@@ -34,6 +35,7 @@ class RollingUpdate:
 
     def reconcile(self, now: float, batch: StepBatch) -> None:
         state = self._state
+        guard_rolling(state, self._rollback, now, batch)
         bounds = state.bounds()
         self._replace_unhealthy(bounds, now, batch)
         primary = state.service.primary
@@ -44,6 +46,10 @@ class RollingUpdate:
             for dep in state.old_deployments():
                 self._start(dep, bounds, now, batch)
         self._scale_in_primary(bounds, now, batch)
+
+    def next_wakeup(self) -> float | None:
+        """Nothing of the rolling update waits on time alone (health does: task_health)."""
+        return None
 
     def _replace_unhealthy(self, bounds: Bounds, now: float, batch: StepBatch) -> None:
         state = self._state

@@ -26,7 +26,12 @@ from collections.abc import Iterable, Mapping
 from harness.ecs import events as ev
 from harness.ecs.domain import (
     DeploymentConfiguration,
+    HookAction,
+    HookStatus,
+    HookTargetType,
     Service,
+    ServiceDeploymentStatus,
+    StopType,
     Task,
     TaskDefinitionSpec,
 )
@@ -34,10 +39,13 @@ from harness.ecs.scheduler import task_health
 from harness.ecs.scheduler.actions import Action
 from harness.ecs.scheduler.batch import StepBatch
 from harness.ecs.scheduler.bounds import Bounds
+from harness.ecs.scheduler.deployment_guard import in_progress
+from harness.ecs.scheduler.deployment_inbox import NoSuchPausedHook, NothingToStop
 from harness.ecs.scheduler.deployment_progress import DeploymentProgress
+from harness.ecs.scheduler.deployment_status import DeploymentStatuses
 from harness.ecs.scheduler.deployment_strategy import Reconcilers
 from harness.ecs.scheduler.ids import IdSource, RandomIds
-from harness.ecs.scheduler.observations import Observation
+from harness.ecs.scheduler.observations import AlarmsInAlarm, HookAnswered, Observation
 from harness.ecs.scheduler.ports import Clock
 from harness.ecs.scheduler.rollback import Rollback
 from harness.ecs.scheduler.service_state import ServiceState
@@ -81,6 +89,7 @@ class ServiceScheduler:
         self._observations = TaskObservations(self._state, self._lifecycle, rollback)
         self._reconcilers = Reconcilers(self._state, self._lifecycle, rollback)
         self._progress = DeploymentProgress(self._state, self.bus)
+        self._statuses = DeploymentStatuses(self._state)
         now = clock.now()
         if not service.created_at:
             service.created_at = now
@@ -112,8 +121,17 @@ class ServiceScheduler:
         return self._state.bounds()
 
     def next_wakeup(self) -> float | None:
-        """When a time-based decision is next due (epoch s), None when nothing is timed."""
-        return task_health.next_wakeup(self._state)
+        """When a time-based decision is next due (epoch s), None when nothing is timed:
+        health verdicts (:mod:`.task_health`) and the strategy's bake times and hooks."""
+        times = [
+            t
+            for t in (
+                task_health.next_wakeup(self._state),
+                self._reconcilers.next_wakeup(self.service.deployment_configuration),
+            )
+            if t is not None
+        ]
+        return min(times) if times else None
 
     # ------------------------------------------------------------------ commands
 
@@ -135,6 +153,55 @@ class ServiceScheduler:
             health_check_grace_period_seconds=health_check_grace_period_seconds,
             force_new_deployment=force_new_deployment,
         )
+
+    def stop_deployment(self, stop_type: StopType) -> None:
+        """``StopServiceDeployment`` of the deployment in progress; the next :meth:`step`
+        acts (ROLLBACK: back to the previous revision; ABORT: stop where it is).
+
+        A rollback already requested or under way just goes on. Raises
+        :class:`NothingToStop` when no deployment is in progress.
+        """
+        primary = self.service.primary
+        life = primary.lifecycle
+        if stop_type is StopType.ROLLBACK and life.status in (
+            ServiceDeploymentStatus.ROLLBACK_REQUESTED,
+            ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS,
+        ):
+            return
+        if not in_progress(primary) or primary.rollout_state.value != "IN_PROGRESS":
+            raise NothingToStop(
+                f"service {self.service.service_name} has no deployment in progress to stop "
+                f"(deployment {primary.id} is {life.status.value})"
+            )
+        self._state.inbox.stop = stop_type
+        life.status = (
+            ServiceDeploymentStatus.ROLLBACK_REQUESTED
+            if stop_type is StopType.ROLLBACK
+            else ServiceDeploymentStatus.STOP_REQUESTED
+        )
+
+    def continue_deployment(self, hook_id: str, action: HookAction) -> None:
+        """``ContinueServiceDeployment``: end the PAUSE hook ``hook_id`` with ``action``
+        at the next :meth:`step`. Raises :class:`NoSuchPausedHook` unless ``hook_id`` is
+        a PAUSE hook of this service awaiting action."""
+        runs = [
+            run
+            for dep in self.service.deployments
+            for run in dep.lifecycle.hooks
+            if run.hook_id == hook_id
+        ]
+        if not runs:
+            raise NoSuchPausedHook(
+                f"service {self.service.service_name} has no lifecycle hook {hook_id!r}"
+            )
+        run = runs[0]
+        if run.hook.target_type is not HookTargetType.PAUSE:
+            raise NoSuchPausedHook(f"lifecycle hook {hook_id} is not a PAUSE hook")
+        if run.status is not HookStatus.AWAITING_ACTION or hook_id in self._state.inbox.continues:
+            raise NoSuchPausedHook(
+                f"lifecycle hook {hook_id} is not awaiting action (it is {run.status.value})"
+            )
+        self._state.inbox.continues[hook_id] = action
 
     def adopt(
         self,
@@ -162,11 +229,19 @@ class ServiceScheduler:
         batch = StepBatch(self.service.service_name, now)
         self._lifecycle.watch_adopted(batch)
         for observation in observations:
-            self._observations.apply(observation, now, batch)
+            match observation:
+                case HookAnswered():
+                    state.inbox.hook_answers[observation.hook_id] = observation
+                case AlarmsInAlarm():
+                    if observation.service_name == self.service.service_name:
+                        state.inbox.alarms_in_alarm = observation.alarm_names
+                case _:
+                    self._observations.apply(observation, now, batch)
         task_health.judge(state, now, batch)
         self._reconcilers.for_config(self.service.deployment_configuration).reconcile(now, batch)
         self._progress.refresh_counts(now)
         self._progress.check_outcome(now, batch)
+        self._statuses.refresh(now)
         self._progress.prune(now)
         self._progress.publish(batch)
         return batch.actions

@@ -83,7 +83,9 @@ class ServiceState:
 
     def target_group_for(self, deployment_id: str, lb: ServiceLoadBalancer) -> str:
         """The target group of ``lb`` that tasks of ``deployment_id`` register in."""
-        return self.target_groups.get(deployment_id, {}).get(lb.target_group_arn, lb.target_group_arn)
+        return self.target_groups.get(deployment_id, {}).get(
+            lb.target_group_arn, lb.target_group_arn
+        )
 
     def load_balancer_of(self, target_group_arn: str) -> ServiceLoadBalancer | None:
         """The load balancer entry ``target_group_arn`` belongs to (as its group or its

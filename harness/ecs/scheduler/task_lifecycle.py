@@ -94,7 +94,9 @@ class TaskLifecycle:
         task = record.task
         for lb in self._state.service.load_balancers:
             tg = self._state.target_group_for(task.deployment_id, lb)
-            batch.actions.append(RegisterTarget(task.task_arn, tg, lb.container_name, lb.container_port))
+            batch.actions.append(
+                RegisterTarget(task.task_arn, tg, lb.container_name, lb.container_port)
+            )
             record.targets[tg] = TargetState.INITIAL
             batch.registered(tg, task.task_id)
 

@@ -37,10 +37,11 @@ def traffic_steps(config: DeploymentConfiguration) -> tuple[TrafficStep, ...]:
             linear = config.linear_configuration or LinearConfiguration()
             count = math.ceil(100.0 / linear.step_percent - 1e-9)
             bake = linear.step_bake_time_in_minutes * 60.0
-            return tuple(
+            steps = [
                 TrafficStep(_step_weight(linear.step_percent * (i + 1)), bake)
                 for i in range(count - 1)
-            ) + (TrafficStep(100, 0.0),)
+            ]
+            return (*steps, TrafficStep(100, 0.0))
         case DeploymentStrategy.CANARY:
             canary = config.canary_configuration or CanaryConfiguration()
             if canary.canary_percent >= 100:
@@ -61,7 +62,9 @@ def _step_weight(percent: float) -> int:
     return min(99, max(1, round(percent)))
 
 
-def forward_weights(blue_group: str, green_group: str, green_weight: int) -> tuple[tuple[str, int], ...]:
+def forward_weights(
+    blue_group: str, green_group: str, green_weight: int
+) -> tuple[tuple[str, int], ...]:
     """A forward action's weights giving ``green_weight`` % to green, the rest to blue."""
     if not 0 <= green_weight <= 100:
         raise ValueError(f"a traffic weight is a percentage 0-100, got {green_weight}")

@@ -164,12 +164,15 @@ class TrafficShifting:
             return
         while run.phase is Phase.SHIFTING and self._advance(run, now, batch):
             pass
+        if run.phase is Phase.SHIFTING:
+            self._maintain(run, now, batch)  # a stage just entered may need tasks (SCALE_UP)
 
     def next_wakeup(self) -> float | None:
         times: list[float] = []
+        now = self._state.clock.now()
         for run in self._runs.values():
             if run.phase is Phase.SHIFTING:
-                if run.wait_until is not None:
+                if run.wait_until is not None and run.wait_until > now:
                     times.append(run.wait_until)
                 wake = self._gate.next_wakeup(run.hooks)
                 if wake is not None:

@@ -158,15 +158,17 @@ class ServiceScheduler:
         """``StopServiceDeployment`` of the deployment in progress; the next :meth:`step`
         acts (ROLLBACK: back to the previous revision; ABORT: stop where it is).
 
-        A rollback already requested or under way just goes on. Raises
+        A rollback already requested or under way just goes on (AWS: whatever the stop
+        type). Raises
         :class:`NothingToStop` when no deployment is in progress.
         """
         primary = self.service.primary
         life = primary.lifecycle
-        if stop_type is StopType.ROLLBACK and life.status in (
+        rolling_back = (
             ServiceDeploymentStatus.ROLLBACK_REQUESTED,
             ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS,
-        ):
+        )
+        if any(d.lifecycle.status in rolling_back for d in self.service.deployments):
             return
         if not in_progress(primary) or primary.rollout_state.value != "IN_PROGRESS":
             raise NothingToStop(

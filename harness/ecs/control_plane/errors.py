@@ -53,6 +53,12 @@ class ServiceNotActiveException(ControlPlaneError):
     shape = "ServiceNotActiveException"
 
 
+class ConflictException(ControlPlaneError):
+    """The resource's current state forbids the request (a deployment not in progress)."""
+
+    shape = "ConflictException"
+
+
 class InvalidDeploymentConfiguration(InvalidParameterException):
     """A deployment configuration AWS would refuse (e.g. minimumHealthyPercent > maximumPercent)."""
 

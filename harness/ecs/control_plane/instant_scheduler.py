@@ -15,17 +15,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from harness.ecs.control_plane import arns
+from harness.ecs.control_plane.errors import ConflictException, InvalidParameterException
 from harness.ecs.domain import (
     Container,
     Deployment,
     DeploymentConfiguration,
     DeploymentStatus,
     HealthStatus,
+    HookAction,
     RolloutState,
     Service,
+    ServiceDeploymentStatus,
     ServiceEvent,
     ServiceStatus,
     StopCode,
+    StopType,
     Task,
     TaskDefinitionSpec,
     TaskStatus,
@@ -100,6 +104,19 @@ class InstantScheduler:
                 self._stop(task, reason, StopCode.USER_INITIATED)
         self._converge()
 
+    def stop_deployment(self, stop_type: StopType) -> None:
+        """Every deployment here completed when it was made: there is never one to stop."""
+        raise ConflictException(
+            f"service {self._service.service_name} has no deployment in progress to stop "
+            f"(deployment {self._service.primary.id} is SUCCESSFUL)"
+        )
+
+    def continue_deployment(self, hook_id: str, action: HookAction) -> None:
+        """No hook ever pauses here."""
+        raise InvalidParameterException(
+            f"service {self._service.service_name} has no lifecycle hook {hook_id!r}"
+        )
+
     def step(self, observations: Sequence[Observation] = ()) -> list[Action]:
         """Nothing to do: every change converged when it was made, nothing runs."""
         return []
@@ -142,6 +159,9 @@ class InstantScheduler:
             created_at=now,
             updated_at=now,
         )
+        deployment.lifecycle.source_deployment_ids = tuple(d.id for d in svc.deployments)
+        deployment.lifecycle.status = ServiceDeploymentStatus.SUCCESSFUL
+        deployment.lifecycle.started_at = deployment.lifecycle.finished_at = now
         svc.task_definition = spec.arn
         svc.deployments.insert(0, deployment)
         for task in self._tasks:

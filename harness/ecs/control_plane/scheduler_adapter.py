@@ -6,6 +6,9 @@ returns actions someone must dispatch), so the two API intentions that are not p
 updates become work for the next step:
 
 * StopTask -> a ``StopRequested`` observation queued for the next :meth:`step`.
+* StopServiceDeployment / ContinueServiceDeployment -> the scheduler's inbox, read by
+  the next step; the scheduler's refusals become ``ConflictException`` /
+  ``InvalidParameterException``.
 * DeleteService -> desired count 0 and status DRAINING now; INACTIVE once the scheduler
   holds no live task (checked after each step), which is when AWS reports it too.
 
@@ -17,16 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from harness.ecs.control_plane.errors import ConflictException, InvalidParameterException
 from harness.ecs.control_plane.scheduler_handle import SchedulerFactory
 from harness.ecs.domain import (
     DeploymentConfiguration,
+    HookAction,
     Service,
     ServiceStatus,
+    StopType,
     Task,
     TaskDefinitionSpec,
 )
 from harness.ecs.events import EventBus
 from harness.ecs.scheduler.actions import Action
+from harness.ecs.scheduler.deployment_inbox import NoSuchPausedHook, NothingToStop
 from harness.ecs.scheduler.ids import IdSource
 from harness.ecs.scheduler.observations import Observation, StopRequested
 from harness.ecs.scheduler.ports import Clock
@@ -80,6 +87,20 @@ class ServiceSchedulerHandle:
 
     def stop_task(self, task_arn: str, reason: str) -> None:
         self._pending.append(StopRequested(task_arn=task_arn, reason=reason))
+        self._on_change(self)
+
+    def stop_deployment(self, stop_type: StopType) -> None:
+        try:
+            self.scheduler.stop_deployment(stop_type)
+        except NothingToStop as exc:
+            raise ConflictException(str(exc)) from exc
+        self._on_change(self)
+
+    def continue_deployment(self, hook_id: str, action: HookAction) -> None:
+        try:
+            self.scheduler.continue_deployment(hook_id, action)
+        except NoSuchPausedHook as exc:
+            raise InvalidParameterException(str(exc)) from exc
         self._on_change(self)
 
     def restore_completed(self, deployment_id: str) -> bool:

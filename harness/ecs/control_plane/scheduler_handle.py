@@ -19,7 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from harness.ecs.domain import DeploymentConfiguration, Service, Task, TaskDefinitionSpec
+from harness.ecs.domain import (
+    DeploymentConfiguration,
+    HookAction,
+    Service,
+    StopType,
+    Task,
+    TaskDefinitionSpec,
+)
 from harness.ecs.scheduler.actions import Action
 from harness.ecs.scheduler.observations import Observation
 
@@ -54,6 +61,18 @@ class SchedulerHandle(Protocol):
 
     def stop_task(self, task_arn: str, reason: str) -> None:
         """StopTask on one of this service's tasks (the scheduler will replace it)."""
+        ...
+
+    def stop_deployment(self, stop_type: StopType) -> None:
+        """StopServiceDeployment on the service's deployment in progress: ROLLBACK returns
+        to the previous revision, ABORT stops where it is. Raises ``ConflictException``
+        when no deployment is in progress (a rollback under way just goes on)."""
+        ...
+
+    def continue_deployment(self, hook_id: str, action: HookAction) -> None:
+        """ContinueServiceDeployment: end the PAUSE hook ``hook_id`` with ``action``.
+        Raises ``InvalidParameterException`` unless it names a PAUSE hook of this service
+        that is awaiting action."""
         ...
 
     def step(self, observations: Sequence[Observation] = ()) -> list[Action]:

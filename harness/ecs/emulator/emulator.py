@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -39,10 +40,13 @@ from harness.ecs.emulator.haproxy_container import (
 )
 from harness.ecs.emulator.placement_gate import PlacementGate, register_engine
 from harness.ecs.emulator.restart_adoption import adopt_left_behind
+from harness.ecs.emulator.traffic_router import ListenerRuleRouter
+from harness.ecs.emulator.unresolved_hooks import UnresolvedHooks
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, emulator_owner, is_orphan
 from harness.ecs.scheduler.ids import ReplayedIds
+from harness.ecs.scheduler.ports import HookRunner
 from harness.ecs.scheduler.settings import SchedulerSettings
 from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
@@ -69,11 +73,15 @@ class Emulator:
         balancer: str | None = None,
         journal: Path | None = None,
         owner: str | None = None,
+        hook_runner: Callable[[ObservationQueue], HookRunner] | None = None,
     ) -> None:
         """``balancer``: the compose service name of a running balancer to drive;
         None starts a balancer container of the emulator's own. ``owner``: the identity
         its containers carry (default :func:`emulator_owner`); a restart adopts the tasks
-        of the same identity."""
+        of the same identity. ``hook_runner``: builds the local Lambda runner for
+        lifecycle hooks from the observation queue it answers on (``HookAnswered``);
+        its ``invoke_hook`` must return at once. None: every Lambda hook answers FAILED
+        (:class:`UnresolvedHooks`)."""
         self.settings = settings
         self.owner = owner or emulator_owner()
         self.port = port
@@ -84,6 +92,7 @@ class Emulator:
         self.listener_ports = listener_ports
         self.bus = EventBus()
         self.observations: ObservationQueue = queue.Queue()
+        self.hook_runner = (hook_runner or UnresolvedHooks)(self.observations)
         self._client = new_docker_client()
         self.runtime = DockerTaskRuntime(
             new_docker_client,
@@ -156,6 +165,9 @@ class Emulator:
                 targets,
                 self.observations,
                 after_step=gate.place_waiting,
+                traffic=ListenerRuleRouter(control_plane.elbv2, control_plane.lock),
+                hooks=self.hook_runner,
+                alarms=None,  # the CloudWatch registry's alarm states (AlarmStates) go here
             )
             holder.append(self.driver)
             if self.journal is not None:

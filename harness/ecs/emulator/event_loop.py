@@ -18,8 +18,16 @@ from collections.abc import Callable
 from typing import Protocol
 
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.emulator.alarm_feed import AlarmStates, alarm_observation
+from harness.ecs.scheduler.actions import Action
 from harness.ecs.scheduler.observations import Observation
-from harness.ecs.scheduler.ports import TargetRegistrar, TaskRuntime, dispatch
+from harness.ecs.scheduler.ports import (
+    HookRunner,
+    TargetRegistrar,
+    TaskRuntime,
+    TrafficRouter,
+    dispatch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +62,19 @@ class Driver:
         observations: ObservationQueue,
         poll_interval_s: float = 0.15,
         after_step: Callable[[], None] | None = None,
+        traffic: TrafficRouter | None = None,
+        hooks: HookRunner | None = None,
+        alarms: AlarmStates | None = None,
     ) -> None:
         """``after_step``: run after each step's actions (the placement gate retries
-        waiting tasks there, once stopped tasks have freed room)."""
+        waiting tasks there, once stopped tasks have freed room). ``traffic``, ``hooks``:
+        the ports of BLUE_GREEN/LINEAR/CANARY (listener rule weights, Lambda hooks);
+        ``alarms``: CloudWatch's alarm states, polled for services with deployment
+        alarms (None: no alarm is ever in ALARM)."""
         self.after_step = after_step
+        self.traffic = traffic
+        self.hooks = hooks
+        self.alarms = alarms
         self.control_plane = control_plane
         self.runtime = runtime
         self.targets = targets
@@ -87,11 +104,12 @@ class Driver:
             if self._stopped.is_set():
                 return
             try:
-                if time.monotonic() >= next_poll:
+                polled = time.monotonic() >= next_poll
+                if polled:
                     next_poll = time.monotonic() + self.poll_interval_s
                     self.targets.sync()
                     batch.extend(self.targets.poll())
-                self._step(batch)
+                self._step(batch, alarms=polled)
             except Exception as exc:  # keep the emulator alive; surface it to the caller
                 log.exception("driver step failed")
                 self.errors.append(exc)
@@ -115,15 +133,17 @@ class Driver:
             return self.poll_interval_s
         return min(times) - time.time()
 
-    def _step(self, observations: list[Observation]) -> None:
-        """Every handle sees every observation: schedulers ignore tasks they don't own."""
+    def _step(self, observations: list[Observation], *, alarms: bool = False) -> None:
+        """Every handle sees every observation: schedulers ignore tasks they don't own.
+        On a poll, each service with deployment alarms also hears its own alarm states."""
         with self.control_plane.lock:
-            actions = [
-                a for handle in self.control_plane.schedulers() for a in handle.step(observations)
-            ]
+            actions: list[Action] = []
+            for handle in self.control_plane.schedulers():
+                own = alarm_observation(handle.service, self.alarms) if alarms else None
+                actions += handle.step(observations if own is None else [*observations, own])
         for action in actions:
             try:
-                dispatch([action], self.runtime, self.targets)
+                dispatch([action], self.runtime, self.targets, self.traffic, self.hooks)
             except Exception as exc:  # one failed action must not lose the others
                 log.exception("could not perform %s", action)
                 self.errors.append(exc)

@@ -190,6 +190,41 @@ class UnableToPlaceTask(ServiceEventBase):
         )
 
 
+@dataclass(frozen=True)
+class LifecycleStageStarted(ServiceEventBase):
+    """A BLUE_GREEN/LINEAR/CANARY deployment entered a lifecycle stage (the load-test
+    report marks them). Approximate wording: AWS shows stages in the service deployment."""
+
+    deployment_id: str
+    stage: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self._svc()} (deployment {self.deployment_id}) entered lifecycle stage {self.stage}."
+        )
+
+
+@dataclass(frozen=True)
+class TrafficShifted(ServiceEventBase):
+    """A listener rule's forward weights changed (a traffic step, or a rollback's return
+    to blue): ``weights`` as (target group ARN, weight). Approximate wording."""
+
+    deployment_id: str
+    rule_arn: str
+    weights: tuple[tuple[str, int], ...]
+    production: bool = True
+
+    @property
+    def message(self) -> str:
+        kind = "production" if self.production else "test"
+        shares = ", ".join(f"{weight}% to (target-group {tg})" for tg, weight in self.weights)
+        return (
+            f"{self._svc()} (deployment {self.deployment_id}) shifted {kind} traffic of "
+            f"(listener-rule {self.rule_arn}): {shares}."
+        )
+
+
 Subscriber = Callable[[ServiceEventBase], None]
 
 

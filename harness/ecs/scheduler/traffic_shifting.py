@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from harness.ecs import events as ev
 from harness.ecs.domain import (
     Deployment,
     DeploymentStatus,
@@ -346,6 +347,11 @@ class TrafficShifting:
             run.wait_until = None
             run.reached.add(stage)
             life.stage = stage
+            batch.event(
+                ev.LifecycleStageStarted(
+                    self._state.service.service_name, now, run.dep.id, stage.value
+                )
+            )
             self._enter(run, stage, step, now, batch)
             if stage is not S.RECONCILE_SERVICE or run.leftovers:
                 run.hooks = self._gate.open(run.dep, stage, now, batch)
@@ -422,8 +428,13 @@ class TrafficShifting:
             if not rule:
                 continue
             green = state.target_group_for(run.dep.id, lb)
-            blue = other_group(lb, green)
-            batch.actions.append(ShiftTraffic(rule, forward_weights(blue, green, green_weight)))
+            weights = forward_weights(other_group(lb, green), green, green_weight)
+            batch.actions.append(ShiftTraffic(rule, weights))
+            batch.event(
+                ev.TrafficShifted(
+                    state.service.service_name, batch.at, run.dep.id, rule, weights, production
+                )
+            )
             shifted = True
         if production:
             run.dep.lifecycle.production_traffic_weight = float(green_weight)

@@ -11,6 +11,7 @@ import itertools
 
 import pytest
 
+from harness.ecs import events as ev
 from harness.ecs.domain import (
     CanaryConfiguration,
     DeploymentConfiguration,
@@ -295,4 +296,46 @@ def test_a_green_task_failing_its_health_checks_is_replaced_within_green() -> No
     assert (
         len(w.live(2)) == 2
         and w.service.primary.lifecycle.status is ServiceDeploymentStatus.SUCCESSFUL
+    )
+
+
+def test_stages_and_traffic_steps_are_published_as_service_events() -> None:
+    w = world(
+        DeploymentStrategy.CANARY,
+        bake_time_in_minutes=1,
+        canary_configuration=CanaryConfiguration(canary_percent=10, canary_bake_time_in_minutes=1),
+    )
+    w.deploy_green()
+    green = w.service.primary
+    stages = [e.stage for e in w.events if isinstance(e, ev.LifecycleStageStarted)]
+    shifting = [
+        S.PRE_PRODUCTION_TRAFFIC_SHIFT,
+        S.PRODUCTION_TRAFFIC_SHIFT,
+        S.POST_PRODUCTION_TRAFFIC_SHIFT,
+    ]
+    assert stages == [
+        S.RECONCILE_SERVICE,
+        S.PRE_SCALE_UP,
+        S.SCALE_UP,
+        S.POST_SCALE_UP,
+        S.TEST_TRAFFIC_SHIFT,
+        S.POST_TEST_TRAFFIC_SHIFT,
+        *shifting,
+        *shifting,
+        S.BAKE_TIME,
+        S.CLEAN_UP,
+    ]
+    shifts = [
+        (e.production, dict(e.weights)[GREEN_TG])
+        for e in w.events
+        if isinstance(e, ev.TrafficShifted)
+    ]
+    assert shifts == [(True, 0), (False, 100), (True, 10), (True, 100)]
+    assert (
+        f"(service model-svc) (deployment {green.id}) shifted production traffic of "
+        f"(listener-rule {PROD_RULE}): 90% to (target-group {BLUE_TG}), "
+        f"10% to (target-group {GREEN_TG})."
+    ) in w.messages()
+    assert f"(service model-svc) (deployment {green.id}) entered lifecycle stage BAKE_TIME." in (
+        m.message for m in w.service.events
     )

@@ -151,31 +151,30 @@ class HookGate:
         )
 
     def payload(self, dep: Deployment, run: HookRun) -> dict[str, object]:
-        """The event AWS sends a hook function (``executionDetails`` ...), weights keyed by
-        target group ARN as the production/test listener rules forward them."""
+        """The event AWS sends a hook function: ``executionDetails`` with the service, the
+        target revision and the traffic weights keyed by service revision ARN (the blue
+        revision is the first source of the deployment), the stage, and the service
+        deployment (``resourceArn``)."""
         service = self._state.service
         life = dep.lifecycle
-        prod: dict[str, int] = {}
-        test: dict[str, int] = {}
-        for lb in service.load_balancers:
-            green = self._state.target_group_for(dep.id, lb)
-            blue = other_group(lb, green)
-            green_prod = round(life.production_traffic_weight)
-            green_test = round(life.test_traffic_weight)
-            prod.update(
-                {blue: 100 - green_prod, green: green_prod} if blue != green else {green: 100}
-            )
-            test.update({blue: 100 - green_test, green: green_test} if blue != green else {})
+        green = service_revision_arn(service.service_arn, dep.id)
+        prod = {green: round(life.production_traffic_weight)}
+        test = {green: round(life.test_traffic_weight)}
+        if life.source_deployment_ids:
+            blue = service_revision_arn(service.service_arn, life.source_deployment_ids[0])
+            prod[blue] = 100 - prod[green]
+            test[blue] = 100 - test[green]
         return {
             "executionDetails": {
                 "testTrafficWeights": test,
                 "productionTrafficWeights": prod,
                 "serviceArn": service.service_arn,
-                "targetServiceRevisionArn": service_revision_arn(service.service_arn, dep.id),
+                "targetServiceRevisionArn": green,
             },
             "executionId": run.hook_id,
             "hookId": run.hook_id,
             "lifecycleStage": run.stage.value,
+            "resourceArn": service_deployment_arn(service.service_arn, dep.id),
             "hookDetails": run.hook.hook_details,
         }
 
@@ -189,6 +188,12 @@ def service_revision_arn(service_arn: str, deployment_id: str) -> str:
     revision a deployment rolls out, named by the deployment's number."""
     revisions = service_arn.replace(":service/", ":service-revision/", 1)
     return f"{revisions}/{deployment_id.rsplit('/', 1)[-1]}"
+
+
+def service_deployment_arn(service_arn: str, deployment_id: str) -> str:
+    """``arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>``."""
+    deployments = service_arn.replace(":service/", ":service-deployment/", 1)
+    return f"{deployments}/{deployment_id.rsplit('/', 1)[-1]}"
 
 
 def other_group(lb: ServiceLoadBalancer, group: str) -> str:

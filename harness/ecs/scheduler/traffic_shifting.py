@@ -215,7 +215,11 @@ class TrafficShifting:
             plan=_plan(steps),
             leftovers=tuple(d.id for d in with_tasks if d is not blue),
         )
-        primary.lifecycle.source_deployment_ids = tuple(d.id for d in with_tasks)
+        # blue first: the revision traffic shifts from (the hook payload's weights)
+        primary.lifecycle.source_deployment_ids = (
+            blue.id,
+            *(d.id for d in with_tasks if d is not blue),
+        )
 
     def _blue(self, with_tasks: list[Deployment]) -> Deployment:
         """The revision serving production: the last COMPLETED one with tasks, else the

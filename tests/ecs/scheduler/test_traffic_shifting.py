@@ -197,6 +197,7 @@ def test_canary_shifts_the_canary_then_the_rest_after_its_bake_time() -> None:
         canary_configuration=CanaryConfiguration(canary_percent=10, canary_bake_time_in_minutes=4),
         lifecycle_hooks=(recorder_hook(),),
     )
+    blue = w.service.primary
     t0 = w.now
     w.deploy_green()
     shifts = shift_times(w, t0)
@@ -212,13 +213,19 @@ def test_canary_shifts_the_canary_then_the_rest_after_its_bake_time() -> None:
     # the hook payload carried the weights of the moment, by target group
     canary_post = next(a for _, a in w.invocations if a.stage is S.POST_PRODUCTION_TRAFFIC_SHIFT)
     details = canary_post.payload["executionDetails"]
-    assert details["productionTrafficWeights"] == {BLUE_TG: 90, GREEN_TG: 10}
-    assert details["testTrafficWeights"] == {BLUE_TG: 0, GREEN_TG: 100}
+    revisions = "arn:aws:ecs:us-east-1:000000000000:service-revision/drydock/model-svc/"
+    green_rev = revisions + w.service.primary.id.split("/")[1]
+    blue_rev = revisions + blue.id.split("/")[1]
+    assert details["targetServiceRevisionArn"] == green_rev
+    # weights by service revision, as the production and test rules stood
+    assert details["productionTrafficWeights"] == {blue_rev: 90, green_rev: 10}
+    assert details["testTrafficWeights"] == {blue_rev: 0, green_rev: 100}
     assert details["serviceArn"] == w.service.service_arn
-    assert str(details["targetServiceRevisionArn"]).startswith(
-        "arn:aws:ecs:us-east-1:000000000000:service-revision/drydock/model-svc/"
-    )
     assert canary_post.payload["lifecycleStage"] == "POST_PRODUCTION_TRAFFIC_SHIFT"
+    assert canary_post.payload["resourceArn"] == (
+        "arn:aws:ecs:us-east-1:000000000000:service-deployment/drydock/model-svc/"
+        + w.service.primary.id.split("/")[1]
+    )
 
 
 def test_the_next_deployment_goes_into_the_other_target_group() -> None:

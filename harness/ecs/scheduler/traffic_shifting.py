@@ -37,6 +37,7 @@ from harness.ecs.domain import (
     Deployment,
     DeploymentStatus,
     HookRun,
+    HookStatus,
     LifecycleStage,
     RolloutState,
     ServiceDeploymentStatus,
@@ -140,9 +141,14 @@ class TrafficShifting:
     def reconcile(self, now: float, batch: StepBatch) -> None:
         state = self._state
         state.strategy_waiting = False
+        if state.service.desired_count == 0:
+            # DeleteService (or a scale to zero): no fleet is kept, every task goes
+            for r in self._runs.values():
+                r.phase = Phase.DONE
         self._begin_new(now, batch)
         for run in list(self._runs.values()):
             self._settle(run, now, batch)
+        self._drop_stale_answers()
         run = self._active()
         if run is None:
             if any(
@@ -167,6 +173,15 @@ class TrafficShifting:
             pass
         if run.phase is Phase.SHIFTING:
             self._maintain(run, now, batch)  # a stage just entered may need tasks (SCALE_UP)
+
+    def _drop_stale_answers(self) -> None:
+        """Answers for hooks no longer followed (their stage was left by a rollback)."""
+        open_ids = {
+            h.hook_id for run in self._runs.values() for h in (*run.hooks, *run.rollback_hooks)
+        }
+        inbox = self._state.inbox
+        inbox.hook_answers = {k: v for k, v in inbox.hook_answers.items() if k in open_ids}
+        inbox.continues = {k: v for k, v in inbox.continues.items() if k in open_ids}
 
     def next_wakeup(self) -> float | None:
         times: list[float] = []
@@ -193,7 +208,7 @@ class TrafficShifting:
         if primary.id in self._seen:
             return
         self._seen.add(primary.id)
-        if primary.rollout_state is not RolloutState.IN_PROGRESS:
+        if primary.rollout_state is not RolloutState.IN_PROGRESS or primary.desired_count == 0:
             return
         with_tasks = [d for d in state.old_deployments() if state.active_count(d) > 0]
         shiftable = any(
@@ -291,6 +306,11 @@ class TrafficShifting:
         """Traffic 100 % blue at once, green stopped, shift-stage hooks run again."""
         run.phase = Phase.ROLLING_BACK
         run.wait_until = None
+        for h in run.hooks:
+            if h.status in (HookStatus.IN_PROGRESS, HookStatus.AWAITING_ACTION):
+                h.status = HookStatus.FAILED
+                h.status_reason = "abandoned: the deployment rolled back"
+                h.call_again_at = None
         self._shift(run, production=True, green_weight=0, batch=batch)
         if S.TEST_TRAFFIC_SHIFT in run.reached:
             self._shift(run, production=False, green_weight=0, batch=batch)

@@ -36,7 +36,7 @@ from harness.ecs.domain import (
 from harness.ecs.scheduler import SchedulerSettings, StopTask
 from harness.ecs.scheduler.actions import ShiftTraffic
 from harness.ecs.scheduler.deployment_inbox import NoSuchPausedHook, NothingToStop
-from harness.ecs.scheduler.observations import AlarmsInAlarm
+from harness.ecs.scheduler.observations import AlarmsInAlarm, HookAnswered
 from harness.time_scale import TimeScale
 from tests.ecs.conftest import Behaviour
 from tests.ecs.scheduler.strategy_world import (
@@ -381,3 +381,35 @@ def test_the_circuit_breaker_during_a_canary_rolls_back() -> None:
     # the canary had production traffic when the breaker tripped
     assert [weights[GREEN_TG] for _, weights in w.production_shifts()] == [0, 20, 0]
     assert w._green.rollout_state_reason.startswith("ECS deployment circuit breaker")  # type: ignore[attr-defined]
+
+
+def test_scaling_to_zero_mid_deployment_stops_both_fleets() -> None:
+    """DeleteService sets the desired count to 0: blue is not kept alive by the run."""
+    w = world()
+    start_green(w, lambda _: w.green_weight() == 20)
+    w.update(desired_count=0)
+    w.run(lambda _: not w.live(), max_time=3600)
+    assert not w.live()
+
+
+def test_a_late_hook_answer_after_a_rollback_is_dropped() -> None:
+    w = world(
+        lifecycle_hooks=(
+            hook(HookTargetType.PAUSE, S.POST_SCALE_UP),
+            hook(HookTargetType.AWS_LAMBDA, S.POST_SCALE_UP),
+        ),
+        answers=[(HookStatus.IN_PROGRESS, 600.0)],
+    )
+    start_green(w, pause_until(w, S.POST_SCALE_UP))
+    pause, lam = w.service.primary.lifecycle.hooks
+    w.scheduler.continue_deployment(pause.hook_id, HookAction.ROLLBACK)
+    w.run_until_stable()
+    assert_rolled_back(w, "ContinueServiceDeployment ROLLBACK")
+    # the Lambda still running was abandoned; its later answer changes nothing
+    assert (lam.status, lam.status_reason) == (
+        HookStatus.FAILED,
+        "abandoned: the deployment rolled back",
+    )
+    w.step([HookAnswered(lam.hook_id, HookStatus.SUCCEEDED)])
+    assert lam.status is HookStatus.FAILED
+    assert w.scheduler._state.inbox.hook_answers == {}

@@ -21,7 +21,6 @@ from harness.ecs.scheduler.bounds import Bounds
 from harness.ecs.scheduler.deployment_guard import guard_rolling
 from harness.ecs.scheduler.rollback import Rollback
 from harness.ecs.scheduler.service_state import ServiceState
-from harness.ecs.scheduler.task_health import failing_target
 from harness.ecs.scheduler.task_lifecycle import TaskLifecycle
 
 
@@ -66,14 +65,7 @@ class RollingUpdate:
                     continue
             elif dep is not None and dep is not primary:
                 self._lifecycle.account_loss(r)
-            tg = failing_target(r)
-            reason = (
-                f"Task failed ELB health checks in (target-group {tg})"
-                if tg is not None
-                else "Task failed container health checks"
-            )
-            r.health_stop = True
-            self._lifecycle.begin_stop(r, reason, StopCode.SERVICE_SCHEDULER_INITIATED, now, batch)
+            self._lifecycle.stop_unhealthy(r, now, batch)
             self._rollback.task_failed(r, now, batch)
 
     def _scale_in_old(self, bounds: Bounds, now: float, batch: StepBatch) -> None:

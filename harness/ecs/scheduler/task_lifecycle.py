@@ -32,6 +32,7 @@ from harness.ecs.scheduler.batch import StepBatch
 from harness.ecs.scheduler.health import ContainerHealthTracker, TargetState
 from harness.ecs.scheduler.records import TaskRecord
 from harness.ecs.scheduler.service_state import ServiceState
+from harness.ecs.scheduler.task_health import failing_target
 
 
 class TaskLifecycle:
@@ -162,6 +163,18 @@ class TaskLifecycle:
             batch.draining(task.task_id)
             return
         self.issue_stop(r, batch)
+
+    def stop_unhealthy(self, r: TaskRecord, now: float, batch: StepBatch) -> None:
+        """Stop a task its health checks failed, with ECS's reason (the caller counts it
+        against the circuit breaker)."""
+        tg = failing_target(r)
+        reason = (
+            f"Task failed ELB health checks in (target-group {tg})"
+            if tg is not None
+            else "Task failed container health checks"
+        )
+        r.health_stop = True
+        self.begin_stop(r, reason, StopCode.SERVICE_SCHEDULER_INITIATED, now, batch)
 
     def issue_stop(self, r: TaskRecord, batch: StepBatch) -> None:
         """Ask the runtime to stop the task, with its task definition's stop timeout."""

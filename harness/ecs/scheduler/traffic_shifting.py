@@ -60,7 +60,6 @@ from harness.ecs.scheduler.records import TaskRecord
 from harness.ecs.scheduler.rollback import Rollback
 from harness.ecs.scheduler.rolling_update import RollingUpdate
 from harness.ecs.scheduler.service_state import ServiceState
-from harness.ecs.scheduler.task_health import failing_target
 from harness.ecs.scheduler.task_lifecycle import TaskLifecycle
 from harness.ecs.scheduler.traffic_steps import TrafficStep, forward_weights, traffic_steps
 
@@ -342,16 +341,7 @@ class TrafficShifting:
         ):
             for r in self._records(dep):
                 if r.unhealthy:
-                    tg = failing_target(r)
-                    reason = (
-                        f"Task failed ELB health checks in (target-group {tg})"
-                        if tg is not None
-                        else "Task failed container health checks"
-                    )
-                    r.health_stop = True
-                    self._lifecycle.begin_stop(
-                        r, reason, StopCode.SERVICE_SCHEDULER_INITIATED, now, batch
-                    )
+                    self._lifecycle.stop_unhealthy(r, now, batch)
                     self._rollback.task_failed(r, now, batch)
             if not keep or run.dep.rollout_state is RolloutState.FAILED:
                 continue

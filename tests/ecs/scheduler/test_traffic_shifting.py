@@ -346,3 +346,17 @@ def test_stages_and_traffic_steps_are_published_as_service_events() -> None:
     assert f"(service model-svc) (deployment {green.id}) entered lifecycle stage BAKE_TIME." in (
         m.message for m in w.service.events
     )
+
+
+def test_deployments_during_bake_time_show_both_fleets_and_the_green_primary() -> None:
+    w = world(DeploymentStrategy.BLUE_GREEN, bake_time_in_minutes=5)
+    blue = w.service.primary
+    w.deploy_green(until=lambda _: w.service.primary.lifecycle.stage is S.BAKE_TIME)
+    green = w.service.primary
+    assert [d.id for d in w.service.deployments] == [green.id, blue.id]
+    assert (green.status.value, green.running_count, green.desired_count) == ("PRIMARY", 2, 2)
+    assert (blue.status.value, blue.running_count, blue.desired_count) == ("ACTIVE", 2, 2)
+    assert green.rollout_state is RolloutState.IN_PROGRESS
+    assert green.rollout_state_reason == f"ECS deployment {green.id} in progress."
+    assert w.service.running_count == 4
+    assert green.lifecycle.status is ServiceDeploymentStatus.IN_PROGRESS

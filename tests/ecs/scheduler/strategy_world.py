@@ -21,7 +21,7 @@ from harness.ecs.domain import (
     ServiceLoadBalancer,
     TaskStatus,
 )
-from harness.ecs.scheduler import Action, DeregisterTarget, RegisterTarget, StopTask
+from harness.ecs.scheduler import Action, RegisterTarget
 from harness.ecs.scheduler.actions import InvokeHook, ShiftTraffic
 from harness.ecs.scheduler.observations import HookAnswered
 from tests.ecs.conftest import TG_ARN, World, td
@@ -163,17 +163,3 @@ def pause_until(world: StrategyWorld, stage: LifecycleStage) -> Callable[[World]
 
 def at_stage(world: StrategyWorld, stage: LifecycleStage) -> Callable[[World], bool]:
     return lambda _: world.service.primary.lifecycle.stage is stage
-
-
-__all__ = [
-    "BLUE_TG",
-    "GREEN_TG",
-    "LAMBDA",
-    "PROD_RULE",
-    "TEST_RULE",
-    "DeregisterTarget",
-    "StopTask",
-    "StrategyWorld",
-    "at_stage",
-    "pause_until",
-]

@@ -148,6 +148,9 @@ class TrafficShifting:
         for run in list(self._runs.values()):
             self._settle(run, now, batch)
         self._drop_stale_answers()
+        for r in self._runs.values():
+            if r.phase is Phase.ROLLING_BACK:  # informative: they hold nothing up
+                self._gate.follow(r.dep, r.rollback_hooks, now, batch)
         run = self._active()
         if run is None:
             if any(
@@ -156,9 +159,6 @@ class TrafficShifting:
             ):
                 state.inbox.stop = None
                 return  # stopped where it is: nothing moves until the next deployment
-            for r in self._runs.values():
-                if r.phase is Phase.ROLLING_BACK:
-                    self._gate.follow(r.dep, r.rollback_hooks, now, batch)
             self._rolling.reconcile(now, batch)
             return
         state.strategy_waiting = True
@@ -187,7 +187,7 @@ class TrafficShifting:
         now = self._state.clock.now()
         for run in self._runs.values():
             if run.phase is Phase.SHIFTING:
-                if run.wait_until is not None and run.wait_until > now:
+                if run.wait_until is not None:
                     times.append(run.wait_until)
                 wake = self._gate.next_wakeup(run.hooks)
                 if wake is not None:
@@ -196,7 +196,9 @@ class TrafficShifting:
                 wake = self._gate.next_wakeup(run.rollback_hooks)
                 if wake is not None:
                     times.append(wake)
-        return min(times) if times else None
+        # a timer due now was acted on in this step; only later ones are news
+        later = [t for t in times if t > now]
+        return min(later) if later else None
 
     # ------------------------------------------------------------------ runs
 

@@ -38,7 +38,7 @@ from harness.ecs.scheduler.actions import ShiftTraffic
 from harness.ecs.scheduler.deployment_inbox import NoSuchPausedHook, NothingToStop
 from harness.ecs.scheduler.observations import AlarmsInAlarm, HookAnswered
 from harness.time_scale import TimeScale
-from tests.ecs.conftest import Behaviour
+from tests.ecs.conftest import Behaviour, td
 from tests.ecs.scheduler.strategy_world import (
     BLUE_TG,
     GREEN_TG,
@@ -321,8 +321,6 @@ def test_stop_abort_during_the_canary_bake_leaves_everything_where_it_is() -> No
     with pytest.raises(NothingToStop, match="no deployment in progress"):
         w.scheduler.stop_deployment(StopType.ROLLBACK)
     # the next deployment starts afresh from blue; the aborted green is cleaned up
-    from tests.ecs.conftest import td
-
     w.update(task_definition=td(3))
     w.run_until_stable()
     assert {t.task_definition_arn[-1] for t in w.live()} == {"3"}
@@ -413,3 +411,25 @@ def test_a_late_hook_answer_after_a_rollback_is_dropped() -> None:
     w.step([HookAnswered(lam.hook_id, HookStatus.SUCCEEDED)])
     assert lam.status is HookStatus.FAILED
     assert w.scheduler._state.inbox.hook_answers == {}
+
+
+def test_a_new_deployment_while_rollback_hooks_run_still_follows_them() -> None:
+    """Rollback hooks keep being followed (and never leave a due timer behind) when the
+    next deployment starts before they answered."""
+    w = world(
+        lifecycle_hooks=(hook(HookTargetType.AWS_LAMBDA, S.PRODUCTION_TRAFFIC_SHIFT),),
+        answers=[(HookStatus.SUCCEEDED, None)],
+    )
+    start_green(w, lambda _: w.green_weight() == 20)
+    w.hook_latency = 7200.0  # the rollback's hook answers late
+    w.scheduler.stop_deployment(StopType.ROLLBACK)
+    w.step()
+    rollback_runs = [r for r in w._green.lifecycle.hooks if r.on_rollback]  # type: ignore[attr-defined]
+    assert [r.status for r in rollback_runs] == [HookStatus.IN_PROGRESS]
+    w.hook_latency = 2.0
+    w.update(task_definition=td(3))
+    w.run_until_stable(max_time=3 * 86400)
+    assert w.service.primary.task_definition.endswith(":3")
+    w.run(lambda _: rollback_runs[0].status is not HookStatus.IN_PROGRESS, max_time=86400)
+    assert rollback_runs[0].status is HookStatus.SUCCEEDED
+    assert w.scheduler.next_wakeup() is None or w.scheduler.next_wakeup() > w.now

@@ -29,6 +29,7 @@ from harness.ecs.domain import (
     HookAction,
     HookStatus,
     HookTargetType,
+    LifecycleStage,
     Service,
     ServiceDeploymentStatus,
     StopType,
@@ -159,8 +160,9 @@ class ServiceScheduler:
         acts (ROLLBACK: back to the previous revision; ABORT: stop where it is).
 
         A rollback already requested or under way just goes on (AWS: whatever the stop
-        type). Raises
-        :class:`NothingToStop` when no deployment is in progress.
+        type). Raises :class:`NothingToStop` when no deployment is in progress, or when a
+        BLUE_GREEN/LINEAR/CANARY deployment is in CLEAN_UP (blue is being stopped; like an
+        alarm then, a stop can no longer undo it).
         """
         primary = self.service.primary
         life = primary.lifecycle
@@ -174,6 +176,12 @@ class ServiceScheduler:
             raise NothingToStop(
                 f"service {self.service.service_name} has no deployment in progress to stop "
                 f"(deployment {primary.id} is {life.status.value})"
+            )
+        if life.stage is LifecycleStage.CLEAN_UP:
+            raise NothingToStop(
+                f"deployment {primary.id} of service {self.service.service_name} is in "
+                "CLEAN_UP: production traffic is on the new revision and the previous one is "
+                "being stopped, so there is nothing to stop or roll back to"
             )
         self._state.inbox.stop = stop_type
         life.status = (

@@ -433,3 +433,15 @@ def test_a_new_deployment_while_rollback_hooks_run_still_follows_them() -> None:
     w.run(lambda _: rollback_runs[0].status is not HookStatus.IN_PROGRESS, max_time=86400)
     assert rollback_runs[0].status is HookStatus.SUCCEEDED
     assert w.scheduler.next_wakeup() is None or w.scheduler.next_wakeup() > w.now
+
+
+def test_in_clean_up_a_stop_is_refused_and_an_alarm_changes_nothing() -> None:
+    """Once blue is being stopped the deployment can no longer return to it."""
+    w = world(alarms=DeploymentAlarms((ALARM,), enable=True, rollback=True))
+    start_green(w, at_stage(w, S.CLEAN_UP))
+    with pytest.raises(NothingToStop, match="is in CLEAN_UP"):
+        w.scheduler.stop_deployment(StopType.ROLLBACK)
+    w.step([AlarmsInAlarm("model-svc", (ALARM,))])
+    w.run_until_stable()
+    assert w._green.lifecycle.status is ServiceDeploymentStatus.SUCCESSFUL  # type: ignore[attr-defined]
+    assert w.green_weight() == 100

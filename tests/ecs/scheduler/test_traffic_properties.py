@@ -6,11 +6,16 @@ full shift plus the bake time; the deployment then succeeds with only green left
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.ecs import events as ev
 from harness.ecs.domain import (
     CanaryConfiguration,
+    DeploymentAlarms,
     DeploymentConfiguration,
     DeploymentStrategy,
     HookStatus,
@@ -19,8 +24,11 @@ from harness.ecs.domain import (
     LifecycleStage,
     LinearConfiguration,
     ServiceDeploymentStatus,
+    StopType,
 )
 from harness.ecs.scheduler import DeregisterTarget, StopTask
+from harness.ecs.scheduler.deployment_inbox import NothingToStop
+from harness.ecs.scheduler.observations import AlarmsInAlarm
 from tests.ecs.scheduler.strategy_world import GREEN_TG, LAMBDA, PROD_RULE, StrategyWorld
 
 FN = LAMBDA.format(name="ok")
@@ -92,3 +100,88 @@ def test_weights_sum_to_100_and_blue_outlives_the_bake_time(
     assert w.service.primary.lifecycle.status is ServiceDeploymentStatus.SUCCESSFUL
     assert not (blue_tasks & {t.task_arn for t in w.live()})
     assert len(w.live(2)) == desired
+
+
+failures = st.sampled_from(["hook", "alarm", "stop"])
+#: Where the alarm or stop struck (read by a test below that the draws are spread).
+STAGES_FAILED_AT: set[LifecycleStage | None] = set()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    config=configs,
+    desired=st.integers(min_value=1, max_value=3),
+    failure=failures,
+    at=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_any_rollback_returns_all_traffic_to_blue_and_never_stops_blue(
+    config: DeploymentConfiguration, desired: int, failure: str, at: float
+) -> None:
+    """A failure at any moment of the deployment: a Lambda hook answering FAILED at one of
+    the configured stages, an alarm, or StopServiceDeployment ROLLBACK, at a fraction
+    ``at`` of the time a healthy run takes (before its clean-up)."""
+    alarms = DeploymentAlarms(("5xx",), enable=True, rollback=True)
+    config = replace(config, alarms=alarms)
+    if failure == "hook" and not config.lifecycle_hooks:
+        config = replace(
+            config,
+            lifecycle_hooks=(
+                LifecycleHook(
+                    HookTargetType.AWS_LAMBDA, (LifecycleStage.POST_SCALE_UP,), hook_target_arn=FN
+                ),
+            ),
+        )
+    answer = HookStatus.FAILED if failure == "hook" else HookStatus.SUCCEEDED
+    w = StrategyWorld(
+        config.strategy,
+        config=config,
+        desired=desired,
+        functions={FN: lambda _payload: (answer, None)},
+    )
+    w.deploy_first()
+    blue = w.service.primary
+    blue_tasks = {t.task_arn for t in w.live()}
+    w.update(task_definition=w.td2)
+    green = w.service.primary
+    if failure != "hook":
+        # run into the k-th stage (k from ``at``), or to the bake time if that comes first
+        k = 1 + int(at * 9)
+
+        def entered(_: object) -> bool:
+            started = [e for e in w.events if isinstance(e, ev.LifecycleStageStarted)]
+            return len(started) >= k or green.lifecycle.stage is LifecycleStage.BAKE_TIME
+
+        w.run(entered, max_time=10 * 86400)
+        STAGES_FAILED_AT.add(green.lifecycle.stage)
+        if green.lifecycle.stage is LifecycleStage.CLEAN_UP:
+            # past the point of no return (a zero bake time): the stop is refused, the
+            # alarm changes nothing, and the deployment succeeds
+            if failure == "stop":
+                with pytest.raises(NothingToStop, match="CLEAN_UP"):
+                    w.scheduler.stop_deployment(StopType.ROLLBACK)
+            else:
+                w.step([AlarmsInAlarm("model-svc", ("5xx",))])
+            w.run_until_stable(max_time=10 * 86400)
+            assert green.lifecycle.status is ServiceDeploymentStatus.SUCCESSFUL
+            return
+        if failure == "alarm":
+            w.step([AlarmsInAlarm("model-svc", ("5xx",))])
+        else:
+            w.scheduler.stop_deployment(StopType.ROLLBACK)
+    w.run_until_stable(max_time=10 * 86400)
+
+    for _, _, weights in w.shifts:
+        assert sum(weights.values()) == 100
+    assert w.rules[PROD_RULE][GREEN_TG] == 0
+    assert w.service.primary is blue
+    assert green.lifecycle.status is ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL
+    assert {t.task_arn for t in w.live()} == blue_tasks
+    assert not any(
+        isinstance(a, StopTask | DeregisterTarget) and a.task_arn in blue_tasks
+        for _, a in w.actions
+    )
+
+
+def test_rollbacks_were_drawn_across_the_stages() -> None:
+    """The property above struck at many stages, not only one (runs after it)."""
+    assert len(STAGES_FAILED_AT) >= 4, STAGES_FAILED_AT

@@ -445,3 +445,33 @@ def test_in_clean_up_a_stop_is_refused_and_an_alarm_changes_nothing() -> None:
     w.run_until_stable()
     assert w._green.lifecycle.status is ServiceDeploymentStatus.SUCCESSFUL  # type: ignore[attr-defined]
     assert w.green_weight() == 100
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        S.PRE_SCALE_UP,
+        S.SCALE_UP,
+        S.POST_SCALE_UP,
+        S.TEST_TRAFFIC_SHIFT,
+        S.POST_TEST_TRAFFIC_SHIFT,
+        S.PRE_PRODUCTION_TRAFFIC_SHIFT,
+        S.PRODUCTION_TRAFFIC_SHIFT,
+        S.POST_PRODUCTION_TRAFFIC_SHIFT,
+        S.BAKE_TIME,
+    ],
+)
+def test_an_alarm_at_any_stage_before_clean_up_rolls_back(stage: LifecycleStage) -> None:
+    hookable = tuple(
+        s for s in S if s not in (S.RECONCILE_SERVICE, S.SCALE_UP, S.BAKE_TIME, S.CLEAN_UP)
+    )
+    w = world(
+        lifecycle_hooks=(hook(HookTargetType.AWS_LAMBDA, *hookable),),
+        alarms=DeploymentAlarms((ALARM,), enable=True, rollback=True),
+    )
+    w.hook_latency = 50.0  # each hooked stage lasts 50 s
+    start_green(w, at_stage(w, stage))
+    assert w._green.lifecycle.stage is stage  # type: ignore[attr-defined]
+    w.step([AlarmsInAlarm("model-svc", (ALARM,))])
+    w.run_until_stable()
+    assert_rolled_back(w, "in ALARM")

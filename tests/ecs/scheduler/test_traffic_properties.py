@@ -103,8 +103,6 @@ def test_weights_sum_to_100_and_blue_outlives_the_bake_time(
 
 
 failures = st.sampled_from(["hook", "alarm", "stop"])
-#: Where the alarm or stop struck (read by a test below that the draws are spread).
-STAGES_FAILED_AT: set[LifecycleStage | None] = set()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,7 +150,6 @@ def test_any_rollback_returns_all_traffic_to_blue_and_never_stops_blue(
             return len(started) >= k or green.lifecycle.stage is LifecycleStage.BAKE_TIME
 
         w.run(entered, max_time=10 * 86400)
-        STAGES_FAILED_AT.add(green.lifecycle.stage)
         if green.lifecycle.stage is LifecycleStage.CLEAN_UP:
             # past the point of no return (a zero bake time): the stop is refused, the
             # alarm changes nothing, and the deployment succeeds
@@ -180,8 +177,3 @@ def test_any_rollback_returns_all_traffic_to_blue_and_never_stops_blue(
         isinstance(a, StopTask | DeregisterTarget) and a.task_arn in blue_tasks
         for _, a in w.actions
     )
-
-
-def test_rollbacks_were_drawn_across_the_stages() -> None:
-    """The property above struck at many stages, not only one (runs after it)."""
-    assert len(STAGES_FAILED_AT) >= 4, STAGES_FAILED_AT

@@ -60,6 +60,9 @@ class DrydockSettings(BaseSettings):
     quota_target_groups: int = Field(3_000, ge=1, description="ELBv2 target groups.")
     quota_targets_per_target_group: int = Field(1_000, ge=1)
     quota_listeners_per_load_balancer: int = Field(50, ge=1)
+    quota_rules_per_load_balancer: int = Field(
+        100, ge=1, description="ELBv2 listener rules per load balancer (default rules apart)."
+    )
     # --- the cluster's one container instance: this machine's Docker Engine -------------
     instance_memory_mib: int | None = Field(
         None, ge=0, description="Memory tasks may reserve; default docker info's less the margin."

@@ -102,6 +102,18 @@ class ResourceInUse(ControlPlaneError):
     shape = "ResourceInUseException"
 
 
+class PriorityInUse(ControlPlaneError):
+    shape = "PriorityInUseException"
+
+
+class RuleNotFound(ControlPlaneError):
+    shape = "RuleNotFoundException"
+
+
+class OperationNotPermitted(ControlPlaneError):
+    shape = "OperationNotPermittedException"
+
+
 # --- service quotas (see ``quotas``) -------------------------------------------------
 
 
@@ -129,3 +141,7 @@ class TooManyListeners(ControlPlaneError):
 
 class TooManyTags(ControlPlaneError):
     shape = "TooManyTagsException"
+
+
+class TooManyRules(ControlPlaneError):
+    shape = "TooManyRulesException"

@@ -55,6 +55,11 @@ MUTATIONS = frozenset(
         "delete_target_group",
         "modify_target_group_attributes",
         "create_listener",
+        "modify_listener",
+        "create_rule",
+        "modify_rule",
+        "delete_rule",
+        "set_rule_priorities",
     }
     | ECR_MUTATIONS
 )

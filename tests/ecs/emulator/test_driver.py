@@ -25,6 +25,7 @@ from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.emulator import WallClock
 from harness.ecs.emulator.event_loop import Driver
 from harness.ecs.haproxy.model import Backend, Server, ServerHealth
+from harness.ecs.haproxy.routing import Frontend
 from harness.ecs.scheduler.actions import StartTask, StopTask
 from harness.ecs.scheduler.observations import TaskRunning, TaskStopped
 from harness.ecs.scheduler.settings import SchedulerSettings
@@ -59,7 +60,8 @@ class FakeProxy:
 
     def __init__(self) -> None:
         self.groups: dict[str, Backend] = {}
-        self.listeners: dict[int, str] = {}
+        self.listeners: dict[int, str] = {}  # port -> the default route's first backend
+        self.frontends: dict[int, Frontend] = {}
         self.targets: dict[str, dict[str, tuple[str, int]]] = {}
         self.draining: set[str] = set()
 
@@ -71,8 +73,9 @@ class FakeProxy:
         assert backend.name in self.groups
         self.groups[backend.name] = backend
 
-    def bind_frontend(self, port: int, backend: str) -> None:
-        self.listeners[port] = backend
+    def set_frontend(self, frontend: Frontend) -> None:
+        self.listeners[frontend.port] = frontend.routes[-1].backends[0]
+        self.frontends[frontend.port] = frontend
 
     def add_server(self, backend: str, server: Server) -> None:
         self.targets[backend][server.id] = (server.ip, server.port)
@@ -97,7 +100,7 @@ class FakeProxy:
     def resume(
         self,
         backends: Iterable[Backend],
-        frontends: Mapping[int, str],
+        frontends: Mapping[int, Frontend],
         servers: Mapping[str, Iterable[Server]],
     ) -> set[str]:
         return set()  # a fresh proxy serves nothing yet

@@ -36,6 +36,12 @@ class DrydockSettings(BaseSettings):
         "local", description="`aws` points the pipeline at real AWS with boto3's defaults."
     )
     lb_port: int = Field(8000, ge=1, le=65535, description="The balancer's listener 80.")
+    lb_test_port: int = Field(
+        8001,
+        ge=1,
+        le=65535,
+        description="The balancer's listener 8081 (a blue/green test listener).",
+    )
     ecs_port: int = Field(4570, ge=1, le=65535, description="The ECS/ELBv2 emulator API.")
     ecs_max_request_bytes: int = Field(
         1024 * 1024, ge=1024, description="Bodies over this get 413 from the emulator's API."
@@ -115,6 +121,11 @@ class DrydockSettings(BaseSettings):
     @property
     def lb_url(self) -> str:
         return f"http://{self.host}:{self.lb_port}"
+
+    @property
+    def lb_test_url(self) -> str:
+        """Where a listener on port 8081 answers (compose publishes it here)."""
+        return f"http://{self.host}:{self.lb_test_port}"
 
     @property
     def network(self) -> str:

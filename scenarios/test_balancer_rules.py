@@ -8,6 +8,8 @@ own translation (:func:`~harness.ecs.emulator.haproxy_backends.match_of`).
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 import time
 from collections import Counter
@@ -148,3 +150,38 @@ def test_weights_hold_within_three_points_and_shift_live(routed: dict[str, Any])
         f"\ngreen's share over 2,000 requests: {before:.3f} at 90/10, {green:.3f} at 50/50"
         f" (set live); steady load during the shifts {dict(served)}, 0 failed"
     )
+
+
+def _rows(api: Any, proxy: str) -> dict[str, dict[str, str]]:
+    """``show stat`` rows of one proxy by svname (FRONTEND, BACKEND, servers)."""
+    text = api.show("show stat").lstrip().removeprefix("# ")
+    return {
+        row["svname"]: row for row in csv.DictReader(io.StringIO(text)) if row["pxname"] == proxy
+    }
+
+
+def test_haproxys_own_503_is_the_load_balancers_not_the_target_groups(
+    routed: dict[str, Any],
+) -> None:
+    """A rule to a target group with no target: HAProxy answers 503 itself.
+
+    The frontend counts it, and so does the target group's BACKEND row (HAProxy's
+    ``hrsp_5xx`` there includes its own answers), but none of its server rows: a
+    target group's target 5xx is the sum of its server rows, the load balancer's own
+    5xx is the frontend's minus what servers answered."""
+    balancer, api, url = routed["balancer"], routed["api"], routed["url"][PORT]
+    balancer.add_backend(Backend("empty", FAST, drain_s=1))
+    empty = Route((match_of(Condition(HTTP_HEADER, ("yes",), header="X-Empty")),), ("empty",), (1,))
+    balancer.set_frontend(Frontend(PORT, (empty, *frontend((90, 10)).routes)))
+    before = _rows(api, f"listener-{PORT}")["FRONTEND"]
+    answers = [requests.get(url + "/", headers={"X-Empty": "yes"}, timeout=5) for _ in range(5)]
+    assert [a.status_code for a in answers] == [503] * 5
+    after = _rows(api, f"listener-{PORT}")["FRONTEND"]
+    assert int(after["hrsp_5xx"]) - int(before["hrsp_5xx"]) == 5
+    group = _rows(api, "tg-empty")
+    servers = {name: row for name, row in group.items() if name not in ("FRONTEND", "BACKEND")}
+    assert servers == {} or all(int(r["hrsp_5xx"] or 0) == 0 for r in servers.values())
+    print(
+        f"\ntg-empty BACKEND row after 5 of HAProxy's 503: hrsp_5xx={group['BACKEND']['hrsp_5xx']}"
+    )
+    assert "b" in {requests.get(url + "/v2/x", timeout=5).text}  # other rules unaffected

@@ -343,6 +343,8 @@ class Elbv2Registry:
         """New priorities for several rules at once, all checked before any changes."""
         found: list[tuple[Listener, Rule, int]] = []
         for pair in pairs:
+            if "RuleArn" not in pair or "Priority" not in pair:
+                raise ValidationError("Each rule priority pair needs a RuleArn and a Priority")
             listener, rule = self._rule(pair["RuleArn"])
             if rule is None:
                 raise OperationNotPermitted("The priority of a default rule cannot be changed")

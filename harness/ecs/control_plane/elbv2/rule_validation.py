@@ -128,6 +128,8 @@ def normalised_forward(action: dict[str, Any]) -> dict[str, Any]:
             "one target group only."
         )
     arns = [g.get("TargetGroupArn") for g in listed]
+    if not all(arns):
+        raise ValidationError("Each target group of a ForwardConfig needs a TargetGroupArn.")
     if len(set(arns)) != len(arns):
         raise ValidationError("A forward action names the same target group more than once.")
     weights = forward_weights(action)
@@ -150,7 +152,8 @@ def check_weights(weights: Mapping[str, int]) -> None:
             raise ValidationError(
                 f"Weight {weight} of target group '{arn}' must be from 0 to {MAX_WEIGHT}."
             )
-    if len(weights) > 1 and not any(weights.values()):
+    if not any(weights.values()):
+        # all 0 would route nowhere; Drydock refuses it rather than guess at a 503
         raise ValidationError("At least one target group of a forward action needs a weight > 0.")
 
 

@@ -12,7 +12,7 @@ from harness.ecs.haproxy.driver import HaproxyDriver
 from harness.ecs.haproxy.model import Backend
 from harness.ecs.haproxy.routing import PICK_RANGE, Frontend, Match, Route, single
 from harness.ecs.haproxy.routing_config import weights_map
-from tests.ecs.haproxy.test_driver import ScriptedApi, Sink
+from tests.ecs.haproxy.test_driver import RunningHaproxyApi, ScriptedApi, Sink
 
 
 def pick(route: Route, draw: int) -> str:
@@ -110,3 +110,45 @@ def test_shares_over_many_draws_match_weights() -> None:
     route = ROUTED.routes[2]
     draws = [pick(route, rng.randrange(PICK_RANGE)) for _ in range(20_000)]
     assert abs(draws.count("green") / len(draws) - 0.10) < 0.01
+
+
+class RoutedHaproxyApi(RunningHaproxyApi):
+    """A running HAProxy serving listener 8080 with backends tg-web and tg-green; its
+    weights map has the keys of one weighted route (or none: an older layout)."""
+
+    def __init__(self, keys: set[str]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def worker(self, command: str) -> str:
+        if command == "show backend":
+            self.commands.append(command)
+            return "# name\ntg-web\ntg-green\n"
+        if command.startswith("set map "):
+            self.commands.append(command)
+            key = command.split()[3]
+            return "" if key in self.keys else "entry not found.\n"
+        return super().worker(command)
+
+
+WEIGHTED = Frontend(8080, (Route((), ("web", "green"), (3, 1)),))
+
+
+def test_resume_pushes_the_journals_weights_without_a_reload() -> None:
+    api, sink = RoutedHaproxyApi({"l8080.r0.b0"}), Sink()
+    driver = HaproxyDriver(api, sink)  # type: ignore[arg-type]
+    backends = [Backend("web"), Backend("green")]
+    assert driver.resume(backends, {8080: WEIGHTED}, {}) == {"web", "green"}
+    assert f"set map {WEIGHTS_MAP_PATH} l8080.r0.b0 7500" in api.commands
+    api.commands.clear()
+    driver.set_frontend(WEIGHTED)
+    assert api.commands == [], "already served as it is"
+
+
+def test_resume_of_another_layout_reloads_on_the_next_set_frontend() -> None:
+    api, sink = RoutedHaproxyApi(set()), Sink()
+    driver = HaproxyDriver(api, sink)  # type: ignore[arg-type]
+    driver.resume([Backend("web"), Backend("green")], {8080: WEIGHTED}, {})
+    assert "reload" not in api.commands
+    driver.set_frontend(WEIGHTED)
+    assert "reload" in api.commands and "l8080.r0.b0 7500" in sink.files["weights.map"]

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.errors import RuleNotFound, ValidationError
 from harness.ecs.control_plane.quotas import Quotas
+from tests.ecs.api import test_elbv2
 
-
-@pytest.fixture
-def plane() -> ControlPlane:
-    return ControlPlane()
-
-
-@pytest.fixture
-def elbv2(plane: ControlPlane) -> Iterator[Any]:
-    with ApiServer(plane) as srv:
-        yield boto3.client(
-            "elbv2",
-            endpoint_url=srv.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-
-def code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
-    return excinfo.value.response["Error"]["Code"]
+# test_elbv2's fixtures (a control plane, its API server, a boto3 client) and helper
+plane, server, elbv2, code = test_elbv2.plane, test_elbv2.server, test_elbv2.elbv2, test_elbv2.code
 
 
 def group(elbv2: Any, name: str) -> str:
@@ -263,25 +243,15 @@ def test_modify_listener_default_actions_and_port(elbv2: Any, setup: dict[str, s
     assert len(out["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]) == 2
 
 
-def test_rules_quota(elbv2: Any) -> None:
-    plane = ControlPlane(quotas=Quotas(rules_per_load_balancer=1))
-    with ApiServer(plane) as srv:
-        client = boto3.client(
-            "elbv2",
-            endpoint_url=srv.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
+def test_rules_quota(plane: ControlPlane, elbv2: Any, setup: dict[str, str]) -> None:
+    plane.quotas = Quotas(rules_per_load_balancer=1)
+    actions = [{"Type": "forward", "TargetGroupArn": setup["green"]}]
+    elbv2.create_rule(ListenerArn=setup["listener"], Priority=1, Conditions=PATH, Actions=actions)
+    with pytest.raises(ClientError) as excinfo:
+        elbv2.create_rule(
+            ListenerArn=setup["listener"], Priority=2, Conditions=PATH, Actions=actions
         )
-        tg = group(client, "one")
-        lb = client.create_load_balancer(Name="q")["LoadBalancers"][0]["LoadBalancerArn"]
-        actions = [{"Type": "forward", "TargetGroupArn": tg}]
-        listener = client.create_listener(LoadBalancerArn=lb, Port=80, DefaultActions=actions)
-        arn = listener["Listeners"][0]["ListenerArn"]
-        client.create_rule(ListenerArn=arn, Priority=1, Conditions=PATH, Actions=actions)
-        with pytest.raises(ClientError) as excinfo:
-            client.create_rule(ListenerArn=arn, Priority=2, Conditions=PATH, Actions=actions)
-        assert code(excinfo) == "TooManyRules"
+    assert code(excinfo) == "TooManyRules"
 
 
 def test_set_forward_weights_is_modify_rule(plane: ControlPlane, setup: dict[str, str]) -> None:

@@ -101,6 +101,18 @@ def set_rule_priorities(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]
     return {"Rules": cp.elbv2.set_rule_priorities(req["RulePriorities"])}
 
 
+def set_forward_weights(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    """The scheduler's traffic shift (no API action): ``{"RuleArn", "Weights"}``.
+
+    Through ``ControlPlane.call`` the shift is journaled like a ModifyRule, so a restart
+    keeps the weights; :meth:`Elbv2Registry.set_forward_weights` alone is not."""
+    cp.elbv2.set_forward_weights(req["RuleArn"], req["Weights"])
+    return {}
+
+
+#: Operations the emulator itself calls (not API actions), journaled like the API's.
+ELBV2_INTERNAL_OPERATIONS: tuple[Operation, ...] = (set_forward_weights,)
+
 ELBV2_OPERATIONS: dict[str, Operation] = {
     "CreateLoadBalancer": create_load_balancer,
     "DescribeLoadBalancers": describe_load_balancers,

@@ -12,6 +12,7 @@ import pytest
 
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.elbv2_operations import set_forward_weights
 from harness.ecs.control_plane.journal import Journal
 
 
@@ -229,3 +230,32 @@ def test_a_restart_keeps_listener_rules_their_arns_and_weights(journal_path: Pat
         _, elbv2 = _clients(second)
         assert elbv2.describe_rules(ListenerArn=listener)["Rules"] == before
         assert [r["Priority"] for r in before] == ["9", "default"]
+
+
+def test_a_traffic_shift_through_the_control_plane_survives_a_restart(journal_path: Path) -> None:
+    with ApiServer(_journaled(journal_path)) as first:
+        _, elbv2 = _clients(first)
+        blue, green = (
+            elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId="vpc-1")[
+                "TargetGroups"
+            ][0]["TargetGroupArn"]
+            for n in ("blue", "green")
+        )
+        lb = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
+        listener = elbv2.create_listener(
+            LoadBalancerArn=lb,
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": blue}],
+        )["Listeners"][0]["ListenerArn"]
+        default = elbv2.describe_rules(ListenerArn=listener)["Rules"][0]["RuleArn"]
+        first.control_plane.call(
+            set_forward_weights, {"RuleArn": default, "Weights": {blue: 20, green: 80}}
+        )
+
+    with ApiServer(_journaled(journal_path)) as second:
+        _, elbv2 = _clients(second)
+        [rule] = elbv2.describe_rules(ListenerArn=listener)["Rules"]
+        assert rule["Actions"][0]["ForwardConfig"]["TargetGroups"] == [
+            {"TargetGroupArn": blue, "Weight": 20},
+            {"TargetGroupArn": green, "Weight": 80},
+        ]

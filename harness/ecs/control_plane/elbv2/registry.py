@@ -314,7 +314,9 @@ class Elbv2Registry:
 
         The ECS scheduler's entry for blue/green, linear and canary steps; the same path
         (and checks) as ``ModifyRule`` with a weighted forward action. ``rule_arn`` may
-        be a listener's default rule. The rule's stickiness setting is kept.
+        be a listener's default rule. The rule's stickiness setting is kept. Called
+        through ``ControlPlane.call(elbv2_operations.set_forward_weights, {"RuleArn",
+        "Weights"})`` the shift is journaled (a restart keeps it); called directly, not.
         """
         listener, rule = self._rule(rule_arn)
         current = rule.actions if rule else listener.default_actions

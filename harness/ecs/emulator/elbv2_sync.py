@@ -98,6 +98,9 @@ class Elbv2Sync:
             else:
                 self.proxy.add_backend(backend)
             self._applied[arn] = backend
+        for port in set(self._frontends) - set(frontends):  # a listener moved (ModifyListener)
+            self.proxy.remove_frontend(port)
+            del self._frontends[port]
         for port, frontend in frontends.items():
             if self._frontends.get(port) != frontend:
                 self.proxy.set_frontend(frontend)  # weights only: live, no reload

@@ -131,6 +131,13 @@ class HaproxyDriver:
                 self._frontends[port] = frontend
                 self._reload()
 
+    def remove_frontend(self, port: int) -> None:
+        """Stop listening on ``port`` (its listener went or moved): a reload, which lets
+        requests in flight on it finish on the old worker."""
+        with self._lock:
+            if self._frontends.pop(port, None) is not None:
+                self._reload()
+
     def _set_thresholds(self, frontend: Frontend, applied: Mapping[str, int]) -> None:
         for key, value in frontend.thresholds().items():
             if applied.get(key) != value:

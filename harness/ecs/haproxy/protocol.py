@@ -24,6 +24,9 @@ class ProxyDriver(Protocol):
         """Route the proxy's listener ``frontend.port`` as given (replacing its routes);
         a change of weights alone is applied live, without dropping connections."""
 
+    def remove_frontend(self, port: int) -> None:
+        """No listener on ``port`` any more (nothing if there was none)."""
+
     def add_server(self, backend: str, server: Server) -> None:
         """Start checking the server; it gets traffic once a check passes."""
 

@@ -77,6 +77,10 @@ class FakeProxy:
         self.listeners[frontend.port] = frontend.routes[-1].backends[0]
         self.frontends[frontend.port] = frontend
 
+    def remove_frontend(self, port: int) -> None:
+        self.listeners.pop(port, None)
+        self.frontends.pop(port, None)
+
     def add_server(self, backend: str, server: Server) -> None:
         self.targets[backend][server.id] = (server.ip, server.port)
 
@@ -219,3 +223,46 @@ def test_target_group_attributes_changed_after_the_first_sync_reach_the_balancer
     while time.monotonic() < deadline and (lb.groups["web"].drain_s != pytest.approx(5 * SCALE)):
         time.sleep(0.01)
     assert lb.groups["web"].drain_s == pytest.approx(5 * SCALE)
+
+
+def _until(condition: Any, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert condition()
+
+
+def test_rules_weights_and_a_moved_listener_reach_the_balancer(
+    emulated: tuple[Any, Any, FakeRuntime, FakeProxy, Driver],
+) -> None:
+    _, elbv2, _, lb, driver = emulated
+    lb_arn = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
+    blue, green = (
+        elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        for n in ("blue", "green")
+    )
+    listener = elbv2.create_listener(
+        LoadBalancerArn=lb_arn,
+        Port=8080,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": blue}],
+    )["Listeners"][0]["ListenerArn"]
+    groups = [{"TargetGroupArn": blue, "Weight": 9}, {"TargetGroupArn": green, "Weight": 1}]
+    rule = elbv2.create_rule(
+        ListenerArn=listener,
+        Priority=1,
+        Conditions=[{"Field": "path-pattern", "Values": ["/predict"]}],
+        Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}],
+    )["Rules"][0]["RuleArn"]
+    _until(lambda: len(lb.frontends.get(8080, Frontend(0, ())).routes) == 2)
+    assert lb.frontends[8080].routes[0].weights == (9, 1)
+    assert lb.frontends[8080].routes[0].backends == ("blue", "green")
+    groups[1]["Weight"] = 9
+    elbv2.modify_rule(
+        RuleArn=rule, Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+    )
+    _until(lambda: lb.frontends[8080].routes[0].weights == (9, 9))
+    elbv2.modify_listener(ListenerArn=listener, Port=8081)
+    _until(lambda: 8081 in lb.frontends and 8080 not in lb.frontends)
+    assert driver.errors == []

@@ -152,3 +152,16 @@ def test_resume_of_another_layout_reloads_on_the_next_set_frontend() -> None:
     assert "reload" not in api.commands
     driver.set_frontend(WEIGHTED)
     assert "reload" in api.commands and "l8080.r0.b0 7500" in sink.files["weights.map"]
+
+
+def test_a_removed_frontend_is_no_longer_bound() -> None:
+    api, sink = ScriptedApi(), Sink()
+    driver = HaproxyDriver(api, sink)  # type: ignore[arg-type]
+    driver.add_backend(Backend("web"))
+    driver.bind_frontend(8080, "web")
+    assert "bind :8080" in sink.files["haproxy.cfg"]
+    driver.remove_frontend(8080)
+    assert "bind :8080" not in sink.files["haproxy.cfg"]
+    reloads = api.commands.count("reload")
+    driver.remove_frontend(8080)  # nothing bound: nothing to do
+    assert api.commands.count("reload") == reloads

@@ -36,6 +36,12 @@ class DrydockSettings(BaseSettings):
         "local", description="`aws` points the pipeline at real AWS with boto3's defaults."
     )
     lb_port: int = Field(8000, ge=1, le=65535, description="The balancer's listener 80.")
+    lb_test_port: int = Field(
+        8001,
+        ge=1,
+        le=65535,
+        description="The balancer's listener 8081 (a blue/green test listener).",
+    )
     ecs_port: int = Field(4570, ge=1, le=65535, description="The ECS/ELBv2 emulator API.")
     ecs_max_request_bytes: int = Field(
         1024 * 1024, ge=1024, description="Bodies over this get 413 from the emulator's API."
@@ -60,6 +66,9 @@ class DrydockSettings(BaseSettings):
     quota_target_groups: int = Field(3_000, ge=1, description="ELBv2 target groups.")
     quota_targets_per_target_group: int = Field(1_000, ge=1)
     quota_listeners_per_load_balancer: int = Field(50, ge=1)
+    quota_rules_per_load_balancer: int = Field(
+        100, ge=1, description="ELBv2 listener rules per load balancer (default rules apart)."
+    )
     # --- the cluster's one container instance: this machine's Docker Engine -------------
     instance_memory_mib: int | None = Field(
         None, ge=0, description="Memory tasks may reserve; default docker info's less the margin."
@@ -112,6 +121,11 @@ class DrydockSettings(BaseSettings):
     @property
     def lb_url(self) -> str:
         return f"http://{self.host}:{self.lb_port}"
+
+    @property
+    def lb_test_url(self) -> str:
+        """Where a listener on port 8081 answers (compose publishes it here)."""
+        return f"http://{self.host}:{self.lb_test_port}"
 
     @property
     def network(self) -> str:

@@ -40,7 +40,16 @@ start_engine() {
     fi
     if ! pgrep -x dockerd >/dev/null 2>&1; then
         say "starting dockerd in the background (log: $DOCKERD_LOG)..."
-        nohup dockerd >"$DOCKERD_LOG" 2>&1 &
+        # Close every inherited descriptor above stderr first: run under
+        # `flock /tmp/drydock-docker.lock ...` (the shared machine's rule), dockerd would
+        # otherwise inherit the lock's descriptor and hold the lock for its whole life.
+        (
+            for fd in /proc/self/fd/*; do
+                n="${fd##*/}"
+                [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null
+            done
+            exec nohup dockerd >"$DOCKERD_LOG" 2>&1
+        ) &
     fi
     for _ in $(seq 1 "$WAIT_SECONDS"); do
         engine_answers && return 0

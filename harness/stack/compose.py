@@ -27,6 +27,7 @@ class ComposeProject:
         env["DRYDOCK_LOCALSTACK_PORT"] = str(settings.localstack_port)
         env["DRYDOCK_REGISTRY_PORT"] = str(settings.registry_port)
         env["DRYDOCK_LB_PORT"] = str(settings.lb_port)
+        env["DRYDOCK_LB_TEST_PORT"] = str(settings.lb_test_port)
         env["DRYDOCK_ECS_PORT"] = str(settings.ecs_port)
         env["DRYDOCK_TIME_SCALE"] = str(settings.time_scale)
         return env

@@ -68,6 +68,7 @@ def _bring_up(client: docker.DockerClient, settings: DrydockSettings, images: Cl
             "DRYDOCK_LOCALSTACK_PORT": settings.localstack_port,
             "DRYDOCK_REGISTRY_PORT": settings.registry_port,
             "DRYDOCK_LB_PORT": settings.lb_port,
+            "DRYDOCK_LB_TEST_PORT": settings.lb_test_port,
             "DRYDOCK_ECS_PORT": settings.ecs_port,
         },
     )

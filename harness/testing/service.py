@@ -85,6 +85,7 @@ class EcsService:
         name: str | None = None,
         family: str | None = None,
         listener_port: int = 8080,
+        load_balancer_name: str | None = None,
     ) -> None:
         scope = isolation or Isolation()
         self.emulator = emulator
@@ -92,7 +93,9 @@ class EcsService:
         self.name = name or scope.service_name
         self.family = family or scope.family
         self._tg_name = scope.target_group_name
-        self._lb_name = scope.load_balancer_name
+        # a second service may share the first's load balancer (blue/green: its own
+        # target group behind a test listener on another port)
+        self._lb_name = load_balancer_name or scope.load_balancer_name
         self.listener_port = listener_port
         self.container = ContainerSettings()
         self.target_group = TargetGroupSettings()

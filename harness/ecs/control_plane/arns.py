@@ -57,6 +57,12 @@ def listener_arn(load_balancer: str, port: int) -> str:
     return f"{_ELB}:listener/{suffix}/{_suffix('listener', load_balancer, port)}"
 
 
+def listener_rule_arn(listener: str, rule: object) -> str:
+    """A rule of ``listener``; ``rule`` is ``default`` or the listener's rule sequence number."""
+    suffix = listener.split(":listener/", 1)[1]
+    return f"{_ELB}:listener-rule/{suffix}/{_suffix('listener-rule', listener, rule)}"
+
+
 def name_from_arn_or_name(value: str) -> str:
     """ECS accepts a short name or a full ARN almost everywhere; reduce both to the name."""
     if value.startswith("arn:"):

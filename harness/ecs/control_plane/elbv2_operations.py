@@ -74,6 +74,45 @@ def describe_target_health(cp: ControlPlane, req: dict[str, Any]) -> dict[str, A
     return {"TargetHealthDescriptions": found}
 
 
+def modify_listener(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    return {"Listeners": [cp.elbv2.modify_listener(req).describe()]}
+
+
+def create_rule(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    return {"Rules": [cp.elbv2.create_rule(req).describe()]}
+
+
+def describe_rules(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    if "Marker" in req:
+        raise ValidationError("DescribeRules Marker is not emulated (every rule is returned).")
+    return {"Rules": cp.elbv2.describe_rules(req.get("ListenerArn"), req.get("RuleArns"))}
+
+
+def modify_rule(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    return {"Rules": [cp.elbv2.modify_rule(req)]}
+
+
+def delete_rule(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    cp.elbv2.delete_rule(req["RuleArn"])
+    return {}
+
+
+def set_rule_priorities(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    return {"Rules": cp.elbv2.set_rule_priorities(req["RulePriorities"])}
+
+
+def set_forward_weights(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    """The scheduler's traffic shift (no API action): ``{"RuleArn", "Weights"}``.
+
+    Through ``ControlPlane.call`` the shift is journaled like a ModifyRule, so a restart
+    keeps the weights; :meth:`Elbv2Registry.set_forward_weights` alone is not."""
+    cp.elbv2.set_forward_weights(req["RuleArn"], req["Weights"])
+    return {}
+
+
+#: Operations the emulator itself calls (not API actions), journaled like the API's.
+ELBV2_INTERNAL_OPERATIONS: tuple[Operation, ...] = (set_forward_weights,)
+
 ELBV2_OPERATIONS: dict[str, Operation] = {
     "CreateLoadBalancer": create_load_balancer,
     "DescribeLoadBalancers": describe_load_balancers,
@@ -87,4 +126,11 @@ ELBV2_OPERATIONS: dict[str, Operation] = {
     "RegisterTargets": register_targets,
     "DeregisterTargets": deregister_targets,
     "DescribeTargetHealth": describe_target_health,
+    # listener rules (issue 12)
+    "ModifyListener": modify_listener,
+    "CreateRule": create_rule,
+    "DescribeRules": describe_rules,
+    "ModifyRule": modify_rule,
+    "DeleteRule": delete_rule,
+    "SetRulePriorities": set_rule_priorities,
 }

@@ -108,6 +108,18 @@ class ResourceInUse(ControlPlaneError):
     shape = "ResourceInUseException"
 
 
+class PriorityInUse(ControlPlaneError):
+    shape = "PriorityInUseException"
+
+
+class RuleNotFound(ControlPlaneError):
+    shape = "RuleNotFoundException"
+
+
+class OperationNotPermitted(ControlPlaneError):
+    shape = "OperationNotPermittedException"
+
+
 # --- service quotas (see ``quotas``) -------------------------------------------------
 
 
@@ -135,3 +147,7 @@ class TooManyListeners(ControlPlaneError):
 
 class TooManyTags(ControlPlaneError):
     shape = "TooManyTagsException"
+
+
+class TooManyRules(ControlPlaneError):
+    shape = "TooManyRulesException"

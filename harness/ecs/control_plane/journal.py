@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.ecs.control_plane.ecr import ECR_MUTATIONS, ECR_OPERATIONS
 from harness.ecs.control_plane.ecs_operations import ECS_OPERATIONS
-from harness.ecs.control_plane.elbv2_operations import ELBV2_OPERATIONS
+from harness.ecs.control_plane.elbv2_operations import ELBV2_INTERNAL_OPERATIONS, ELBV2_OPERATIONS
 from harness.ecs.control_plane.errors import ControlPlaneError
 from harness.ecs.control_plane.plane import ControlPlane, Operation
 from harness.ecs.events import DeploymentCompleted, ServiceEventBase
@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 
 _BY_NAME: dict[str, Operation] = {
     op.__name__: op
-    for op in (*ECS_OPERATIONS.values(), *ELBV2_OPERATIONS.values(), *ECR_OPERATIONS.values())
+    for op in (
+        *ECS_OPERATIONS.values(),
+        *ELBV2_OPERATIONS.values(),
+        *ECR_OPERATIONS.values(),
+        *ELBV2_INTERNAL_OPERATIONS,
+    )
 }
 
 #: Calls whose effect must survive a restart (reads, StopTask and targets do not).
@@ -55,6 +60,12 @@ MUTATIONS = frozenset(
         "delete_target_group",
         "modify_target_group_attributes",
         "create_listener",
+        "modify_listener",
+        "create_rule",
+        "modify_rule",
+        "delete_rule",
+        "set_rule_priorities",
+        "set_forward_weights",
     }
     | ECR_MUTATIONS
 )

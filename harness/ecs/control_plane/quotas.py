@@ -28,6 +28,7 @@ from harness.ecs.control_plane.errors import (
     LimitExceededException,
     TooManyListeners,
     TooManyLoadBalancers,
+    TooManyRules,
     TooManyTags,
     TooManyTargetGroups,
     TooManyTargets,
@@ -52,6 +53,7 @@ class Quotas:
     target_groups: int = 3_000
     targets_per_target_group: int = 1_000
     listeners_per_load_balancer: int = 50
+    rules_per_load_balancer: int = 100
 
     @classmethod
     def from_settings(cls, settings: DrydockSettings) -> Quotas:
@@ -66,6 +68,7 @@ class Quotas:
             target_groups=settings.quota_target_groups,
             targets_per_target_group=settings.quota_targets_per_target_group,
             listeners_per_load_balancer=settings.quota_listeners_per_load_balancer,
+            rules_per_load_balancer=settings.quota_rules_per_load_balancer,
         )
 
     def check(self, cp: ControlPlane, operation: str, request: dict[str, Any]) -> None:
@@ -198,6 +201,27 @@ def _create_listener(quotas: Quotas, cp: ControlPlane, request: dict[str, Any]) 
         )
 
 
+def _create_rule(quotas: Quotas, cp: ControlPlane, request: dict[str, Any]) -> None:
+    """Rules per load balancer, not counting default rules (ALB's quota: 100)."""
+    _elb_tags(quotas, request)
+    balancer = next(
+        (
+            lb
+            for lb in cp.elbv2.load_balancers.values()
+            if request.get("ListenerArn") in lb.listeners
+        ),
+        None,
+    )
+    if balancer is None:
+        return
+    count = sum(len(listener.rules) for listener in balancer.listeners.values())
+    if count >= quotas.rules_per_load_balancer:
+        raise TooManyRules(
+            "You've reached the limit on the number of rules per load balancer "
+            f"({quotas.rules_per_load_balancer}) on '{balancer.name}'."
+        )
+
+
 _Check = Callable[[Quotas, "ControlPlane", dict[str, Any]], None]
 
 _CHECKS: dict[str, _Check] = {
@@ -209,4 +233,5 @@ _CHECKS: dict[str, _Check] = {
     "create_target_group": _create_target_group,
     "register_targets": _register_targets,
     "create_listener": _create_listener,
+    "create_rule": _create_rule,
 }

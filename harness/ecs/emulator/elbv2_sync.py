@@ -2,13 +2,13 @@
 
 The ELBv2 API stores target groups and listeners in the control plane
 (:class:`~harness.ecs.control_plane.elbv2.registry.Elbv2Registry`); :class:`Elbv2Sync`
-copies them into HAProxy as backends and frontends (:meth:`Elbv2Sync.sync`, called by
-the driver loop, so the API modules need no hook), registers task containers as servers
-by their docker-network IP, and turns HAProxy's health into ``TargetHealthChanged`` and
-finished drains into ``TargetDrained``, writing both into the registry so that
-``DescribeTargetHealth`` shows them. HAProxy's driver is the one draining clock: a
-drained target leaves the registry when the driver says its delay is over. The
-translation itself (durations scaled) is :mod:`.haproxy_backends`.
+copies them into HAProxy as backends and frontends, listener rules and weights included
+(:meth:`Elbv2Sync.sync`, called by the driver loop, so the API modules need no hook),
+registers task containers as servers by their docker-network IP, and turns HAProxy's
+health into ``TargetHealthChanged`` and finished drains into ``TargetDrained``, writing
+both into the registry so that ``DescribeTargetHealth`` shows them. HAProxy's driver is
+the one draining clock: a drained target leaves the registry when the driver says its
+delay is over. The translation itself (durations scaled) is :mod:`.haproxy_backends`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from harness.ecs.control_plane.elbv2.target_health import TargetHealthState
 from harness.ecs.emulator.haproxy_backends import backend_of, frontends_of, server_of
 from harness.ecs.haproxy.model import Backend, Server
 from harness.ecs.haproxy.protocol import ProxyDriver
+from harness.ecs.haproxy.routing import Frontend
 from harness.ecs.runtime.task_containers import task_id
 from harness.ecs.scheduler.actions import DeregisterTarget, RegisterTarget
 from harness.ecs.scheduler.observations import Observation, TargetDrained, TargetHealthChanged
@@ -67,7 +68,7 @@ class Elbv2Sync:
         self.address_of = address_of
         self.scale = scale or TimeScale()
         self._applied: dict[str, Backend] = {}  # target group ARN -> backend in HAProxy
-        self._frontends: dict[int, str] = {}
+        self._frontends: dict[int, Frontend] = {}
         self._targets: dict[tuple[str, str], _SyncedTarget] = {}
 
     # -- ELBv2 resources -> HAProxy ---------------------------------------------------
@@ -86,17 +87,24 @@ class Elbv2Sync:
                 for arn, g in elbv2.target_groups.items()
                 if self._applied.get(arn) != (backend := backend_of(g, self.scale))
             ]
-            listeners = elbv2.listeners()
+            # the rules are read under the lock: the API may be changing them
+            frontends = frontends_of(
+                elbv2.listeners(),
+                {arn: backend_of(g, self.scale) for arn, g in elbv2.target_groups.items()},
+            )
         for arn, backend in changed:
             if arn in self._applied:
                 self.proxy.update_backend(backend)
             else:
                 self.proxy.add_backend(backend)
             self._applied[arn] = backend
-        for port, name in frontends_of(listeners, self._applied).items():
-            if self._frontends.get(port) != name:
-                self.proxy.bind_frontend(port, name)
-                self._frontends[port] = name
+        for port in set(self._frontends) - set(frontends):  # a listener moved (ModifyListener)
+            self.proxy.remove_frontend(port)
+            del self._frontends[port]
+        for port, frontend in frontends.items():
+            if self._frontends.get(port) != frontend:
+                self.proxy.set_frontend(frontend)  # weights only: live, no reload
+                self._frontends[port] = frontend
 
     def resume(self, targets: Mapping[str, Iterable[AdoptedTarget]]) -> None:
         """After an emulator restart: take over what HAProxy already serves, no reload.

@@ -9,6 +9,9 @@ Choices, and why (ALB behaviour first, zero failed requests second):
   drain states come back from ``server-state-file`` (the driver saves it just before).
 * One backend per target group: health-check path, matcher and timeout are backend
   settings in HAProxy, so they cannot be slots shared between target groups.
+* Listener rules and weighted forwards: ACLs and ``use_backend`` per listener, the
+  weights in a map file changed live with ``set map`` (see :mod:`.routing`); only a
+  change of rules (not of weights) reloads.
 * ``option http-server-close``: a fresh connection to the target for every request, so a
   draining target gets no new request over an idle keep-alive connection, and the app's
   keep-alive timeout cannot race the balancer's (the classic 502 during deploys). ALB
@@ -36,10 +39,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from harness.ecs.haproxy.model import Backend, Check, Server, ServerState, to_ms
+from harness.ecs.haproxy.routing import Frontend, single
+from harness.ecs.haproxy.routing_config import WEIGHTS_MAP_NAME, frontend_lines
 
 STATE_DIR = "/var/lib/drydock-haproxy"
 CONFIG_PATH = f"{STATE_DIR}/haproxy.cfg"
 SERVER_STATE_PATH = f"{STATE_DIR}/servers.state"
+WEIGHTS_MAP_PATH = f"{STATE_DIR}/{WEIGHTS_MAP_NAME}"
 RUNTIME_API_PORT = 9999
 """The master CLI's TCP port inside the container (see docker/haproxy/entrypoint.sh)."""
 
@@ -52,6 +58,10 @@ class ProxySettings:
     connect_timeout_s: float = 5.0
     retries: int = 2
     retry_on: tuple[str, ...] = ("conn-failure",)
+
+
+def as_frontend(port: int, frontend: str | Frontend) -> Frontend:
+    return single(port, frontend) if isinstance(frontend, str) else frontend
 
 
 def expect_regex(expect_status: str) -> str:
@@ -74,11 +84,13 @@ def fail_open_server_args(server: Server) -> str:
 
 def render_config(
     backends: Iterable[Backend],
-    frontends: Mapping[int, str],
+    frontends: Mapping[int, str | Frontend],
     servers: Mapping[str, Iterable[ServerState]] | None = None,
     settings: ProxySettings | None = None,
 ) -> str:
-    """The whole haproxy.cfg; ``frontends`` maps a listener port to a backend name."""
+    """The whole haproxy.cfg; ``frontends`` maps a listener port to its routing (or to a
+    backend name: everything to that backend). Weighted routes read ``WEIGHTS_MAP_PATH``,
+    which must be written with it (:func:`~.routing_config.weights_map`)."""
     settings = settings or ProxySettings()
     servers = servers or {}
     groups = {be.name: be for be in backends}
@@ -102,13 +114,7 @@ def render_config(
         "    load-server-state-from-file global",
     ]
     for port in sorted(frontends):
-        backend = groups[frontends[port]]
-        lines += [
-            "",
-            f"frontend listener-{port}",
-            f"    bind :{port}",
-            f"    default_backend {backend.proxy_name}",
-        ]
+        lines += ["", *frontend_lines(as_frontend(port, frontends[port]), groups, WEIGHTS_MAP_PATH)]
     for backend in sorted(groups.values(), key=lambda g: g.name):
         lines += ["", *_backend_lines(backend, servers.get(backend.name, ()), settings)]
     return "\n".join(lines) + "\n"

@@ -18,7 +18,9 @@ from harness.ecs.control_plane.elbv2.target_health import (
 )
 from harness.ecs.haproxy.config import (
     RUNTIME_API_PORT,
+    WEIGHTS_MAP_PATH,
     ProxySettings,
+    as_frontend,
     checked_server_args,
     fail_open_server_args,
     render_config,
@@ -32,6 +34,8 @@ from harness.ecs.haproxy.errors import (
 )
 from harness.ecs.haproxy.health import check_passed, server_health
 from harness.ecs.haproxy.model import Backend, Server, ServerHealth, ServerState
+from harness.ecs.haproxy.routing import Frontend, single
+from harness.ecs.haproxy.routing_config import WEIGHTS_MAP_NAME, weights_map
 from harness.ecs.haproxy.runtime_api import RuntimeApiClient
 from harness.ecs.haproxy.sink import ConfigSink
 from harness.ecs.haproxy.stats import ServerStats, parse_show_stat
@@ -65,7 +69,7 @@ class HaproxyDriver:
         self.clock = clock
         self.reload_timeout_s = reload_timeout_s
         self._backends: dict[str, Backend] = {}
-        self._frontends: dict[int, str] = {}
+        self._frontends: dict[int, Frontend] = {}
         self._servers: dict[str, dict[str, ServerState]] = {}
         self._undeleted: set[tuple[str, str]] = set()
         self._lock = threading.RLock()
@@ -98,22 +102,51 @@ class HaproxyDriver:
                 self._reload()
 
     def bind_frontend(self, port: int, backend: str) -> None:
+        """Everything arriving on ``port`` goes to ``backend``."""
+        self.set_frontend(single(port, backend))
+
+    def set_frontend(self, frontend: Frontend) -> None:
+        """Route listener ``frontend.port`` as given.
+
+        A change of weights only is applied live (``set map``, see :mod:`.routing`): no
+        reload, no connection touched. A change of routes (rules, conditions, which
+        backends) rewrites the config and reloads, connection-safe as every reload.
+        """
         with self._lock:
-            self._backend(backend)
+            for name in frontend.backend_names():
+                self._backend(name)
+            port = frontend.port
             if not 1 <= port <= 65535 or port == RUNTIME_API_PORT:
                 raise InvalidFrontendError(
                     f"listener port {port} must be 1-65535 and not {RUNTIME_API_PORT}"
                     " (HAProxy's Runtime API)"
                 )
-            if self._frontends.get(port) == backend:
+            current = self._frontends.get(port)
+            if current == frontend:
                 return
-            self._frontends[port] = backend
-            self._reload()
+            if current is not None and current.layout == frontend.layout:
+                self._set_thresholds(frontend, current.thresholds())
+                self._frontends[port] = frontend
+            else:
+                self._frontends[port] = frontend
+                self._reload()
+
+    def remove_frontend(self, port: int) -> None:
+        """Stop listening on ``port`` (its listener went or moved): a reload, which lets
+        requests in flight on it finish on the old worker."""
+        with self._lock:
+            if self._frontends.pop(port, None) is not None:
+                self._reload()
+
+    def _set_thresholds(self, frontend: Frontend, applied: Mapping[str, int]) -> None:
+        for key, value in frontend.thresholds().items():
+            if applied.get(key) != value:
+                self.api.expect(f"set map {WEIGHTS_MAP_PATH} {key} {value}")
 
     def resume(
         self,
         backends: Iterable[Backend],
-        frontends: Mapping[int, str],
+        frontends: Mapping[int, str | Frontend],
         servers: Mapping[str, Iterable[Server]],
     ) -> set[str]:
         """Take over a running HAProxy that a previous emulator drove; no reload.
@@ -156,9 +189,15 @@ class HaproxyDriver:
                 self._backends[backend.name] = backend
                 self._servers[backend.name] = kept
                 resumed.add(backend.name)
-            for port, name in frontends.items():
-                if name in resumed and f"listener-{port},FRONTEND," in frontend_stats:
-                    self._frontends[port] = name
+            for port, given in frontends.items():
+                frontend = as_frontend(port, given)
+                serving = f"listener-{port},FRONTEND," in frontend_stats
+                if serving and frontend.backend_names() <= resumed:
+                    try:  # the weights it serves may be older than the journal's
+                        self._set_thresholds(frontend, {})
+                    except RuntimeApiError:
+                        continue  # not this layout: the next set_frontend reloads
+                    self._frontends[port] = frontend
             return resumed
 
     # -- servers (Runtime API, no reload) --------------------------------------------
@@ -310,7 +349,13 @@ class HaproxyDriver:
         config = render_config(self._backends.values(), self._frontends, servers, self.settings)
         old_pid, old_failures = _current_worker(self.api.master("show proc"))
         saved_states = self.api.show("show servers state")
-        self.sink.write({"haproxy.cfg": config, "servers.state": saved_states})
+        self.sink.write(
+            {
+                "haproxy.cfg": config,
+                "servers.state": saved_states,
+                WEIGHTS_MAP_NAME: weights_map(self._frontends.values()),
+            }
+        )
         self.api.master("reload")
         deadline = time.monotonic() + self.reload_timeout_s
         while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from harness.ecs.haproxy.model import Backend, Server, ServerHealth
+from harness.ecs.haproxy.routing import Frontend
 
 
 class ProxyDriver(Protocol):
@@ -19,8 +20,12 @@ class ProxyDriver(Protocol):
     def update_backend(self, backend: Backend) -> None:
         """Apply changed settings (check, drain time) of an existing backend."""
 
-    def bind_frontend(self, port: int, backend: str) -> None:
-        """Send the proxy's listener ``port`` to ``backend`` (rebinding replaces it)."""
+    def set_frontend(self, frontend: Frontend) -> None:
+        """Route the proxy's listener ``frontend.port`` as given (replacing its routes);
+        a change of weights alone is applied live, without dropping connections."""
+
+    def remove_frontend(self, port: int) -> None:
+        """No listener on ``port`` any more (nothing if there was none)."""
 
     def add_server(self, backend: str, server: Server) -> None:
         """Start checking the server; it gets traffic once a check passes."""
@@ -37,7 +42,7 @@ class ProxyDriver(Protocol):
     def resume(
         self,
         backends: Iterable[Backend],
-        frontends: Mapping[int, str],
+        frontends: Mapping[int, Frontend],
         servers: Mapping[str, Iterable[Server]],
     ) -> set[str]:
         """After an emulator restart: take over the backends the proxy already serves,

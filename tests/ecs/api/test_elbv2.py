@@ -138,7 +138,18 @@ def test_load_balancer_and_listener(elbv2: Any) -> None:
     assert lb["LoadBalancerArn"] == lb_arn and lb["State"] == {"Code": "active"}
     assert lb["CreatedTime"].year >= 2024  # an ISO 8601 timestamp parsed by botocore
     [listener] = elbv2.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]
-    assert listener["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": tg}]
+    # AWS describes the TargetGroupArn shortcut with its ForwardConfig (weight 1) too
+    assert listener["DefaultActions"] == [
+        {
+            "Type": "forward",
+            "Order": 1,
+            "TargetGroupArn": tg,
+            "ForwardConfig": {
+                "TargetGroups": [{"TargetGroupArn": tg, "Weight": 1}],
+                "TargetGroupStickinessConfig": {"Enabled": False},
+            },
+        }
+    ]
     assert elbv2.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0][
         "LoadBalancerArns"
     ] == [lb_arn]

@@ -25,6 +25,7 @@ from harness.ecs.api.app import make_wsgi_app
 from harness.ecs.api.json_protocol import CONTENT_TYPE, JSON_SERVICES
 from harness.ecs.api.service_models import ECS, ELBV2, operation_model
 from harness.ecs.control_plane import ECS_OPERATIONS, ELBV2_OPERATIONS, ControlPlane
+from harness.ecs.control_plane.arns import listener_rule_arn
 from harness.ecs.control_plane.quotas import Quotas
 
 from .shape_strategies import ANY_JSON, from_shape, hostile
@@ -93,6 +94,7 @@ def _arns() -> tuple[str, str, str]:
 
 #: ARNs are derived from names, so every populated plane has these.
 TG_ARN, LB_ARN, LISTENER_ARN = _arns()
+DEFAULT_RULE_ARN = listener_rule_arn(LISTENER_ARN, "default")
 #: Member names whose values should often name what exists.
 KNOWN: dict[str, list[str]] = {
     "cluster": ["default"],
@@ -108,6 +110,9 @@ KNOWN: dict[str, list[str]] = {
     "LoadBalancerArn": [LB_ARN],
     "LoadBalancerArns": [LB_ARN],
     "ListenerArns": [LISTENER_ARN],
+    "ListenerArn": [LISTENER_ARN],
+    "RuleArn": [DEFAULT_RULE_ARN],
+    "RuleArns": [DEFAULT_RULE_ARN],
     "Names": ["tg", "lb"],
 }
 

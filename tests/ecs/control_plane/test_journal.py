@@ -12,6 +12,7 @@ import pytest
 
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.elbv2_operations import set_forward_weights
 from harness.ecs.control_plane.journal import Journal
 
 
@@ -184,3 +185,77 @@ def test_a_journal_of_bytes_that_are_not_utf8_is_survived(journal_path: Path) ->
     plane = ControlPlane()
     assert Journal(journal_path).replay(plane) == 1
     assert [c.name for c in plane.clusters.active()] == ["default"]
+
+
+def test_a_restart_keeps_listener_rules_their_arns_and_weights(journal_path: Path) -> None:
+    with ApiServer(_journaled(journal_path)) as first:
+        _, elbv2 = _clients(first)
+        tgs = [
+            elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId="vpc-1")[
+                "TargetGroups"
+            ][0]["TargetGroupArn"]
+            for n in ("blue", "green")
+        ]
+        lb = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
+        listener = elbv2.create_listener(
+            LoadBalancerArn=lb,
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[0]}],
+        )["Listeners"][0]["ListenerArn"]
+        path = [{"Field": "path-pattern", "Values": ["/a*"]}]
+        gone = elbv2.create_rule(
+            ListenerArn=listener,
+            Priority=1,
+            Conditions=path,
+            Actions=[{"Type": "forward", "TargetGroupArn": tgs[0]}],
+        )["Rules"][0]["RuleArn"]
+        kept = elbv2.create_rule(
+            ListenerArn=listener,
+            Priority=2,
+            Conditions=path,
+            Actions=[{"Type": "forward", "TargetGroupArn": tgs[0]}],
+        )["Rules"][0]["RuleArn"]
+        elbv2.delete_rule(RuleArn=gone)
+        elbv2.set_rule_priorities(RulePriorities=[{"RuleArn": kept, "Priority": 9}])
+        groups = [
+            {"TargetGroupArn": tgs[0], "Weight": 90},
+            {"TargetGroupArn": tgs[1], "Weight": 10},
+        ]
+        elbv2.modify_rule(
+            RuleArn=kept, Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+        )
+        before = elbv2.describe_rules(ListenerArn=listener)["Rules"]
+
+    with ApiServer(_journaled(journal_path)) as second:
+        _, elbv2 = _clients(second)
+        assert elbv2.describe_rules(ListenerArn=listener)["Rules"] == before
+        assert [r["Priority"] for r in before] == ["9", "default"]
+
+
+def test_a_traffic_shift_through_the_control_plane_survives_a_restart(journal_path: Path) -> None:
+    with ApiServer(_journaled(journal_path)) as first:
+        _, elbv2 = _clients(first)
+        blue, green = (
+            elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId="vpc-1")[
+                "TargetGroups"
+            ][0]["TargetGroupArn"]
+            for n in ("blue", "green")
+        )
+        lb = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
+        listener = elbv2.create_listener(
+            LoadBalancerArn=lb,
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": blue}],
+        )["Listeners"][0]["ListenerArn"]
+        default = elbv2.describe_rules(ListenerArn=listener)["Rules"][0]["RuleArn"]
+        first.control_plane.call(
+            set_forward_weights, {"RuleArn": default, "Weights": {blue: 20, green: 80}}
+        )
+
+    with ApiServer(_journaled(journal_path)) as second:
+        _, elbv2 = _clients(second)
+        [rule] = elbv2.describe_rules(ListenerArn=listener)["Rules"]
+        assert rule["Actions"][0]["ForwardConfig"]["TargetGroups"] == [
+            {"TargetGroupArn": blue, "Weight": 20},
+            {"TargetGroupArn": green, "Weight": 80},
+        ]

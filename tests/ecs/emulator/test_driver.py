@@ -25,6 +25,7 @@ from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.emulator import WallClock
 from harness.ecs.emulator.event_loop import Driver
 from harness.ecs.haproxy.model import Backend, Server, ServerHealth
+from harness.ecs.haproxy.routing import Frontend
 from harness.ecs.scheduler.actions import StartTask, StopTask
 from harness.ecs.scheduler.observations import TaskRunning, TaskStopped
 from harness.ecs.scheduler.settings import SchedulerSettings
@@ -59,7 +60,8 @@ class FakeProxy:
 
     def __init__(self) -> None:
         self.groups: dict[str, Backend] = {}
-        self.listeners: dict[int, str] = {}
+        self.listeners: dict[int, str] = {}  # port -> the default route's first backend
+        self.frontends: dict[int, Frontend] = {}
         self.targets: dict[str, dict[str, tuple[str, int]]] = {}
         self.draining: set[str] = set()
 
@@ -71,8 +73,13 @@ class FakeProxy:
         assert backend.name in self.groups
         self.groups[backend.name] = backend
 
-    def bind_frontend(self, port: int, backend: str) -> None:
-        self.listeners[port] = backend
+    def set_frontend(self, frontend: Frontend) -> None:
+        self.listeners[frontend.port] = frontend.routes[-1].backends[0]
+        self.frontends[frontend.port] = frontend
+
+    def remove_frontend(self, port: int) -> None:
+        self.listeners.pop(port, None)
+        self.frontends.pop(port, None)
 
     def add_server(self, backend: str, server: Server) -> None:
         self.targets[backend][server.id] = (server.ip, server.port)
@@ -97,7 +104,7 @@ class FakeProxy:
     def resume(
         self,
         backends: Iterable[Backend],
-        frontends: Mapping[int, str],
+        frontends: Mapping[int, Frontend],
         servers: Mapping[str, Iterable[Server]],
     ) -> set[str]:
         return set()  # a fresh proxy serves nothing yet
@@ -216,3 +223,46 @@ def test_target_group_attributes_changed_after_the_first_sync_reach_the_balancer
     while time.monotonic() < deadline and (lb.groups["web"].drain_s != pytest.approx(5 * SCALE)):
         time.sleep(0.01)
     assert lb.groups["web"].drain_s == pytest.approx(5 * SCALE)
+
+
+def _until(condition: Any, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert condition()
+
+
+def test_rules_weights_and_a_moved_listener_reach_the_balancer(
+    emulated: tuple[Any, Any, FakeRuntime, FakeProxy, Driver],
+) -> None:
+    _, elbv2, _, lb, driver = emulated
+    lb_arn = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
+    blue, green = (
+        elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        for n in ("blue", "green")
+    )
+    listener = elbv2.create_listener(
+        LoadBalancerArn=lb_arn,
+        Port=8080,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": blue}],
+    )["Listeners"][0]["ListenerArn"]
+    groups = [{"TargetGroupArn": blue, "Weight": 9}, {"TargetGroupArn": green, "Weight": 1}]
+    rule = elbv2.create_rule(
+        ListenerArn=listener,
+        Priority=1,
+        Conditions=[{"Field": "path-pattern", "Values": ["/predict"]}],
+        Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}],
+    )["Rules"][0]["RuleArn"]
+    _until(lambda: len(lb.frontends.get(8080, Frontend(0, ())).routes) == 2)
+    assert lb.frontends[8080].routes[0].weights == (9, 1)
+    assert lb.frontends[8080].routes[0].backends == ("blue", "green")
+    groups[1]["Weight"] = 9
+    elbv2.modify_rule(
+        RuleArn=rule, Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+    )
+    _until(lambda: lb.frontends[8080].routes[0].weights == (9, 9))
+    elbv2.modify_listener(ListenerArn=listener, Port=8081)
+    _until(lambda: 8081 in lb.frontends and 8080 not in lb.frontends)
+    assert driver.errors == []

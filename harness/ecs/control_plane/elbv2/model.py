@@ -14,6 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from harness.ecs.control_plane import arns
+from harness.ecs.control_plane.elbv2.rules import (
+    DEFAULT_PRIORITY,
+    Rule,
+    describe_rule,
+    target_group_arns,
+)
 from harness.ecs.control_plane.elbv2.target_health import TargetHealthReason, TargetHealthState
 
 DEFAULT_VPC = "vpc-00000000000000000"
@@ -111,13 +117,20 @@ class TargetGroup:
 
 @dataclass
 class Listener:
-    """A listener and its default actions (rules beyond the default would live here too)."""
+    """A listener, its default actions (its default rule) and its other rules."""
 
     arn: str
     load_balancer_arn: str
     port: int
     protocol: str
     default_actions: list[dict[str, Any]]
+    rules: dict[str, Rule] = field(default_factory=dict)
+    #: Numbers the listener's rules (their ARNs): a replayed journal makes the same ARNs.
+    rule_sequence: int = 0
+
+    @property
+    def default_rule_arn(self) -> str:
+        return arns.listener_rule_arn(self.arn, DEFAULT_PRIORITY)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -128,13 +141,20 @@ class Listener:
             "DefaultActions": self.default_actions,
         }
 
+    def describe_default_rule(self) -> dict[str, Any]:
+        return describe_rule(
+            self.default_rule_arn, DEFAULT_PRIORITY, [], self.default_actions, True
+        )
+
+    def rules_in_order(self) -> list[Rule]:
+        """The non-default rules as AWS evaluates them: lowest priority number first."""
+        return sorted(self.rules.values(), key=lambda r: r.priority)
+
     def target_group_arns(self) -> list[str]:
-        found: list[str] = []
-        for action in self.default_actions:
-            if action.get("TargetGroupArn"):
-                found.append(action["TargetGroupArn"])
-            for tg in (action.get("ForwardConfig") or {}).get("TargetGroups", []):
-                found.append(tg["TargetGroupArn"])
+        """Target groups of the default actions, then of the rules, without repeats."""
+        found = target_group_arns(self.default_actions)
+        for rule in self.rules_in_order():
+            found += [a for a in target_group_arns(rule.actions) if a not in found]
         return found
 
 

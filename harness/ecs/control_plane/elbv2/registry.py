@@ -10,6 +10,7 @@ one group are kept by :mod:`.targets`; the resources are :mod:`.model`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,12 @@ from harness.ecs.control_plane.elbv2.model import (
     Target,
     TargetGroup,
 )
+from harness.ecs.control_plane.elbv2.rule_validation import (
+    conditions_from_request,
+    normalised_forward,
+    rule_actions,
+)
+from harness.ecs.control_plane.elbv2.rules import Rule, forward_action, target_group_arns
 from harness.ecs.control_plane.elbv2.target_health import TargetHealthReason, TargetHealthState
 from harness.ecs.control_plane.elbv2.validation import (
     check_listener_actions,
@@ -36,7 +43,10 @@ from harness.ecs.control_plane.errors import (
     DuplicateTargetGroupName,
     ListenerNotFound,
     LoadBalancerNotFound,
+    OperationNotPermitted,
+    PriorityInUse,
     ResourceInUse,
+    RuleNotFound,
     TargetGroupNotFound,
     ValidationError,
 )
@@ -184,7 +194,7 @@ class Elbv2Registry:
             raise DuplicateListener(
                 f"A listener already exists on port {port} of '{balancer.name}'"
             )
-        actions = request["DefaultActions"]
+        actions = self._checked_default_actions(request["DefaultActions"])
         listener = Listener(
             arn=arns.listener_arn(balancer.arn, port),
             load_balancer_arn=balancer.arn,
@@ -192,16 +202,184 @@ class Elbv2Registry:
             protocol=request.get("Protocol", "HTTP"),
             default_actions=actions,
         )
-        for tg_arn in listener.target_group_arns():
-            self.target_group(tg_arn)  # validate before attaching anything
-        check_listener_actions(actions)
         balancer.listeners[listener.arn] = listener
-        for tg_arn in listener.target_group_arns():
-            group = self.target_groups[tg_arn]
-            if balancer.arn not in group.load_balancer_arns:
-                group.load_balancer_arns.append(balancer.arn)
-                group_targets.refresh_unused(group)
+        self._refresh_associations(balancer)
         return listener
+
+    def modify_listener(self, request: dict[str, Any]) -> Listener:
+        """Port, protocol and default actions; everything checked before anything changes.
+
+        The ARN stays the listener's (AWS keeps it when the port changes)."""
+        listener = self.listener(request["ListenerArn"])
+        balancer = self.load_balancer(listener.load_balancer_arn)
+        port = request.get("Port", listener.port)
+        if port != listener.port and any(o.port == port for o in balancer.listeners.values()):
+            raise DuplicateListener(
+                f"A listener already exists on port {port} of '{balancer.name}'"
+            )
+        actions = listener.default_actions
+        if "DefaultActions" in request:
+            actions = self._checked_default_actions(request["DefaultActions"])
+        listener.port, listener.default_actions = port, actions
+        listener.protocol = request.get("Protocol", listener.protocol)
+        self._refresh_associations(balancer)
+        return listener
+
+    def _checked_default_actions(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        check_listener_actions(actions)
+        checked = [normalised_forward(a) if a.get("Type") == "forward" else a for a in actions]
+        for tg_arn in target_group_arns(checked):
+            self.target_group(tg_arn)  # every reference resolves before anything changes
+        return checked
+
+    def listener(self, arn: str) -> Listener:
+        for balancer in self.load_balancers.values():
+            if arn in balancer.listeners:
+                return balancer.listeners[arn]
+        raise ListenerNotFound(f"Listener '{arn}' not found")
+
+    def _refresh_associations(self, balancer: LoadBalancer) -> None:
+        """A target group is the balancer's while one of its listeners or rules uses it."""
+        used = {a for lst in balancer.listeners.values() for a in lst.target_group_arns()}
+        for group in self.target_groups.values():
+            attached = balancer.arn in group.load_balancer_arns
+            if group.arn in used and not attached:
+                group.load_balancer_arns.append(balancer.arn)
+            elif group.arn not in used and attached:
+                group.load_balancer_arns.remove(balancer.arn)
+            else:
+                continue
+            group_targets.refresh_unused(group)
+
+    # --- listener rules --------------------------------------------------------------
+
+    def create_rule(self, request: dict[str, Any]) -> Rule:
+        listener = self.listener(request["ListenerArn"])
+        priority = request["Priority"]
+        self._check_priority_free(listener, priority, ignore=())
+        conditions = conditions_from_request(request["Conditions"])
+        actions = self._checked_rule_actions(request["Actions"])
+        listener.rule_sequence += 1
+        rule = Rule(
+            arn=arns.listener_rule_arn(listener.arn, listener.rule_sequence),
+            listener_arn=listener.arn,
+            priority=priority,
+            conditions=conditions,
+            actions=actions,
+            tags=list(request.get("Tags", [])),
+        )
+        listener.rules[rule.arn] = rule
+        self._refresh_associations(self.load_balancer(listener.load_balancer_arn))
+        return rule
+
+    def describe_rules(
+        self, listener_arn: str | None, rule_arns: list[str] | None
+    ) -> list[dict[str, Any]]:
+        """``Rules``: a listener's in evaluation order (the default rule last), or the
+        asked-for ones in the order asked."""
+        if listener_arn:
+            listener = self.listener(listener_arn)
+            return [r.describe() for r in listener.rules_in_order()] + [
+                listener.describe_default_rule()
+            ]
+        if not rule_arns:
+            raise ValidationError("You must specify either listener ARN or rule ARNs")
+        found = []
+        for arn in rule_arns:
+            listener, rule = self._rule(arn)
+            found.append(rule.describe() if rule else listener.describe_default_rule())
+        return found
+
+    def modify_rule(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Conditions and/or actions; a default rule takes actions only, as on AWS."""
+        listener, rule = self._rule(request["RuleArn"])
+        if rule is None:
+            if request.get("Conditions"):
+                raise OperationNotPermitted("The conditions of a default rule cannot be modified")
+            if "Actions" in request:
+                self._set_default_actions(listener, request["Actions"])
+            return listener.describe_default_rule()
+        conditions = rule.conditions
+        if "Conditions" in request:
+            conditions = conditions_from_request(request["Conditions"])
+        actions = rule.actions
+        if "Actions" in request:
+            actions = self._checked_rule_actions(request["Actions"])
+        rule.conditions, rule.actions = conditions, actions
+        self._refresh_associations(self.load_balancer(listener.load_balancer_arn))
+        return rule.describe()
+
+    def set_forward_weights(self, rule_arn: str, weights: Mapping[str, int]) -> None:
+        """Shift traffic: the rule forwards to ``weights`` (target group ARN -> 0..999).
+
+        The ECS scheduler's entry for blue/green, linear and canary steps; the same path
+        (and checks) as ``ModifyRule`` with a weighted forward action. ``rule_arn`` may
+        be a listener's default rule. The rule's stickiness setting is kept. Called
+        through ``ControlPlane.call(elbv2_operations.set_forward_weights, {"RuleArn",
+        "Weights"})`` the shift is journaled (a restart keeps it); called directly, not.
+        """
+        listener, rule = self._rule(rule_arn)
+        current = rule.actions if rule else listener.default_actions
+        forwards = [a for a in current if a.get("Type") == "forward"]
+        stickiness = (
+            (forwards[0].get("ForwardConfig") or {}).get("TargetGroupStickinessConfig")
+            if forwards
+            else None
+        )
+        action = forward_action(dict(weights), stickiness)
+        request: dict[str, Any] = {"RuleArn": rule_arn, "Actions": [action]}
+        self.modify_rule(request)
+
+    def _set_default_actions(self, listener: Listener, actions: list[dict[str, Any]]) -> None:
+        listener.default_actions = self._checked_default_actions(actions)
+        self._refresh_associations(self.load_balancer(listener.load_balancer_arn))
+
+    def delete_rule(self, rule_arn: str) -> None:
+        listener, rule = self._rule(rule_arn)
+        if rule is None:
+            raise OperationNotPermitted("A default rule cannot be deleted")
+        del listener.rules[rule.arn]
+        self._refresh_associations(self.load_balancer(listener.load_balancer_arn))
+
+    def set_rule_priorities(self, pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """New priorities for several rules at once, all checked before any changes."""
+        found: list[tuple[Listener, Rule, int]] = []
+        for pair in pairs:
+            if "RuleArn" not in pair or "Priority" not in pair:
+                raise ValidationError("Each rule priority pair needs a RuleArn and a Priority")
+            listener, rule = self._rule(pair["RuleArn"])
+            if rule is None:
+                raise OperationNotPermitted("The priority of a default rule cannot be changed")
+            found.append((listener, rule, pair["Priority"]))
+        moving = {rule.arn for _, rule, _ in found}
+        claimed: dict[tuple[str, int], str] = {}
+        for listener, rule, priority in found:
+            self._check_priority_free(listener, priority, ignore=moving)
+            if claimed.setdefault((listener.arn, priority), rule.arn) != rule.arn:
+                raise PriorityInUse(f"Priority '{priority}' is given to more than one rule")
+        for _, rule, priority in found:
+            rule.priority = priority
+        return [rule.describe() for _, rule, _ in found]
+
+    def _rule(self, arn: str) -> tuple[Listener, Rule | None]:
+        """The rule's listener, and the rule (None: the listener's default rule)."""
+        for listener in self.listeners():
+            if arn == listener.default_rule_arn:
+                return listener, None
+            if arn in listener.rules:
+                return listener, listener.rules[arn]
+        raise RuleNotFound(f"One or more rules not found: '{arn}'")
+
+    def _check_priority_free(self, listener: Listener, priority: int, ignore: Any) -> None:
+        for rule in listener.rules.values():
+            if rule.priority == priority and rule.arn not in ignore:
+                raise PriorityInUse(f"Priority '{priority}' is currently in use")
+
+    def _checked_rule_actions(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        checked = rule_actions(actions)
+        for tg_arn in target_group_arns(checked):
+            self.target_group(tg_arn)
+        return checked
 
     def describe_listeners(
         self, load_balancer_arn: str | None, listener_arns: list[str] | None

@@ -8,6 +8,8 @@ emulator adopts the ones still running (``emulator.restart_adoption``) and the s
 replaces the rest, as ECS replaces tasks it lost. ELB ARNs are derived from names
 (``arns``), so replayed references hold. ECR repositories are journaled too; their
 images live in the registry, which keeps them itself, so a replay never touches it.
+CloudWatch's alarms are journaled (PutMetricAlarm, DeleteAlarms); their states are
+evaluated again from the metrics, which are not kept.
 
 Deployments keep their identity too: CreateService/UpdateService lines carry the id
 of the deployment they made, primed into the scheduler's id source on replay
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness.ecs.control_plane.cloudwatch import CLOUDWATCH_MUTATIONS, CLOUDWATCH_OPERATIONS
 from harness.ecs.control_plane.ecr import ECR_MUTATIONS, ECR_OPERATIONS
 from harness.ecs.control_plane.ecs_operations import ECS_OPERATIONS
 from harness.ecs.control_plane.elbv2_operations import ELBV2_OPERATIONS
@@ -37,7 +40,12 @@ log = logging.getLogger(__name__)
 
 _BY_NAME: dict[str, Operation] = {
     op.__name__: op
-    for op in (*ECS_OPERATIONS.values(), *ELBV2_OPERATIONS.values(), *ECR_OPERATIONS.values())
+    for op in (
+        *ECS_OPERATIONS.values(),
+        *ELBV2_OPERATIONS.values(),
+        *ECR_OPERATIONS.values(),
+        *CLOUDWATCH_OPERATIONS.values(),
+    )
 }
 
 #: Calls whose effect must survive a restart (reads, StopTask and targets do not).
@@ -57,6 +65,7 @@ MUTATIONS = frozenset(
         "create_listener",
     }
     | ECR_MUTATIONS
+    | CLOUDWATCH_MUTATIONS
 )
 
 

@@ -63,6 +63,11 @@ def expect_regex(expect_status: str) -> str:
     return "^(" + "|".join(codes) + ")$"
 
 
+def frontend_name(port: int) -> str:
+    """The frontend of the listener on ``port``."""
+    return f"listener-{port}"
+
+
 def checked_server_args(server: Server, check: Check) -> str:
     """Arguments of the health-checked server line (shared by config and ``add server``)."""
     return f"{server.ip}:{server.port} check inter {check.inter_ms}ms rise 1 fall {check.fall}"
@@ -105,7 +110,7 @@ def render_config(
         backend = groups[frontends[port]]
         lines += [
             "",
-            f"frontend listener-{port}",
+            f"frontend {frontend_name(port)}",
             f"    bind :{port}",
             f"    default_backend {backend.proxy_name}",
         ]

@@ -40,7 +40,17 @@ start_engine() {
     fi
     if ! pgrep -x dockerd >/dev/null 2>&1; then
         say "starting dockerd in the background (log: $DOCKERD_LOG)..."
-        nohup dockerd >"$DOCKERD_LOG" 2>&1 &
+        # dockerd outlives this script: it must not inherit our open files beyond
+        # stdio. A caller holding a lock (`flock FILE make docker`) would otherwise have
+        # the engine hold that lock for as long as it runs, and every later
+        # `flock FILE ...` on the machine would wait forever.
+        (
+            for fd in /proc/"$BASHPID"/fd/*; do
+                n="${fd##*/}"
+                if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi
+            done
+            exec nohup dockerd >"$DOCKERD_LOG" 2>&1
+        ) &
     fi
     for _ in $(seq 1 "$WAIT_SECONDS"); do
         engine_answers && return 0

@@ -9,7 +9,8 @@ listener one frontend (``harness.ecs.emulator.haproxy_backends``), so:
 * ``HTTPCode_ELB_5XX_Count`` (load balancer only, as on AWS): 5xx HAProxy made itself
   (502 bad gateway, 503 no healthy target, 504 timeout): the listeners' frontends'
   ``hrsp_5xx`` less the targets' own.
-* ``RequestCount``: requests a target group answered: its backend's ``req_tot``.
+* ``RequestCount``: requests sent to a target of the group: its servers' ``req_tot``
+  (as on AWS, a request HAProxy answered itself for want of a target is not counted).
 * ``TargetResponseTime`` (seconds): the backend's ``rtime``, HAProxy's average over its
   last 1024 requests, weighted by the period's requests. An approximation: HAProxy keeps
   no per-request sum to divide exactly.
@@ -127,17 +128,19 @@ class _Traffic:
 
 
 def _target_group_traffic(backend: str, deltas: dict[_Row, Delta]) -> _Traffic:
-    summary = deltas.get((backend, BACKEND))
-    if summary is None or summary.requests <= 0:
-        return _Traffic()
-    target_5xx = sum(
-        d.responses_5xx
+    servers = [
+        d
         for (proxy, name), d in deltas.items()
         if proxy == backend and name not in (FRONTEND, BACKEND)
-    )
-    seconds = summary.response_time_ms / 1000
-    n = float(summary.requests)
-    return _Traffic(summary.requests, target_5xx, StatisticSet(n, seconds * n, seconds, seconds))
+    ]
+    requests = sum(d.requests for d in servers)
+    if requests <= 0:
+        return _Traffic()
+    target_5xx = sum(d.responses_5xx for d in servers)
+    summary = deltas.get((backend, BACKEND))
+    seconds = (summary.response_time_ms if summary else 0) / 1000
+    n = float(requests)
+    return _Traffic(requests, target_5xx, StatisticSet(n, seconds * n, seconds, seconds))
 
 
 def alb_datapoints(

@@ -42,7 +42,8 @@ class TrafficCounters:
     """One row's traffic since the HAProxy worker started (a reload starts from zero).
 
     ``name`` is ``FRONTEND``, ``BACKEND`` or a server's name. Counters: ``req_tot``
-    (HTTP requests; a BACKEND's counts those it answered, HAProxy's own errors included),
+    (HTTP requests; a server's are those sent to it, a BACKEND's include those HAProxy
+    answered itself, e.g. 503 with no server up),
     ``hrsp_5xx`` (5xx responses: a server's are the ones it sent, a frontend's or
     backend's include those HAProxy made itself). ``rtime`` is not a counter: HAProxy's
     average response time in ms over the last 1024 requests.

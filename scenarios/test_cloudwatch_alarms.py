@@ -176,7 +176,7 @@ def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cl
     )
     assert alarm_name in [a["AlarmName"] for a in in_alarm["MetricAlarms"]]
 
-    def total(metric: str, dims: list[dict[str, str]]) -> float:
+    def total(metric: str, dims: list[dict[str, str]], statistic: str = "Sum") -> float:
         answer = cloudwatch.get_metric_statistics(
             Namespace="AWS/ApplicationELB",
             MetricName=metric,
@@ -184,9 +184,9 @@ def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cl
             StartTime=started,
             EndTime=datetime.now(UTC) + timedelta(seconds=1),
             Period=60,
-            Statistics=["Sum"],
+            Statistics=[statistic],
         )
-        return sum(p["Sum"] for p in answer["Datapoints"])
+        return sum(p[statistic] for p in answer["Datapoints"])
 
     # HAProxy's own counts, as CloudWatch reports them: what the client saw, no more
     # (health checks are not requests); the load balancer made no 5xx of its own.
@@ -194,6 +194,7 @@ def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cl
     assert total("RequestCount", dimensions) == REQUESTS
     assert total("HTTPCode_Target_5XX_Count", dimensions[:1]) == REQUESTS
     assert total("HTTPCode_ELB_5XX_Count", dimensions[:1]) == 0
+    assert total("TargetResponseTime", dimensions, "SampleCount") == REQUESTS
 
     # no traffic: missing data is notBreaching, so the next evaluation finds it OK
     _wait_for_state(cloudwatch, alarm_name, "OK", timeout_s=3 * period_s + 10)

@@ -160,9 +160,14 @@ def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cl
         for _ in range(REQUESTS)
     ]
     assert statuses == [500] * REQUESTS  # the target's own answers, passed through
+    last_request = time.monotonic()
 
     period_s = 60 * drydock_time_scale
     alarm = _wait_for_state(cloudwatch, alarm_name, "ALARM", timeout_s=3 * period_s + 10)
+    print(
+        f"alarm in ALARM {time.monotonic() - last_request:.2f} s after the last request "
+        f"(period {period_s:.1f} s wall)"
+    )
     assert alarm["StateReason"].startswith("Threshold Crossed: 1 datapoint [")
     control_plane = drydock_emulator.server.control_plane  # the scheduler's view of it
     assert control_plane.cloudwatch.alarms_in_alarm([alarm_name, "no-such-alarm"]) == [alarm_name]

@@ -40,13 +40,14 @@ start_engine() {
     fi
     if ! pgrep -x dockerd >/dev/null 2>&1; then
         say "starting dockerd in the background (log: $DOCKERD_LOG)..."
-        # Close every inherited descriptor above stderr first: run under
-        # `flock /tmp/drydock-docker.lock ...` (the shared machine's rule), dockerd would
-        # otherwise inherit the lock's descriptor and hold the lock for its whole life.
+        # dockerd outlives this script: it must not inherit our open files beyond
+        # stdio. A caller holding a lock (`flock FILE make docker`) would otherwise have
+        # the engine hold that lock for as long as it runs, and every later
+        # `flock FILE ...` on the machine would wait forever.
         (
-            for fd in /proc/self/fd/*; do
+            for fd in /proc/"$BASHPID"/fd/*; do
                 n="${fd##*/}"
-                [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null
+                if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi
             done
             exec nohup dockerd >"$DOCKERD_LOG" 2>&1
         ) &

@@ -1,4 +1,5 @@
-"""The WSGI app: one endpoint for ECS and ECR (JSON 1.1) and ELBv2 (query), as clients call them.
+"""The WSGI app: one endpoint for ECS and ECR (JSON 1.1), CloudWatch (JSON 1.0) and ELBv2
+(query), as clients call them.
 
 Routing is by request shape, the way a single local endpoint must tell them apart:
 an ``X-Amz-Target`` header names a JSON service by its target prefix, a form body
@@ -31,7 +32,7 @@ def make_wsgi_app(
     @Request.application  # type: ignore[arg-type]
     def app(request: Request) -> Response:
         if request.method == "GET" and request.path == HEALTH_PATH:
-            return _json({"status": "ok", "services": ["ecs", "ecr", "elbv2"]}, 200)
+            return _json({"status": "ok", "services": ["ecs", "ecr", "elbv2", "cloudwatch"]}, 200)
         json_service = json_protocol.json_service(request)
         if json_service is not None:
             too_large = read_within(request, max_request_bytes, form=False)

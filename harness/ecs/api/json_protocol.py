@@ -1,4 +1,4 @@
-"""AWS's JSON 1.1 protocol, for every JSON service on the endpoint (ECS and ECR).
+"""AWS's JSON protocol, for every JSON service on the endpoint (ECS, ECR, CloudWatch).
 
 ``X-Amz-Target: <targetPrefix>.<Operation>`` names the service and the operation; the
 body is JSON. The target prefix comes from each service's botocore model
@@ -8,6 +8,11 @@ for ECR), so adding a JSON service is one :class:`JsonService` entry, not a new 
 Only protocol here: find the operation, parse and validate the body against its input
 shape, call the control plane, serialise the output shape (timestamps as epoch
 seconds, as these services send them) or the error (``{"__type": code, "message": ...}``).
+
+CloudWatch speaks JSON 1.0 (its model's ``jsonVersion``; botocore picks ``json`` first of
+the protocols the model lists, so boto3 and the AWS CLI both send it) and is
+``awsQueryCompatible``: its errors also carry ``x-amzn-query-error: <code>;Sender``, from
+which botocore takes the code its query-era clients know (``ResourceNotFound``).
 """
 
 from __future__ import annotations
@@ -31,10 +36,18 @@ from harness.ecs.api.errors import (
     UnknownOperation,
     to_wire,
 )
-from harness.ecs.api.service_models import ECR, ECS, operation_model, service_model
+from harness.ecs.api.service_models import (
+    CLOUDWATCH,
+    ECR,
+    ECS,
+    operation_model,
+    service_model,
+)
 from harness.ecs.api.shape_walk import as_datetime, check_members
 from harness.ecs.api.validation import validation_errors
 from harness.ecs.control_plane import ECS_OPERATIONS, ControlPlane, ControlPlaneError, Operation
+from harness.ecs.control_plane.cloudwatch import CLOUDWATCH_OPERATIONS
+from harness.ecs.control_plane.cloudwatch.errors import InvalidParameterValue
 from harness.ecs.control_plane.ecr import ECR_OPERATIONS
 from harness.ecs.control_plane.errors import InvalidParameterException
 
@@ -45,10 +58,22 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 
 @dataclass(frozen=True)
 class JsonService:
-    """One JSON 1.1 service: its botocore model name and the operations emulated."""
+    """One JSON service: its botocore model name, the operations emulated, and the
+    error a request that fails the model's validation gets."""
 
     name: str
     operations: Mapping[str, Operation]
+    invalid_parameter: type[ControlPlaneError] = InvalidParameterException
+
+    @property
+    def content_type(self) -> str:
+        return (
+            f"application/x-amz-json-{service_model(self.name).metadata.get('jsonVersion', '1.1')}"
+        )
+
+    @property
+    def query_compatible(self) -> bool:
+        return "awsQueryCompatible" in service_model(self.name).metadata
 
     @property
     def target_prefix(self) -> str:
@@ -59,7 +84,11 @@ class JsonService:
         return service_model(self.name).metadata["serviceId"]
 
 
-JSON_SERVICES = (JsonService(ECS, ECS_OPERATIONS), JsonService(ECR, ECR_OPERATIONS))
+JSON_SERVICES = (
+    JsonService(ECS, ECS_OPERATIONS),
+    JsonService(ECR, ECR_OPERATIONS),
+    JsonService(CLOUDWATCH, CLOUDWATCH_OPERATIONS, InvalidParameterValue),
+)
 
 
 @cache
@@ -84,7 +113,7 @@ def handle(request: Request, service: JsonService, control_plane: ControlPlane) 
         model = operation_model(service.name, name)
         assert model is not None
         payload = serialize(output, model.output_shape, name) if model.output_shape else {}
-        return _response(payload, 200, request_id)
+        return _response(payload, 200, request_id, service.content_type)
     except ControlPlaneError as error:
         return error_response(service, error, request_id)
     except Exception:
@@ -113,7 +142,7 @@ def _parse(service: JsonService, name: str, raw: bytes) -> dict[str, Any]:
         raise SerializationError("Request body must be a JSON object.")
     problems = validation_errors(body, model.input_shape)
     if problems:
-        raise InvalidParameterException("; ".join(problems))
+        raise service.invalid_parameter("; ".join(problems))
     return body
 
 
@@ -142,13 +171,28 @@ def serialize(value: Any, shape: Shape, path: str) -> Any:
 
 def error_response(service: JsonService, error: ControlPlaneError, request_id: str) -> Response:
     wire = to_wire(service.name, error)
-    return _response({"__type": wire.code, "message": wire.message}, wire.status, request_id)
+    if not service.query_compatible:
+        return _response({"__type": wire.code, "message": wire.message}, wire.status, request_id)
+    fault = "Sender" if wire.sender_fault else "Receiver"
+    return _response(
+        {"__type": error.shape, "message": wire.message},
+        wire.status,
+        request_id,
+        service.content_type,
+        {"x-amzn-query-error": f"{wire.code};{fault}"},
+    )
 
 
-def _response(payload: dict[str, Any], status: int, request_id: str) -> Response:
+def _response(
+    payload: dict[str, Any],
+    status: int,
+    request_id: str,
+    content_type: str = CONTENT_TYPE,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     return Response(
         json.dumps(payload),
         status=status,
-        content_type=CONTENT_TYPE,
-        headers={"x-amzn-RequestId": request_id},
+        content_type=content_type,
+        headers={"x-amzn-RequestId": request_id, **(headers or {})},
     )

@@ -1,4 +1,4 @@
-"""botocore's service models for ECS, ECR and ELBv2, loaded once.
+"""botocore's service models for ECS, ECR, ELBv2 and CloudWatch, loaded once.
 
 The same JSON files boto3 uses to build requests and parse responses define what we
 accept and what we return; reading them keeps client and emulator from drifting apart.
@@ -14,6 +14,7 @@ from botocore.model import OperationModel, OperationNotFoundError, ServiceModel,
 ECS = "ecs"
 ECR = "ecr"
 ELBV2 = "elbv2"
+CLOUDWATCH = "cloudwatch"
 
 
 @cache

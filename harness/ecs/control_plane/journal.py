@@ -8,6 +8,8 @@ emulator adopts the ones still running (``emulator.restart_adoption``) and the s
 replaces the rest, as ECS replaces tasks it lost. ELB ARNs are derived from names
 (``arns``), so replayed references hold. ECR repositories are journaled too; their
 images live in the registry, which keeps them itself, so a replay never touches it.
+CloudWatch's alarms are journaled (PutMetricAlarm, DeleteAlarms); their states are
+evaluated again from the metrics, which are not kept.
 
 Deployments keep their identity too: CreateService/UpdateService lines carry the id
 of the deployment they made, primed into the scheduler's id source on replay
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness.ecs.control_plane.cloudwatch import CLOUDWATCH_MUTATIONS, CLOUDWATCH_OPERATIONS
 from harness.ecs.control_plane.ecr import ECR_MUTATIONS, ECR_OPERATIONS
 from harness.ecs.control_plane.ecs_operations import ECS_OPERATIONS
 from harness.ecs.control_plane.elbv2_operations import ELBV2_INTERNAL_OPERATIONS, ELBV2_OPERATIONS
@@ -42,6 +45,7 @@ _BY_NAME: dict[str, Operation] = {
         *ELBV2_OPERATIONS.values(),
         *ECR_OPERATIONS.values(),
         *ELBV2_INTERNAL_OPERATIONS,
+        *CLOUDWATCH_OPERATIONS.values(),
     )
 }
 
@@ -68,6 +72,7 @@ MUTATIONS = frozenset(
         "set_forward_weights",
     }
     | ECR_MUTATIONS
+    | CLOUDWATCH_MUTATIONS
 )
 
 

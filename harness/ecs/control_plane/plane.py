@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from harness.ecs.control_plane.cloudwatch.registry import CloudWatchRegistry
 from harness.ecs.control_plane.clusters import ClusterRegistry
 from harness.ecs.control_plane.container_instances import ContainerInstances
 from harness.ecs.control_plane.ecr.state import EcrState
@@ -38,6 +39,7 @@ class ControlPlane:
     ``scheduler_factory`` builds a scheduler handle per new service. Without one,
     services converge at once (:class:`InstantScheduler`), which suits API tests.
     ``ecr``: ECR's repositories and the registry behind them (default: no registry).
+    ``cloudwatch``: alarms and metrics (default: AWS's pace, time scale 1).
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class ControlPlane:
         scheduler_factory: SchedulerFactory | None = None,
         ecr: EcrState | None = None,
         quotas: Quotas | None = None,
+        cloudwatch: CloudWatchRegistry | None = None,
     ) -> None:
         if scheduler_factory is None:
             from harness.ecs.control_plane.instant_scheduler import InstantScheduler
@@ -63,6 +66,7 @@ class ControlPlane:
         self.services = ServiceRegistry()
         self.elbv2 = Elbv2Registry()
         self.ecr = ecr or EcrState()
+        self.cloudwatch = cloudwatch or CloudWatchRegistry()
         #: The engine as each cluster's container instance (set by the emulator).
         self.container_instances = ContainerInstances()
 

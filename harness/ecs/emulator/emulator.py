@@ -24,9 +24,11 @@ from harness.docker_engine import new_docker_client
 from harness.docker_engine.containers import containers_labelled
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.cloudwatch import CloudWatchRegistry
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
+from harness.ecs.emulator.alb_metrics_sampler import AlbMetricsSampler
 from harness.ecs.emulator.ecr_registry import ecr_state
 from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.event_loop import Driver, ObservationQueue
@@ -153,21 +155,28 @@ class Emulator:
                 scheduler_factory=factory,
                 ecr=ecr_state(self.settings, self.journal.path if self.journal else None),
                 quotas=Quotas.from_settings(self.settings),
+                cloudwatch=CloudWatchRegistry(scale),
             )
             targets = Elbv2Sync(
                 self.haproxy.driver, control_plane, self.runtime.address, scale=scale
             )
             register_engine(control_plane, self._client.info(), self.settings)
             gate = PlacementGate(self.runtime, control_plane, self.observations, self.bus)
+            metrics = AlbMetricsSampler(self.haproxy.driver, control_plane)
+
+            def after_step() -> None:
+                gate.place_waiting()
+                metrics.tick()  # CloudWatch: the balancer's metrics, then the alarms
+
             self.driver = Driver(
                 control_plane,
                 gate,
                 targets,
                 self.observations,
-                after_step=gate.place_waiting,
+                after_step=after_step,
                 traffic=ListenerRuleRouter(control_plane.elbv2, control_plane.lock),
                 hooks=self.hook_runner,
-                alarms=None,  # the CloudWatch registry's alarm states (AlarmStates) go here
+                alarms=control_plane.cloudwatch,
             )
             holder.append(self.driver)
             if self.journal is not None:

@@ -38,7 +38,12 @@ from harness.ecs.haproxy.routing import Frontend, single
 from harness.ecs.haproxy.routing_config import WEIGHTS_MAP_NAME, weights_map
 from harness.ecs.haproxy.runtime_api import RuntimeApiClient
 from harness.ecs.haproxy.sink import ConfigSink
-from harness.ecs.haproxy.stats import ServerStats, parse_show_stat
+from harness.ecs.haproxy.stats import (
+    ServerStats,
+    TrafficCounters,
+    parse_show_stat,
+    parse_traffic,
+)
 
 _ADDED = "New server registered."
 _DELETED = "Server deleted."
@@ -288,6 +293,11 @@ class HaproxyDriver:
                 for row in parse_show_stat(self.api.show(f"show stat {be.proxy_name} 4 -1"))
             }
             return [self._health(be, state, rows) for state in self._servers[backend].values()]
+
+    def traffic(self) -> list[TrafficCounters]:
+        """Every frontend's, backend's and server's traffic counters (one ``show stat``)."""
+        with self._lock:
+            return parse_traffic(self.api.show("show stat -1 7 -1"))
 
     # -- internals --------------------------------------------------------------------
 

@@ -46,9 +46,14 @@ def acl_line(name: str, match: Match) -> str:
     return f"    acl {name} {_sample(match)} {flags} {patterns}"
 
 
+def frontend_name(port: int) -> str:
+    """The frontend of the listener on ``port`` (its ``show stat`` rows carry this name)."""
+    return f"listener-{port}"
+
+
 def frontend_lines(frontend: Frontend, backends: Mapping[str, Backend], map_path: str) -> list[str]:
     """``frontend listener-<port>``: ACLs per route, then ``use_backend`` in route order."""
-    lines = [f"frontend listener-{frontend.port}", f"    bind :{frontend.port}"]
+    lines = [f"frontend {frontend_name(frontend.port)}", f"    bind :{frontend.port}"]
     weighted = any(len(route.backends) > 1 for route in frontend.routes)
     if weighted:
         lines.append(f"    http-request set-var({PICK_VAR}) rand({PICK_RANGE})")

@@ -1,4 +1,5 @@
-"""Parse HAProxy's ``show stat`` CSV into typed per-server rows.
+"""Parse HAProxy's ``show stat`` CSV into typed rows: servers' health, and every row's
+traffic counters (:func:`parse_traffic`) for the load balancer's CloudWatch metrics.
 
 ``show stat`` (not ``show servers state``) because it carries the check status as text
 (``L7OK``, ``L7STS``, ``L4TOUT``...), the HTTP code of the last check and ``scur``, which
@@ -31,15 +32,61 @@ class ServerStats:
     backup: bool
 
 
-def parse_show_stat(text: str) -> list[ServerStats]:
-    """Server rows of a ``show stat`` dump; frontend/backend summary rows are skipped."""
+#: ``svname`` of the summary rows; every other row is a server.
+FRONTEND = "FRONTEND"
+BACKEND = "BACKEND"
+
+
+@dataclass(frozen=True)
+class TrafficCounters:
+    """One row's traffic since the HAProxy worker started (a reload starts from zero).
+
+    ``name`` is ``FRONTEND``, ``BACKEND`` or a server's name. Counters: ``req_tot``
+    (HTTP requests; a server's are those sent to it, a BACKEND's include those HAProxy
+    answered itself, e.g. 503 with no server up),
+    ``hrsp_5xx`` (5xx responses: a server's are the ones it sent, a frontend's or
+    backend's include those HAProxy made itself). ``rtime`` is not a counter: HAProxy's
+    average response time in ms over the last 1024 requests.
+    """
+
+    proxy: str
+    name: str
+    requests: int
+    responses_5xx: int
+    response_time_ms: int
+
+    @property
+    def is_server(self) -> bool:
+        return self.name not in (FRONTEND, BACKEND)
+
+
+def parse_traffic(text: str) -> list[TrafficCounters]:
+    """Every row of a ``show stat`` dump with its traffic counters."""
+    return [
+        TrafficCounters(
+            proxy=row["pxname"],
+            name=row["svname"],
+            requests=_int_or_none(row.get("req_tot")) or 0,
+            responses_5xx=_int_or_none(row.get("hrsp_5xx")) or 0,
+            response_time_ms=_int_or_none(row.get("rtime")) or 0,
+        )
+        for row in _rows(text)
+        if row.get("pxname") and row.get("svname")
+    ]
+
+
+def _rows(text: str) -> csv.DictReader[str]:
     body = text.lstrip()
     if body.startswith("# "):
         body = body[2:]
-    rows = csv.DictReader(io.StringIO(body))
+    return csv.DictReader(io.StringIO(body))
+
+
+def parse_show_stat(text: str) -> list[ServerStats]:
+    """Server rows of a ``show stat`` dump; frontend/backend summary rows are skipped."""
     servers: list[ServerStats] = []
-    for row in rows:
-        if row.get("svname") in (None, "FRONTEND", "BACKEND") or not row.get("pxname"):
+    for row in _rows(text):
+        if row.get("svname") in (None, FRONTEND, BACKEND) or not row.get("pxname"):
             continue
         servers.append(
             ServerStats(

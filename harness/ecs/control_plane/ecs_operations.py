@@ -17,12 +17,17 @@ from harness.ecs.control_plane.container_instance_operations import (
     describe_container_instances,
     list_container_instances,
 )
+from harness.ecs.control_plane.deployment_strategies import check_strategy_load_balancers
 from harness.ecs.control_plane.errors import (
     InvalidParameterException,
     ServiceNotActiveException,
 )
 from harness.ecs.control_plane.pagination import paginate, with_token
 from harness.ecs.control_plane.plane import ControlPlane, Operation
+from harness.ecs.control_plane.service_deployment_operations import (
+    SERVICE_DEPLOYMENT_OPERATIONS,
+    observe_service,
+)
 from harness.ecs.control_plane.services import (
     ServiceEntry,
     check_desired_count,
@@ -148,6 +153,7 @@ def create_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         created_at=cp.clock(),
         launch_type=req.get("launchType", "FARGATE"),
     )
+    check_strategy_load_balancers(service.deployment_configuration, service.load_balancers)
     spec = TaskDefinitionSpec.from_document(definition.arn, definition.describe())
     extras = {
         k: req[k]
@@ -164,6 +170,7 @@ def create_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         cluster=cluster.name, handle=cp.scheduler_factory(service, spec), extras=extras
     )
     cp.services.add(entry)
+    observe_service(cp, entry)
     return {"service": describe_service(entry)}
 
 
@@ -193,6 +200,7 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         config = deployment_configuration(
             req["deploymentConfiguration"], svc.deployment_configuration
         )
+        check_strategy_load_balancers(config, svc.load_balancers)
     if "loadBalancers" in req:
         raise InvalidParameterException(
             "Changing loadBalancers in UpdateService is not emulated; create a new service."
@@ -205,6 +213,7 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         deployment_configuration=config,
         health_check_grace_period_seconds=None if grace is None else float(grace),
     )
+    observe_service(cp, entry)
     return {"service": describe_service(entry)}
 
 
@@ -308,4 +317,5 @@ ECS_OPERATIONS: dict[str, Operation] = {
     "StopTask": stop_task,
     "ListContainerInstances": list_container_instances,
     "DescribeContainerInstances": describe_container_instances,
+    **SERVICE_DEPLOYMENT_OPERATIONS,
 }

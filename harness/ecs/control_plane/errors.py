@@ -53,6 +53,20 @@ class ServiceNotActiveException(ControlPlaneError):
     shape = "ServiceNotActiveException"
 
 
+class ServiceDeploymentNotFoundException(ControlPlaneError):
+    shape = "ServiceDeploymentNotFoundException"
+
+
+class ConflictException(ControlPlaneError):
+    """A service deployment in a state the request cannot change (finished, superseded)."""
+
+    shape = "ConflictException"
+
+
+class UnsupportedFeatureException(ControlPlaneError):
+    shape = "UnsupportedFeatureException"
+
+
 class InvalidDeploymentConfiguration(InvalidParameterException):
     """A deployment configuration AWS would refuse (e.g. minimumHealthyPercent > maximumPercent)."""
 

@@ -37,6 +37,7 @@ from harness.ecs.emulator.haproxy_container import (
     find_kept_haproxy,
     start_haproxy,
 )
+from harness.ecs.emulator.lambda_hooks import LambdaHookTargets, LocalLambdaHookRunner
 from harness.ecs.emulator.placement_gate import PlacementGate, register_engine
 from harness.ecs.emulator.restart_adoption import adopt_left_behind
 from harness.ecs.events import EventBus
@@ -92,6 +93,9 @@ class Emulator:
             project=settings.project,
             owner=self.owner,
         )
+        #: Lambda lifecycle hooks by function name (``lambda_hooks.register``).
+        self.lambda_hooks = LambdaHookTargets(settings.lambda_hooks, settings.lambda_hook_timeout_s)
+        self.hook_runner = LocalLambdaHookRunner(self.lambda_hooks, self.observations.put)
         self.haproxy: HaproxyContainer | None = None
         self.driver: Driver | None = None
         self.server: ApiServer | None = None
@@ -156,6 +160,7 @@ class Emulator:
                 targets,
                 self.observations,
                 after_step=gate.place_waiting,
+                hooks=self.hook_runner,
             )
             holder.append(self.driver)
             if self.journal is not None:
@@ -188,6 +193,7 @@ class Emulator:
             self.server.stop()
         if self.driver is not None:
             self.driver.stop()
+        self.hook_runner.shutdown()
         self.runtime.close(keep_tasks=keep)
         if self.haproxy is not None and not keep:
             self.haproxy.remove()

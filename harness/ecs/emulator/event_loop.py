@@ -19,7 +19,7 @@ from typing import Protocol
 
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.scheduler.observations import Observation
-from harness.ecs.scheduler.ports import TargetRegistrar, TaskRuntime, dispatch
+from harness.ecs.scheduler.ports import HookRunner, TargetRegistrar, TaskRuntime, dispatch
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,13 @@ class Driver:
         observations: ObservationQueue,
         poll_interval_s: float = 0.15,
         after_step: Callable[[], None] | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         """``after_step``: run after each step's actions (the placement gate retries
-        waiting tasks there, once stopped tasks have freed room)."""
+        waiting tasks there, once stopped tasks have freed room). ``hooks``: runs Lambda
+        lifecycle hooks (:mod:`.lambda_hooks`), off this loop."""
         self.after_step = after_step
+        self.hooks = hooks
         self.control_plane = control_plane
         self.runtime = runtime
         self.targets = targets
@@ -123,7 +126,7 @@ class Driver:
             ]
         for action in actions:
             try:
-                dispatch([action], self.runtime, self.targets)
+                dispatch([action], self.runtime, self.targets, hooks=self.hooks)
             except Exception as exc:  # one failed action must not lose the others
                 log.exception("could not perform %s", action)
                 self.errors.append(exc)

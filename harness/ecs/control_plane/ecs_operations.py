@@ -39,7 +39,7 @@ from harness.ecs.control_plane.services import (
     require_task_definition,
     task_matches,
 )
-from harness.ecs.domain import Service, TaskDefinitionSpec
+from harness.ecs.domain import Service, ServiceLoadBalancer, TaskDefinitionSpec
 
 # --- clusters -------------------------------------------------------------------------
 
@@ -200,11 +200,13 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         config = deployment_configuration(
             req["deploymentConfiguration"], svc.deployment_configuration
         )
-        check_strategy_load_balancers(config, svc.load_balancers)
+    balancers = svc.load_balancers
     if "loadBalancers" in req:
-        raise InvalidParameterException(
-            "Changing loadBalancers in UpdateService is not emulated; create a new service."
-        )
+        balancers = _advanced_configuration_update(cp, svc, req["loadBalancers"])
+    check_strategy_load_balancers(config or svc.deployment_configuration, balancers)
+    if balancers is not svc.load_balancers:
+        # same target groups and containers (checked): the scheduler reads them live
+        svc.load_balancers = balancers
     grace = req.get("healthCheckGracePeriodSeconds")
     entry.handle.update(
         task_definition=spec,
@@ -215,6 +217,27 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
     )
     observe_service(cp, entry)
     return {"service": describe_service(entry)}
+
+
+def _advanced_configuration_update(
+    cp: ControlPlane, svc: Service, requested: list[dict[str, Any]]
+) -> tuple[ServiceLoadBalancer, ...]:
+    """UpdateService's ``loadBalancers``, emulated to set or change their
+    ``advancedConfiguration`` (how a service moves to BLUE_GREEN, LINEAR or CANARY);
+    other changes are refused."""
+    definition = cp.task_definitions.resolve(svc.task_definition)
+    updated = load_balancers(requested, definition, cp.elbv2)
+
+    def targets(lbs: tuple[ServiceLoadBalancer, ...]) -> list[tuple[str, str, int]]:
+        return sorted((lb.target_group_arn, lb.container_name, lb.container_port) for lb in lbs)
+
+    if targets(updated) != targets(svc.load_balancers):
+        raise InvalidParameterException(
+            "Changing the target groups or containers of loadBalancers in UpdateService is "
+            "not emulated; only their advancedConfiguration may change (create a new "
+            "service otherwise)."
+        )
+    return updated
 
 
 def describe_services(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:

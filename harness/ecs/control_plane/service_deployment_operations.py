@@ -9,6 +9,7 @@ Continue are intentions handed to the service's scheduler through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from harness.ecs.control_plane.plane import ControlPlane, Operation
 from harness.ecs.control_plane.scheduler_handle import SchedulerHandle
 from harness.ecs.control_plane.service_deployments import (
     FINISHED,
+    Outcome,
     ServiceDeploymentRecord,
     ServiceRevision,
     describe_service_deployment,
@@ -75,6 +77,17 @@ def observe_service(cp: ControlPlane, entry: ServiceEntry) -> None:
         svc.deployment_configuration,
         revision_of,
     )
+
+
+def keep_outcomes(cp: ControlPlane, keep: Callable[[str, Outcome], None]) -> None:
+    """Hand each service deployment finished since the last call to ``keep`` (the
+    journal's ``record_outcome``); subscribe it to the service events. Call it once
+    right after a journal replay, with a ``keep`` that drops them, so that what the
+    replay restored is not journaled again."""
+    with cp.lock:
+        _observe_all(cp)
+        for record, outcome in cp.service_deployments.newly_finished():
+            keep(record.arn, outcome)
 
 
 def _observe_all(cp: ControlPlane) -> None:

@@ -71,6 +71,15 @@ class ServiceRevision:
     extras: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a finished deployment ended, as the journal keeps it across a restart."""
+
+    status: ServiceDeploymentStatus
+    reason: str = ""
+    finished_at: float | None = None
+
+
 @dataclass
 class ServiceDeploymentRecord:
     """A service deployment: the live deployment plus what it was made from and with."""
@@ -85,6 +94,8 @@ class ServiceDeploymentRecord:
     configuration: DeploymentConfiguration
     #: The service's latest deployment is this one's successor once it exists.
     superseded: bool = False
+    #: Restored from the journal: shown while the scheduler keeps no lifecycle for it.
+    outcome: Outcome | None = None
 
 
 class ServiceDeploymentHistory:
@@ -94,6 +105,9 @@ class ServiceDeploymentHistory:
         self._by_arn: dict[str, ServiceDeploymentRecord] = {}
         self._by_service: dict[str, list[ServiceDeploymentRecord]] = {}
         self._revisions: dict[str, ServiceRevision] = {}
+        #: Finished deployments whose outcome is kept (journaled or restored).
+        self._kept: set[str] = set()
+        self._restored: dict[str, Outcome] = {}
 
     def observe(
         self,
@@ -130,9 +144,40 @@ class ServiceDeploymentHistory:
             )
             for older in history:
                 older.superseded = True
+            record.outcome = self._restored.pop(arn, None)
             history.append(record)
             self._by_arn[arn] = record
             self._revisions[revision.arn] = revision
+
+    def restore_outcome(self, arn: str, outcome: Outcome) -> None:
+        """Journal replay: ``arn`` ended as ``outcome`` before the restart."""
+        self._kept.add(arn)
+        record = self._by_arn.get(arn)
+        if record is None:
+            self._restored[arn] = outcome
+        else:
+            record.outcome = outcome
+
+    def newly_finished(self) -> list[tuple[ServiceDeploymentRecord, Outcome]]:
+        """Deployments finished since the last call (each reported once), with how."""
+        found = []
+        for arn, record in self._by_arn.items():
+            if arn in self._kept:
+                continue
+            status = status_of(record)
+            if status in FINISHED:
+                self._kept.add(arn)
+                found.append(
+                    (
+                        record,
+                        Outcome(
+                            status,
+                            _status_reason(record, status),
+                            _finished_at(record, status),
+                        ),
+                    )
+                )
+        return found
 
     def get(self, arn: str) -> ServiceDeploymentRecord | None:
         return self._by_arn.get(arn)
@@ -175,6 +220,8 @@ def status_of(record: ServiceDeploymentRecord) -> ServiceDeploymentStatus:
     d = record.deployment
     if lifecycle_kept(d):
         return d.lifecycle.status
+    if record.outcome is not None:
+        return record.outcome.status
     if d.rollout_state == RolloutState.COMPLETED:
         return ServiceDeploymentStatus.SUCCESSFUL
     if d.rollout_state == RolloutState.FAILED:
@@ -193,6 +240,8 @@ def _status_reason(record: ServiceDeploymentRecord, status: ServiceDeploymentSta
     lifecycle = record.deployment.lifecycle
     if lifecycle.status_reason:
         return lifecycle.status_reason
+    if record.outcome is not None and not lifecycle_kept(record.deployment):
+        return record.outcome.reason
     if record.deployment.rollout_state_reason:
         return record.deployment.rollout_state_reason
     if status == ServiceDeploymentStatus.STOPPED and record.superseded:
@@ -204,6 +253,8 @@ def _finished_at(record: ServiceDeploymentRecord, status: ServiceDeploymentStatu
     lifecycle = record.deployment.lifecycle
     if lifecycle.finished_at is not None:
         return lifecycle.finished_at
+    if record.outcome is not None and not lifecycle_kept(record.deployment):
+        return record.outcome.finished_at
     return record.deployment.updated_at if status in FINISHED else None
 
 

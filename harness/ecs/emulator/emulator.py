@@ -26,6 +26,7 @@ from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
+from harness.ecs.control_plane.service_deployment_operations import keep_outcomes
 from harness.ecs.emulator.ecr_registry import ecr_state
 from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.event_loop import Driver, ObservationQueue
@@ -167,6 +168,7 @@ class Emulator:
                 self.journal.replay(control_plane, ids)
                 control_plane.recorder = self.journal.record
                 self.bus.subscribe(self.journal.record_event)
+                self._keep_service_deployment_outcomes(control_plane, self.journal)
             adopt_left_behind(control_plane, self.runtime, targets)
             self.driver.start()
             self.server = ApiServer(
@@ -198,6 +200,14 @@ class Emulator:
         if self.haproxy is not None and not keep:
             self.haproxy.remove()
         self._client.close()  # its connection to the engine, not the engine
+
+    def _keep_service_deployment_outcomes(
+        self, control_plane: ControlPlane, journal: Journal
+    ) -> None:
+        """Journal how each service deployment ends, checked on every service event;
+        what the replay restored is known already and not journaled again."""
+        keep_outcomes(control_plane, lambda arn, outcome: None)
+        self.bus.subscribe(lambda _event: keep_outcomes(control_plane, journal.record_outcome))
 
     def _kept_haproxy(self) -> HaproxyContainer | None:
         """Our own HAProxy that the previous incarnation kept (only with a journal: with

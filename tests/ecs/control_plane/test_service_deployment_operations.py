@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.instant_scheduler import InstantScheduler
+from harness.ecs.control_plane.service_deployment_operations import keep_outcomes
 from harness.ecs.domain import (
     Deployment,
     HookAction,
@@ -403,3 +404,36 @@ def test_service_deployment_arns_and_outcomes_survive_a_restart(tmp_path: Path) 
     assert [
         (d["serviceDeploymentArn"], d["status"]) for d in listed["serviceDeployments"]
     ] == before
+
+
+def keeping_outcomes(life: Incarnation) -> Incarnation:
+    """Wire outcome keeping as the emulator does: after the replay, on every event."""
+    keep_outcomes(life.plane, lambda arn, outcome: None)
+    life.bus.subscribe(lambda _e: keep_outcomes(life.plane, life.journal.record_outcome))
+    return life
+
+
+def test_how_a_deployment_ended_survives_a_restart_once(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.jsonl"
+    clock = FakeClock()
+    first = keeping_outcomes(Incarnation(journal, clock))
+    set_up(first)
+    run_with_stops(first, 120)
+    first.call("update_service", cluster="c", service="web", taskDefinition="web:2")
+    lifecycle = first.service.primary.lifecycle  # as a strategy's reconciler would end it
+    lifecycle.status = ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL
+    lifecycle.status_reason = "Rolled back: alarm green-5xx in ALARM."
+    lifecycle.finished_at = clock.t
+    keep_outcomes(first.plane, first.journal.record_outcome)  # the next event does this
+    listed = first.call("list_service_deployments", cluster="c", service="web")
+    before = [(d["serviceDeploymentArn"], d["status"]) for d in listed["serviceDeployments"]]
+    assert [s for _, s in before] == ["ROLLBACK_SUCCESSFUL", "SUCCESSFUL"]
+
+    second = keeping_outcomes(Incarnation(journal, clock))
+    listed = second.call("list_service_deployments", cluster="c", service="web")
+    after = listed["serviceDeployments"]
+    assert [(d["serviceDeploymentArn"], d["status"]) for d in after] == before
+    assert after[0]["statusReason"] == "Rolled back: alarm green-5xx in ALARM."
+    lines = journal.read_text().count("service_deployment_outcome")
+    keeping_outcomes(Incarnation(journal, clock))
+    assert journal.read_text().count("service_deployment_outcome") == lines

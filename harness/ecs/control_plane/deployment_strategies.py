@@ -80,42 +80,50 @@ def _check_percent(member: str, value: float, low: float) -> None:
         )
 
 
+def _percent_and_bake(
+    request: dict[str, Any],
+    member: str,
+    keys: tuple[str, str],
+    defaults: tuple[float, int],
+    low: float,
+) -> tuple[float, int]:
+    """A traffic step's percent (``low``-100.0 in steps of 0.1) and bake time (0-1440
+    minutes), AWS's defaults where the request leaves them out."""
+    percent = float(request.get(keys[0], defaults[0]))
+    bake = request.get(keys[1], defaults[1])
+    _check_percent(f"{member}.{keys[0]}", percent, low)
+    _check_range(f"{member}.{keys[1]}", bake, 0, MAX_BAKE_MINUTES)
+    return percent, bake
+
+
 def linear_configuration(request: dict[str, Any]) -> LinearConfiguration:
-    """``linearConfiguration``: stepPercent 3.0-100.0 in steps of 0.1 (default 10.0),
-    stepBakeTimeInMinutes 0-1440 (default 6)."""
-    config = LinearConfiguration(
-        step_percent=float(request.get("stepPercent", LinearConfiguration.step_percent)),
-        step_bake_time_in_minutes=request.get(
-            "stepBakeTimeInMinutes", LinearConfiguration.step_bake_time_in_minutes
-        ),
+    """``linearConfiguration``: stepPercent 3.0-100.0 (default 10.0), stepBakeTimeInMinutes
+    (default 6)."""
+    default = LinearConfiguration()
+    return LinearConfiguration(
+        *_percent_and_bake(
+            request,
+            "linearConfiguration",
+            ("stepPercent", "stepBakeTimeInMinutes"),
+            (default.step_percent, default.step_bake_time_in_minutes),
+            3.0,
+        )
     )
-    _check_percent("linearConfiguration.stepPercent", config.step_percent, 3.0)
-    _check_range(
-        "linearConfiguration.stepBakeTimeInMinutes",
-        config.step_bake_time_in_minutes,
-        0,
-        MAX_BAKE_MINUTES,
-    )
-    return config
 
 
 def canary_configuration(request: dict[str, Any]) -> CanaryConfiguration:
-    """``canaryConfiguration``: canaryPercent 0.1-100.0 in steps of 0.1 (default 5.0),
-    canaryBakeTimeInMinutes 0-1440 (default 10)."""
-    config = CanaryConfiguration(
-        canary_percent=float(request.get("canaryPercent", CanaryConfiguration.canary_percent)),
-        canary_bake_time_in_minutes=request.get(
-            "canaryBakeTimeInMinutes", CanaryConfiguration.canary_bake_time_in_minutes
-        ),
+    """``canaryConfiguration``: canaryPercent 0.1-100.0 (default 5.0),
+    canaryBakeTimeInMinutes (default 10)."""
+    default = CanaryConfiguration()
+    return CanaryConfiguration(
+        *_percent_and_bake(
+            request,
+            "canaryConfiguration",
+            ("canaryPercent", "canaryBakeTimeInMinutes"),
+            (default.canary_percent, default.canary_bake_time_in_minutes),
+            0.1,
+        )
     )
-    _check_percent("canaryConfiguration.canaryPercent", config.canary_percent, 0.1)
-    _check_range(
-        "canaryConfiguration.canaryBakeTimeInMinutes",
-        config.canary_bake_time_in_minutes,
-        0,
-        MAX_BAKE_MINUTES,
-    )
-    return config
 
 
 def deployment_alarms(request: dict[str, Any]) -> DeploymentAlarms:

@@ -197,31 +197,40 @@ def _check_arn_count(arns_: list[str], member: str) -> None:
         )
 
 
-def describe_service_deployments(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    wanted = req["serviceDeploymentArns"]
-    _check_arn_count(wanted, "serviceDeploymentArns")
-    _observe_all(cp)
+def _describe_each(
+    wanted: list[str], member: str, find: Callable[[str], Any], describe: Callable[[Any], Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Describe each ARN found; a failure (``MISSING``) for each one that is not."""
+    _check_arn_count(wanted, member)
     found, failures = [], []
     for arn in wanted:
-        record = cp.service_deployments.get(arn)
-        if record is None:
+        item = find(arn)
+        if item is None:
             failures.append({"arn": arn, "reason": "MISSING"})
         else:
-            found.append(describe_service_deployment(record))
+            found.append(describe(item))
+    return found, failures
+
+
+def describe_service_deployments(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
+    _observe_all(cp)
+    found, failures = _describe_each(
+        req["serviceDeploymentArns"],
+        "serviceDeploymentArns",
+        cp.service_deployments.get,
+        describe_service_deployment,
+    )
     return {"serviceDeployments": found, "failures": failures}
 
 
 def describe_service_revisions(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
-    wanted = req["serviceRevisionArns"]
-    _check_arn_count(wanted, "serviceRevisionArns")
     _observe_all(cp)
-    found, failures = [], []
-    for arn in wanted:
-        revision = cp.service_deployments.revision(arn)
-        if revision is None:
-            failures.append({"arn": arn, "reason": "MISSING"})
-        else:
-            found.append(describe_service_revision(revision))
+    found, failures = _describe_each(
+        req["serviceRevisionArns"],
+        "serviceRevisionArns",
+        cp.service_deployments.revision,
+        describe_service_revision,
+    )
     return {"serviceRevisions": found, "failures": failures}
 
 

@@ -19,12 +19,11 @@ import hashlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane import arns
 from harness.ecs.control_plane.deployment_strategies import describe_load_balancer
-from harness.ecs.control_plane.services import describe_deployment_configuration
+from harness.ecs.control_plane.services import _ts, describe_deployment_configuration
 from harness.ecs.domain import (
     Deployment,
     DeploymentConfiguration,
@@ -199,10 +198,6 @@ def _still_running(deployment: Deployment) -> bool:
 # --- presentation ---------------------------------------------------------------------
 
 
-def _ts(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, tz=UTC)
-
-
 def lifecycle_kept(deployment: Deployment) -> bool:
     """Whether the scheduler keeps this deployment's ``lifecycle`` (it has moved it on)."""
     lifecycle = deployment.lifecycle
@@ -256,6 +251,18 @@ def _finished_at(record: ServiceDeploymentRecord, status: ServiceDeploymentStatu
     if record.outcome is not None and not lifecycle_kept(record.deployment):
         return record.outcome.finished_at
     return record.deployment.updated_at if status in FINISHED else None
+
+
+def _ending(record: ServiceDeploymentRecord, status: ServiceDeploymentStatus) -> dict[str, Any]:
+    """``statusReason`` and ``finishedAt``, where there are any."""
+    out: dict[str, Any] = {}
+    reason = _status_reason(record, status)
+    if reason:
+        out["statusReason"] = reason
+    finished = _finished_at(record, status)
+    if finished is not None:
+        out["finishedAt"] = _ts(finished)
+    return out
 
 
 def _weights(record: ServiceDeploymentRecord) -> tuple[float, float] | None:
@@ -356,12 +363,7 @@ def describe_service_deployment(record: ServiceDeploymentRecord) -> dict[str, An
             "triggeredAlarmNames": list(lifecycle.triggered_alarm_names),
         },
     }
-    reason = _status_reason(record, status)
-    if reason:
-        out["statusReason"] = reason
-    finished = _finished_at(record, status)
-    if finished is not None:
-        out["finishedAt"] = _ts(finished)
+    out.update(_ending(record, status))
     if lifecycle.stopped_at is not None:
         out["stoppedAt"] = _ts(lifecycle.stopped_at)
     if lifecycle.stage is not None:
@@ -391,12 +393,7 @@ def describe_service_deployment_brief(record: ServiceDeploymentRecord) -> dict[s
         "targetServiceRevisionArn": record.revision.arn,
         "status": str(status),
     }
-    reason = _status_reason(record, status)
-    if reason:
-        out["statusReason"] = reason
-    finished = _finished_at(record, status)
-    if finished is not None:
-        out["finishedAt"] = _ts(finished)
+    out.update(_ending(record, status))
     return out
 
 

@@ -15,13 +15,12 @@ import pytest
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.domain import ServiceDeploymentStatus, StopType
-from tests.ecs.control_plane.test_service_deployment_operations import ControllableScheduler
+from tests.ecs.controllable_scheduler import ControllableScheduler, controllable_plane
 
 
 @pytest.fixture
 def plane() -> ControlPlane:
-    ControllableScheduler.calls = []
-    return ControlPlane(scheduler_factory=lambda svc, spec: ControllableScheduler(svc, spec))
+    return controllable_plane()
 
 
 @pytest.fixture

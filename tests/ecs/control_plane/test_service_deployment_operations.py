@@ -18,7 +18,6 @@ from botocore.exceptions import ClientError
 
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
-from harness.ecs.control_plane.instant_scheduler import InstantScheduler
 from harness.ecs.control_plane.service_deployment_operations import keep_outcomes
 from harness.ecs.domain import (
     Deployment,
@@ -36,27 +35,15 @@ from harness.ecs.scheduler.observations import TaskRunning, TaskStopped
 from tests.ecs.api_clients import CREDENTIALS
 from tests.ecs.conftest import FakeClock
 from tests.ecs.control_plane.test_journal_deployments import Incarnation, set_up
+from tests.ecs.controllable_scheduler import ControllableScheduler, controllable_plane
 
 ROLE = "arn:aws:iam::000000000000:role/ecs"
 LAMBDA = "arn:aws:lambda:us-east-1:000000000000:function:smoke-test"
 
 
-class ControllableScheduler(InstantScheduler):
-    """InstantScheduler plus the two intentions of the strategies' seam, recorded."""
-
-    calls: list[tuple[str, object, ...]] = []
-
-    def stop_deployment(self, stop_type: StopType) -> None:
-        self.calls.append(("stop", stop_type))
-
-    def continue_deployment(self, hook_id: str, action: HookAction) -> None:
-        self.calls.append(("continue", hook_id, action))
-
-
 @pytest.fixture
 def plane() -> ControlPlane:
-    ControllableScheduler.calls = []
-    return ControlPlane(scheduler_factory=lambda svc, spec: ControllableScheduler(svc, spec))
+    return controllable_plane()
 
 
 @pytest.fixture

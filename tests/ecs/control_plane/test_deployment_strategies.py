@@ -254,3 +254,26 @@ def test_strategies_that_shift_traffic_need_advanced_configuration() -> None:
         check_strategy_load_balancers(config, shifted)
     with pytest.raises(InvalidParameterException, match="requires a load balancer"):
         check_strategy_load_balancers(deployment_configuration({"strategy": "CANARY"}), ())
+
+
+@given(
+    st.sampled_from(["AWS_LAMBDA", "PAUSE"]),
+    st.lists(st.sampled_from([s.value for s in LifecycleStage]), max_size=4),
+)
+def test_hook_stages_accepted_exactly_where_aws_allows(target: str, stages: list[str]) -> None:
+    request: dict[str, Any] = {"targetType": target, "lifecycleStages": stages}
+    if target == "AWS_LAMBDA":
+        request |= {"hookTargetArn": LAMBDA, "roleArn": ROLE}
+    reported_only = {"SCALE_UP", "BAKE_TIME", "CLEAN_UP"}
+    lambda_only = {"TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"}
+    allowed = (
+        bool(stages)
+        and len(set(stages)) == len(stages)
+        and not set(stages) & reported_only
+        and not (target == "PAUSE" and set(stages) & lambda_only)
+    )
+    if allowed:
+        assert [str(s) for s in lifecycle_hook(request, 0).lifecycle_stages] == stages
+    else:
+        with pytest.raises(InvalidParameterException, match=r"lifecycleHooks\[0\]"):
+            lifecycle_hook(request, 0)

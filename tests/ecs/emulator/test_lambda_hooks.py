@@ -13,7 +13,11 @@ from typing import Any
 
 import pytest
 
+from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.ecs_operations import ECS_OPERATIONS
+from harness.ecs.control_plane.instant_scheduler import InstantScheduler
 from harness.ecs.domain import HookStatus, HookTargetType, LifecycleHook, LifecycleStage
+from harness.ecs.emulator.event_loop import Driver, ObservationQueue
 from harness.ecs.emulator.lambda_hooks import (
     HookFailed,
     LambdaHookTargets,
@@ -236,3 +240,60 @@ def test_settings_name_hooks_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = DrydockSettings()
     assert settings.lambda_hooks == {"check": "http://hooks:9000/check"}
     assert settings.lambda_hook_timeout_s == 5.0
+
+
+class _HookingScheduler(InstantScheduler):
+    """Asks for one hook at its first step; keeps the answers the loop brings back."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.asked = False
+        self.answers: list[HookAnswered] = []
+
+    def step(self, observations: Any = ()) -> list[Any]:
+        self.answers += [o for o in observations if isinstance(o, HookAnswered)]
+        if self.asked:
+            return []
+        self.asked = True
+        return [invoke("check", hook_id="h-loop")]
+
+
+class _NoTargets:
+    def sync(self) -> None: ...
+
+    def poll(self) -> list[Any]:
+        return []
+
+
+def test_the_loop_hands_invoke_hook_to_the_runner_and_the_answer_back() -> None:
+    observations: ObservationQueue = queue.Queue()
+    schedulers: list[_HookingScheduler] = []
+
+    def factory(service: Any, spec: Any) -> _HookingScheduler:
+        schedulers.append(_HookingScheduler(service, spec))
+        return schedulers[-1]
+
+    plane = ControlPlane(scheduler_factory=factory)
+    plane.call(ECS_OPERATIONS["CreateCluster"], {"clusterName": "c"})
+    plane.call(
+        ECS_OPERATIONS["RegisterTaskDefinition"],
+        {"family": "web", "containerDefinitions": [{"name": "app", "image": "app:1"}]},
+    )
+    plane.call(
+        ECS_OPERATIONS["CreateService"],
+        {"cluster": "c", "serviceName": "web", "taskDefinition": "web", "desiredCount": 0},
+    )
+    targets = LambdaHookTargets(timeout_s=5)
+    targets.register("check", lambda event: {"hookStatus": "SUCCEEDED"})
+    runner = LocalLambdaHookRunner(targets, observations.put)
+    driver = Driver(plane, None, _NoTargets(), observations, poll_interval_s=0.02, hooks=runner)  # type: ignore[arg-type]
+    driver.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not schedulers[0].answers and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        driver.stop()
+        runner.shutdown()
+    assert schedulers[0].answers == [HookAnswered("h-loop", HookStatus.SUCCEEDED, None, "")]
+    assert driver.errors == []

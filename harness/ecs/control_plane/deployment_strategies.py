@@ -34,8 +34,10 @@ from harness.ecs.domain import (
 
 #: AWS's bounds (minutes) for bake times: 0 to 1440 (24 hours).
 MAX_BAKE_MINUTES = 1440
-#: ``timeoutConfiguration.timeoutInMinutes``: 1 to 20160 (14 days); default 1440.
+#: ``timeoutConfiguration.timeoutInMinutes``: 1 to 20160 (14 days) in the model, 1 to
+#: 1440 for a Lambda hook (AWS's Lambda hook guide); default 1440.
 HOOK_TIMEOUT_MINUTES = (1, 20160)
+LAMBDA_HOOK_TIMEOUT_MINUTES = (1, 1440)
 DEFAULT_HOOK_TIMEOUT_MINUTES = 1440
 DEFAULT_HOOK_TIMEOUT_ACTION = HookAction.ROLLBACK
 
@@ -195,10 +197,15 @@ def lifecycle_hook(request: dict[str, Any], index: int) -> LifecycleHook:
         raise InvalidParameterException(f"{where}.roleArn {role_arn} is not an IAM role ARN.")
     timeout = request.get("timeoutConfiguration") or {}
     minutes = timeout.get("timeoutInMinutes")
-    if minutes is not None and not HOOK_TIMEOUT_MINUTES[0] <= minutes <= HOOK_TIMEOUT_MINUTES[1]:
+    low, high = (
+        LAMBDA_HOOK_TIMEOUT_MINUTES
+        if target_type == HookTargetType.AWS_LAMBDA
+        else HOOK_TIMEOUT_MINUTES
+    )
+    if minutes is not None and not low <= minutes <= high:
         raise InvalidParameterException(
-            f"{where}.timeoutConfiguration.timeoutInMinutes must be between "
-            f"{HOOK_TIMEOUT_MINUTES[0]} and {HOOK_TIMEOUT_MINUTES[1]}, not {minutes}."
+            f"{where}.timeoutConfiguration.timeoutInMinutes must be between {low} and "
+            f"{high} for a {target_type} hook, not {minutes}."
         )
     action = timeout.get("action")
     return LifecycleHook(

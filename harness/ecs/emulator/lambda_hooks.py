@@ -15,15 +15,23 @@ function *name* resolves to a hook registered with the emulator, first match win
    command present in the emulator's image. A callable in the test's process cannot be
    reached from there, and 127.0.0.1 inside the container is the container itself.
 
-Each invocation gets the event AWS sends (``executionDetails`` {serviceArn,
-targetServiceRevisionArn, testTrafficWeights, productionTrafficWeights}, ``hookId``,
-``lifecycleStage``, ``resourceArn``, ``hookDetails``) and must answer
-``{"hookStatus": "SUCCEEDED" | "FAILED" | "IN_PROGRESS", "callBackDelay": s,
-"hookDetails": ...}``: IN_PROGRESS is reported with its ``callBackDelay`` (AWS's default
-30 s) and the scheduler calls again; ``hookDetails`` returned with it are passed to the
-next call, as AWS does. A function that is not registered, raises, exits non-zero,
-answers something else or runs past ``DRYDOCK_LAMBDA_HOOK_TIMEOUT_S`` (wall seconds:
-a hook's work is real, not scaled) answers FAILED, with a reason naming the function.
+Each invocation gets the event AWS sends::
+
+    {"executionId": "<this run>", "lifecycleStage": "PRODUCTION_TRAFFIC_SHIFT",
+     "resourceArn": "arn:aws:ecs:...:service-deployment/<cluster>/<service>/<id>",
+     "executionDetails": {"serviceArn": "...", "targetServiceRevisionArn": "...",
+                          "testTrafficWeights": {"<revision ARN>": 0, ...},
+                          "productionTrafficWeights": {"<revision ARN>": 100, ...}},
+     "hookDetails": {...}}
+
+(the scheduler's ``InvokeHook.payload`` carries ``executionDetails`` and ``resourceArn``)
+and must answer ``{"hookStatus": "SUCCEEDED" | "FAILED" | "IN_PROGRESS",
+"callBackDelay": s, "hookDetails": ...}``: IN_PROGRESS is reported with its
+``callBackDelay`` (AWS's default 30 s) and the scheduler calls again; ``hookDetails``
+returned with it are merged into the next call's, as AWS does. A function that is not
+registered, raises, exits non-zero, answers something else or runs past
+``DRYDOCK_LAMBDA_HOOK_TIMEOUT_S`` (wall seconds: a hook's work is real, not scaled)
+answers FAILED, with a reason naming the function.
 
 Invocations run on a small thread pool, never on the scheduler's loop; each answer goes
 back as a :class:`~harness.ecs.scheduler.observations.HookAnswered` observation.
@@ -233,17 +241,22 @@ class LocalLambdaHookRunner:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def payload(self, action: InvokeHook) -> dict[str, Any]:
-        """AWS's event for this call: the scheduler's payload, with the hook's
-        ``hookDetails`` (those carried from an IN_PROGRESS answer win)."""
+        """AWS's event for this call: the scheduler's payload (``executionDetails``,
+        ``resourceArn`` ...), its ``executionId`` (the hook run's id) and
+        ``lifecycleStage`` where the payload has none, and ``hookDetails``: the hook's,
+        merged with those its last IN_PROGRESS answer returned (theirs win)."""
         event = dict(action.payload)
-        event.setdefault("hookId", action.hook_id)
+        event.setdefault("executionId", action.hook_id)
         event.setdefault("lifecycleStage", str(action.stage))
+        configured = event.get("hookDetails", action.hook.hook_details)
         with self._lock:
             carried = self._carried.get(action.hook_id)
-        if carried is not None:
+        if isinstance(configured, Mapping) and isinstance(carried, Mapping):
+            event["hookDetails"] = {**configured, **carried}  # AWS merges the two
+        elif carried is not None:
             event["hookDetails"] = carried
-        elif action.hook.hook_details is not None:
-            event.setdefault("hookDetails", action.hook.hook_details)
+        elif configured is not None:
+            event["hookDetails"] = configured
         return event
 
     def answer(self, action: InvokeHook) -> HookAnswered:

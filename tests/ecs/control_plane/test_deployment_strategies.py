@@ -163,17 +163,26 @@ def test_pause_hooks_take_no_target_and_any_other_stage() -> None:
     assert hook.hook_target_arn == ""
 
 
-@pytest.mark.parametrize("minutes", [0, 20161])
-def test_hook_timeouts_are_bounded(minutes: int) -> None:
-    with pytest.raises(InvalidParameterException, match="between 1 and 20160"):
-        lifecycle_hook(
-            {
-                "targetType": "PAUSE",
-                "lifecycleStages": ["PRE_SCALE_UP"],
-                "timeoutConfiguration": {"timeoutInMinutes": minutes},
-            },
-            0,
-        )
+@pytest.mark.parametrize(
+    ("target", "minutes", "match"),
+    [
+        ("PAUSE", 0, "between 1 and 20160"),
+        ("PAUSE", 20161, "between 1 and 20160"),
+        ("AWS_LAMBDA", 1441, "between 1 and 1440 for a AWS_LAMBDA hook"),
+    ],
+)
+def test_hook_timeouts_are_bounded(target: str, minutes: int, match: str) -> None:
+    request: dict[str, Any] = {
+        "targetType": target,
+        "lifecycleStages": ["PRE_SCALE_UP"],
+        "timeoutConfiguration": {"timeoutInMinutes": minutes},
+    }
+    if target == "AWS_LAMBDA":
+        request |= {"hookTargetArn": LAMBDA, "roleArn": ROLE}
+    with pytest.raises(InvalidParameterException, match=match):
+        lifecycle_hook(request, 0)
+    request["timeoutConfiguration"]["timeoutInMinutes"] = 1440
+    assert lifecycle_hook(request, 0).timeout_in_minutes == 1440
 
 
 @given(st.integers(min_value=-100, max_value=1100))

@@ -115,7 +115,8 @@ def test_a_callable_gets_aws_event_and_its_answer_is_reported(
     assert answered == HookAnswered("h-1", HookStatus.SUCCEEDED, None, "")
     event = seen[0]
     assert event["executionDetails"] == EVENT["executionDetails"]
-    assert (event["hookId"], event["lifecycleStage"]) == ("h-1", "POST_SCALE_UP")
+    assert (event["executionId"], event["lifecycleStage"]) == ("h-1", "POST_SCALE_UP")
+    assert event["resourceArn"] == EVENT["resourceArn"]
     assert event["hookDetails"] == {"min_accuracy": 0.9}
 
 
@@ -135,7 +136,7 @@ def test_in_progress_hook_details_are_passed_to_the_next_call(
     assert answers.get(timeout=5) == HookAnswered("h-1", HookStatus.IN_PROGRESS, 7.0, "")
     runner.invoke_hook(invoke("poll", details={"bucket": "b"}))
     assert answers.get(timeout=5).status == HookStatus.SUCCEEDED
-    assert calls == [{"bucket": "b"}, {"job": 42}]
+    assert calls == [{"bucket": "b"}, {"bucket": "b", "job": 42}]  # merged, as AWS does
 
 
 def test_raising_unknown_and_bad_hooks_fail_naming_the_function(
@@ -177,7 +178,7 @@ def test_a_command_gets_the_event_on_stdin_and_answers_on_stdout(
 ) -> None:
     script = (
         "import json, sys; e = json.load(sys.stdin); "
-        "print(json.dumps({'hookStatus': 'SUCCEEDED' if e['hookId'] == 'h-1' else 'FAILED'}))"
+        "print(json.dumps({'hookStatus': 'SUCCEEDED' if e['executionId'] == 'h-1' else 'FAILED'}))"
     )
     failing = "import sys; print('no model', file=sys.stderr); sys.exit(3)"
     targets = LambdaHookTargets(
@@ -204,7 +205,7 @@ class _HookServer(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         status = 200 if self.path == "/ok" else 500
-        body = json.dumps({"hookStatus": "SUCCEEDED", "echo": event["hookId"]}).encode()
+        body = json.dumps({"hookStatus": "SUCCEEDED", "echo": event["executionId"]}).encode()
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

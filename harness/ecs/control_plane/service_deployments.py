@@ -209,8 +209,10 @@ def status_of(record: ServiceDeploymentRecord) -> ServiceDeploymentStatus:
 
     A scheduler that has not touched ``lifecycle`` (ROLLING deployments of a scheduler
     that only keeps ``rolloutState``) is read from its rollout state: COMPLETED is
-    SUCCESSFUL; FAILED is a rollback when the circuit breaker rolls back, else STOPPED;
-    in progress but replaced by a newer deployment is STOPPED.
+    SUCCESSFUL; FAILED with the circuit breaker rolling back is ROLLBACK_IN_PROGRESS
+    until the deployment it returns to is steady again, then ROLLBACK_SUCCESSFUL;
+    FAILED without rollback is STOPPED; in progress but replaced by a newer deployment
+    is STOPPED. A deployment a rollback returns to had COMPLETED: it stays SUCCESSFUL.
     """
     d = record.deployment
     if lifecycle_kept(d):
@@ -220,15 +222,25 @@ def status_of(record: ServiceDeploymentRecord) -> ServiceDeploymentStatus:
     if d.rollout_state == RolloutState.COMPLETED:
         return ServiceDeploymentStatus.SUCCESSFUL
     if d.rollout_state == RolloutState.FAILED:
-        breaker = record.configuration.deployment_circuit_breaker
-        return (
-            ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL
-            if breaker.rollback
-            else ServiceDeploymentStatus.STOPPED
-        )
+        if not record.configuration.deployment_circuit_breaker.rollback:
+            return ServiceDeploymentStatus.STOPPED
+        target = rolled_back_to(record)
+        if target is not None and target.deployment.rollout_state == RolloutState.IN_PROGRESS:
+            return ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS
+        return ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL
     if record.superseded:
-        return ServiceDeploymentStatus.STOPPED
+        returned_to = d.status == DeploymentStatus.PRIMARY  # a rollback's target
+        return (
+            ServiceDeploymentStatus.SUCCESSFUL if returned_to else ServiceDeploymentStatus.STOPPED
+        )
     return ServiceDeploymentStatus.IN_PROGRESS
+
+
+def rolled_back_to(record: ServiceDeploymentRecord) -> ServiceDeploymentRecord | None:
+    """The source a failed deployment's circuit breaker returned to: the one that is
+    PRIMARY again (or, once replaced since, the latest source)."""
+    primary = [s for s in record.sources if s.deployment.status == DeploymentStatus.PRIMARY]
+    return primary[0] if primary else (record.sources[-1] if record.sources else None)
 
 
 def _status_reason(record: ServiceDeploymentRecord, status: ServiceDeploymentStatus) -> str:
@@ -370,13 +382,29 @@ def describe_service_deployment(record: ServiceDeploymentRecord) -> dict[str, An
         out["lifecycleStage"] = str(lifecycle.stage)
     if lifecycle.hooks:
         out["lifecycleHookDetails"] = [_hook_detail(run) for run in lifecycle.hooks]
-    if lifecycle.rollback_reason or lifecycle.rollback_started_at is not None:
-        rollback: dict[str, Any] = {"reason": lifecycle.rollback_reason}
-        if lifecycle.rollback_started_at is not None:
-            rollback["startedAt"] = _ts(lifecycle.rollback_started_at)
-        if record.sources:
-            rollback["serviceRevisionArn"] = record.sources[0].revision.arn
+    rollback = _rollback(record, status)
+    if rollback:
         out["rollback"] = rollback
+    return out
+
+
+def _rollback(record: ServiceDeploymentRecord, status: ServiceDeploymentStatus) -> dict[str, Any]:
+    """``rollback``: the scheduler's, or a circuit breaker's read from the rollout."""
+    lifecycle, d = record.deployment.lifecycle, record.deployment
+    if lifecycle.rollback_reason or lifecycle.rollback_started_at is not None:
+        out: dict[str, Any] = {"reason": lifecycle.rollback_reason}
+        if lifecycle.rollback_started_at is not None:
+            out["startedAt"] = _ts(lifecycle.rollback_started_at)
+    elif not lifecycle_kept(d) and status in (
+        ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS,
+        ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL,
+    ):
+        out = {"reason": d.rollout_state_reason, "startedAt": _ts(d.updated_at)}
+    else:
+        return {}
+    target = rolled_back_to(record)
+    if target is not None:
+        out["serviceRevisionArn"] = target.revision.arn
     return out
 
 

@@ -27,6 +27,7 @@ from harness.ecs.domain import (
     HookTargetType,
     LifecycleHook,
     LifecycleStage,
+    RolloutState,
     ServiceDeploymentStatus,
     StopType,
 )
@@ -359,18 +360,22 @@ def test_a_scheduler_without_stop_says_so(tmp_path: Path) -> None:
 # --- restart ---------------------------------------------------------------------------
 
 
-def run_with_stops(life: Incarnation, seconds: int) -> None:
-    """Like ``Incarnation.run``, and stopped tasks stop (so a rollout can finish)."""
+def run_with_stops(life: Incarnation, seconds: int, crashing: str = "") -> None:
+    """Like ``Incarnation.run``, and stopped tasks stop (so a rollout can finish); tasks
+    of a task definition ending in ``crashing`` exit 1 as they start."""
+
+    def answer(action: StartTask | StopTask) -> TaskRunning | TaskStopped:
+        if isinstance(action, StopTask):
+            return TaskStopped(action.task_arn, exit_code=0)
+        arn = action.task.task_arn
+        if crashing and action.task.task_definition_arn.endswith(crashing):
+            return TaskStopped(arn, exit_code=1, reason="Essential container exited")
+        return TaskRunning(arn, (("app", "c-" + arn[-6:]),))
+
     for _ in range(seconds):
         for handle in life.plane.schedulers():
             actions = handle.step()
-            while answers := [
-                TaskRunning(a.task.task_arn, (("app", "c-" + a.task.task_arn[-6:]),))
-                if isinstance(a, StartTask)
-                else TaskStopped(a.task_arn, exit_code=0)
-                for a in actions
-                if isinstance(a, StartTask | StopTask)
-            ]:
+            while answers := [answer(a) for a in actions if isinstance(a, StartTask | StopTask)]:
                 actions = handle.step(answers)
         life.clock.t += 1
 
@@ -424,3 +429,31 @@ def test_how_a_deployment_ended_survives_a_restart_once(tmp_path: Path) -> None:
     lines = journal.read_text().count("service_deployment_outcome")
     keeping_outcomes(Incarnation(journal, clock))
     assert journal.read_text().count("service_deployment_outcome") == lines
+
+
+def test_a_circuit_breaker_rollback_reads_as_the_failed_deployments_rollback(
+    tmp_path: Path,
+) -> None:
+    life = Incarnation(tmp_path / "journal.jsonl", FakeClock())
+    set_up(life)  # circuit breaker with rollback
+    run_with_stops(life, 120)
+    life.call("update_service", cluster="c", service="web", taskDefinition="web:2")
+    run_with_stops(life, 3, crashing="web:2")
+
+    def shown() -> list[dict[str, Any]]:
+        listed = life.call("list_service_deployments", cluster="c", service="web")
+        arns = [d["serviceDeploymentArn"] for d in listed["serviceDeployments"]]
+        return life.call("describe_service_deployments", serviceDeploymentArns=arns)[
+            "serviceDeployments"
+        ]
+
+    failed, good = shown()  # the old tasks never left: back to steady at once
+    assert (failed["status"], good["status"]) == ("ROLLBACK_SUCCESSFUL", "SUCCESSFUL")
+    assert failed["deploymentCircuitBreaker"]["status"] == "TRIGGERED"
+    assert failed["deploymentCircuitBreaker"]["failureCount"] >= 3
+    assert failed["rollback"]["serviceRevisionArn"] == good["targetServiceRevision"]["arn"]
+    assert "circuit breaker" in failed["rollback"]["reason"]
+    # while the deployment rolled back to is not steady yet (rollback.py sets it so)
+    life.service.primary.rollout_state = RolloutState.IN_PROGRESS
+    failed, good = shown()
+    assert (failed["status"], good["status"]) == ("ROLLBACK_IN_PROGRESS", "SUCCESSFUL")

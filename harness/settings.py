@@ -79,6 +79,15 @@ class DrydockSettings(BaseSettings):
     instance_memory_margin_mib: int = Field(
         3072, ge=0, description="Kept back from the engine's memory for the local cloud itself."
     )
+    # --- Lambda lifecycle hooks, run locally (harness/ecs/emulator/lambda_hooks.py) --------
+    lambda_hooks: dict[str, str] = Field(
+        default_factory=dict,
+        description='Lambda function name -> "http(s)://url" (payload POSTed as JSON) or a '
+        "command (payload on stdin, answer on stdout), as JSON.",
+    )
+    lambda_hook_timeout_s: float = Field(
+        60.0, gt=0, description="Wall seconds a local Lambda hook may run before it FAILED."
+    )
 
     @property
     def scale(self) -> TimeScale:

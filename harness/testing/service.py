@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -19,6 +20,7 @@ from botocore.exceptions import WaiterError
 
 from harness.docker_engine import docker_client
 from harness.docker_engine.containers import LABEL_PREFIX
+from harness.ecs.control_plane.arns import ACCOUNT_ID, REGION
 from harness.ecs.emulator.emulator import Emulator
 from harness.pipeline.load_balanced_service import (
     ContainerTarget,
@@ -109,6 +111,7 @@ class EcsService:
         self.target_group_arn = ""
         self.task_definition_arn = ""
         self._created: list[str] = []
+        self._hooks: list[str] = []
         self._docker: Any = None
 
     # ---------------------------------------------------------------- building
@@ -224,6 +227,9 @@ class EcsService:
             if "target group" in self._created:
                 self.elbv2.delete_target_group(TargetGroupArn=self.target_group_arn)
         self._created.clear()
+        for name in self._hooks:
+            self.emulator.lambda_hooks.unregister(name)
+        self._hooks.clear()
 
     def __enter__(self) -> EcsService:
         return self.start()
@@ -235,6 +241,20 @@ class EcsService:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    # ---------------------------------------------------------------- lifecycle hooks
+
+    def register_hook(self, name: str, function: Callable[[dict[str, Any]], Any]) -> str:
+        """Run ``function`` as the Lambda function ``name`` of a lifecycle hook (the
+        emulator is in this process); returns the function ARN for ``hookTargetArn``.
+
+        ``function`` gets AWS's event and answers like a Lambda hook
+        (``{"hookStatus": "SUCCEEDED"}``, ``IN_PROGRESS`` with ``callBackDelay`` ...).
+        Unregistered when the service stops.
+        """
+        self.emulator.lambda_hooks.register(name, function)
+        self._hooks.append(name)
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
 
     # ---------------------------------------------------------------- changing
 

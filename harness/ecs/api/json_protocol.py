@@ -150,6 +150,8 @@ def serialize(value: Any, shape: Shape, path: str) -> Any:
     """Python value -> JSON value per ``shape`` (epoch timestamps, base64 blobs)."""
     if value is None:
         return None
+    if shape.metadata.get("document"):  # free-form JSON (``hookDetails``): as it came
+        return value
     if isinstance(shape, StructureShape):
         check_members(value, shape, path)
         out = {}

@@ -32,6 +32,14 @@ def task_arn(cluster: str, task_id: str) -> str:
     return f"{_ECS}:task/{cluster}/{task_id}"
 
 
+def service_deployment_arn(cluster: str, service: str, deployment_id: str) -> str:
+    return f"{_ECS}:service-deployment/{cluster}/{service}/{deployment_id}"
+
+
+def service_revision_arn(cluster: str, service: str, revision_id: str) -> str:
+    return f"{_ECS}:service-revision/{cluster}/{service}/{revision_id}"
+
+
 def new_task_id() -> str:
     """ECS task ids are 32 lowercase hex characters."""
     return secrets.token_hex(16)

@@ -17,12 +17,17 @@ from harness.ecs.control_plane.container_instance_operations import (
     describe_container_instances,
     list_container_instances,
 )
+from harness.ecs.control_plane.deployment_strategies import check_strategy_load_balancers
 from harness.ecs.control_plane.errors import (
     InvalidParameterException,
     ServiceNotActiveException,
 )
 from harness.ecs.control_plane.pagination import paginate, with_token
 from harness.ecs.control_plane.plane import ControlPlane, Operation
+from harness.ecs.control_plane.service_deployment_operations import (
+    SERVICE_DEPLOYMENT_OPERATIONS,
+    observe_service,
+)
 from harness.ecs.control_plane.services import (
     ServiceEntry,
     check_desired_count,
@@ -34,7 +39,7 @@ from harness.ecs.control_plane.services import (
     require_task_definition,
     task_matches,
 )
-from harness.ecs.domain import Service, TaskDefinitionSpec
+from harness.ecs.domain import Service, ServiceLoadBalancer, TaskDefinitionSpec
 
 # --- clusters -------------------------------------------------------------------------
 
@@ -148,6 +153,7 @@ def create_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         created_at=cp.clock(),
         launch_type=req.get("launchType", "FARGATE"),
     )
+    check_strategy_load_balancers(service.deployment_configuration, service.load_balancers)
     spec = TaskDefinitionSpec.from_document(definition.arn, definition.describe())
     extras = {
         k: req[k]
@@ -164,6 +170,7 @@ def create_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         cluster=cluster.name, handle=cp.scheduler_factory(service, spec), extras=extras
     )
     cp.services.add(entry)
+    observe_service(cp, entry)
     return {"service": describe_service(entry)}
 
 
@@ -193,10 +200,13 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         config = deployment_configuration(
             req["deploymentConfiguration"], svc.deployment_configuration
         )
+    balancers = svc.load_balancers
     if "loadBalancers" in req:
-        raise InvalidParameterException(
-            "Changing loadBalancers in UpdateService is not emulated; create a new service."
-        )
+        balancers = _advanced_configuration_update(cp, svc, req["loadBalancers"])
+    check_strategy_load_balancers(config or svc.deployment_configuration, balancers)
+    if balancers is not svc.load_balancers:
+        # same target groups and containers (checked): the scheduler reads them live
+        svc.load_balancers = balancers
     grace = req.get("healthCheckGracePeriodSeconds")
     entry.handle.update(
         task_definition=spec,
@@ -205,7 +215,29 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         deployment_configuration=config,
         health_check_grace_period_seconds=None if grace is None else float(grace),
     )
+    observe_service(cp, entry)
     return {"service": describe_service(entry)}
+
+
+def _advanced_configuration_update(
+    cp: ControlPlane, svc: Service, requested: list[dict[str, Any]]
+) -> tuple[ServiceLoadBalancer, ...]:
+    """UpdateService's ``loadBalancers``, emulated to set or change their
+    ``advancedConfiguration`` (how a service moves to BLUE_GREEN, LINEAR or CANARY);
+    other changes are refused."""
+    definition = cp.task_definitions.resolve(svc.task_definition)
+    updated = load_balancers(requested, definition, cp.elbv2)
+
+    def targets(lbs: tuple[ServiceLoadBalancer, ...]) -> list[tuple[str, str, int]]:
+        return sorted((lb.target_group_arn, lb.container_name, lb.container_port) for lb in lbs)
+
+    if targets(updated) != targets(svc.load_balancers):
+        raise InvalidParameterException(
+            "Changing the target groups or containers of loadBalancers in UpdateService is "
+            "not emulated; only their advancedConfiguration may change (create a new "
+            "service otherwise)."
+        )
+    return updated
 
 
 def describe_services(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
@@ -308,4 +340,5 @@ ECS_OPERATIONS: dict[str, Operation] = {
     "StopTask": stop_task,
     "ListContainerInstances": list_container_instances,
     "DescribeContainerInstances": describe_container_instances,
+    **SERVICE_DEPLOYMENT_OPERATIONS,
 }

@@ -53,8 +53,12 @@ class ServiceNotActiveException(ControlPlaneError):
     shape = "ServiceNotActiveException"
 
 
+class ServiceDeploymentNotFoundException(ControlPlaneError):
+    shape = "ServiceDeploymentNotFoundException"
+
+
 class ConflictException(ControlPlaneError):
-    """The resource's current state forbids the request (a deployment not in progress)."""
+    """A service deployment in a state the request cannot change (finished, superseded)."""
 
     shape = "ConflictException"
 

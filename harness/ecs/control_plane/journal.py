@@ -15,7 +15,9 @@ Deployments keep their identity too: CreateService/UpdateService lines carry the
 of the deployment they made, primed into the scheduler's id source on replay
 (:class:`~harness.ecs.scheduler.ids.ReplayedIds`), and a ``deployment_completed``
 line (from the service events) restores COMPLETED, which the circuit breaker needs
-to roll back to after a restart.
+to roll back to after a restart. A ``service_deployment_outcome`` line keeps how any
+other service deployment ended (ROLLBACK_SUCCESSFUL, STOPPED ...) for
+DescribeServiceDeployments (``service_deployment_operations.keep_outcomes``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from harness.ecs.control_plane.ecs_operations import ECS_OPERATIONS
 from harness.ecs.control_plane.elbv2_operations import ELBV2_INTERNAL_OPERATIONS, ELBV2_OPERATIONS
 from harness.ecs.control_plane.errors import ControlPlaneError
 from harness.ecs.control_plane.plane import ControlPlane, Operation
+from harness.ecs.control_plane.service_deployments import Outcome
+from harness.ecs.domain import ServiceDeploymentStatus
 from harness.ecs.events import DeploymentCompleted, ServiceEventBase
 from harness.ecs.scheduler.ids import ReplayedIds
 
@@ -79,6 +83,7 @@ MUTATIONS = frozenset(
 #: Calls that make a deployment: their line carries its id.
 DEPLOYING = frozenset({"create_service", "update_service"})
 COMPLETED = "deployment_completed"
+OUTCOME = "service_deployment_outcome"
 
 
 def _primary_id(output: dict[str, Any] | None) -> str | None:
@@ -106,6 +111,18 @@ class Journal:
         """Subscribe to the service events: completions are kept (see the module doc)."""
         if isinstance(event, DeploymentCompleted):
             self._append({"op": COMPLETED, "deploymentId": event.deployment_id})
+
+    def record_outcome(self, arn: str, outcome: Outcome) -> None:
+        """A service deployment finished: keep how (see the module doc)."""
+        self._append(
+            {
+                "op": OUTCOME,
+                "arn": arn,
+                "status": str(outcome.status),
+                "reason": outcome.reason,
+                "finishedAt": outcome.finished_at,
+            }
+        )
 
     def _append(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, default=str)
@@ -158,6 +175,12 @@ class Journal:
             entry = json.loads(line)
             if entry["op"] == COMPLETED:
                 _restore_completed(control_plane, entry["deploymentId"])
+                return None
+            if entry["op"] == OUTCOME:
+                outcome = Outcome(
+                    ServiceDeploymentStatus(entry["status"]), entry["reason"], entry["finishedAt"]
+                )
+                control_plane.service_deployments.restore_outcome(entry["arn"], outcome)
                 return None
             operation = _BY_NAME[entry["op"]]
             if ids is not None and entry.get("deploymentId"):

@@ -24,6 +24,7 @@ from harness.ecs.control_plane.ecr.state import EcrState
 from harness.ecs.control_plane.elbv2.registry import Elbv2Registry
 from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_handle import SchedulerFactory, SchedulerHandle
+from harness.ecs.control_plane.service_deployments import ServiceDeploymentHistory
 from harness.ecs.control_plane.services import ServiceRegistry
 from harness.ecs.control_plane.task_definitions import TaskDefinitionRegistry
 
@@ -67,6 +68,8 @@ class ControlPlane:
         self.elbv2 = Elbv2Registry()
         self.ecr = ecr or EcrState()
         self.cloudwatch = cloudwatch or CloudWatchRegistry()
+        #: Every service deployment and revision seen (ListServiceDeployments & co.).
+        self.service_deployments = ServiceDeploymentHistory()
         #: The engine as each cluster's container instance (set by the emulator).
         self.container_instances = ContainerInstances()
 

@@ -14,6 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.ecs.control_plane import arns
+from harness.ecs.control_plane.deployment_strategies import (
+    advanced_configuration,
+    describe_load_balancer,
+    describe_strategy,
+    strategy_fields,
+)
 from harness.ecs.control_plane.elbv2.registry import Elbv2Registry
 from harness.ecs.control_plane.errors import (
     ClientException,
@@ -21,6 +27,7 @@ from harness.ecs.control_plane.errors import (
     ServiceNotActiveException,
     ServiceNotFoundException,
 )
+from harness.ecs.control_plane.listener_rules import find_listener_rule
 from harness.ecs.control_plane.scheduler_handle import SchedulerHandle
 from harness.ecs.control_plane.task_definitions import TaskDefinition
 from harness.ecs.domain import (
@@ -126,6 +133,7 @@ def deployment_configuration(
         )
         if breaker
         else base.deployment_circuit_breaker,
+        **strategy_fields(request, base),
     )
     if not 0 <= config.minimum_healthy_percent <= 100:
         raise InvalidParameterException(
@@ -136,12 +144,6 @@ def deployment_configuration(
         raise InvalidParameterException(
             "deploymentConfiguration.maximumPercent must be at least 100 for a REPLICA "
             f"service with the ECS deployment controller, not {config.maximum_percent}."
-        )
-    strategy = request.get("strategy", "ROLLING")
-    if strategy != "ROLLING":
-        raise InvalidParameterException(
-            f"deploymentConfiguration.strategy {strategy} is not supported by Drydock; "
-            "only ROLLING (the ECS deployment controller) is."
         )
     return config
 
@@ -182,8 +184,20 @@ def load_balancers(
                 f"The container {name} did not have a container port {port} defined "
                 f"(its portMappings have {ports})."
             )
+        advanced = advanced_configuration(
+            lb.get("advancedConfiguration"),
+            tg_arn,
+            group.load_balancer_arns,
+            lambda arn: arn in elbv2.target_groups,
+            lambda arn: find_listener_rule(elbv2, arn),
+        )
         found.append(
-            ServiceLoadBalancer(target_group_arn=tg_arn, container_name=name, container_port=port)
+            ServiceLoadBalancer(
+                target_group_arn=tg_arn,
+                container_name=name,
+                container_port=port,
+                advanced_configuration=advanced,
+            )
         )
     return tuple(found)
 
@@ -211,19 +225,11 @@ def describe_service(entry: ServiceEntry) -> dict[str, Any]:
     """The ``Service`` output shape from the scheduler's domain object."""
     svc = entry.handle.service
     config = svc.deployment_configuration
-    breaker = config.deployment_circuit_breaker
     out: dict[str, Any] = {
         "serviceArn": svc.service_arn,
         "serviceName": svc.service_name,
         "clusterArn": svc.cluster_arn,
-        "loadBalancers": [
-            {
-                "targetGroupArn": lb.target_group_arn,
-                "containerName": lb.container_name,
-                "containerPort": lb.container_port,
-            }
-            for lb in svc.load_balancers
-        ],
+        "loadBalancers": [describe_load_balancer(lb) for lb in svc.load_balancers],
         "serviceRegistries": [],
         "status": str(svc.status),
         "desiredCount": svc.desired_count,
@@ -231,11 +237,7 @@ def describe_service(entry: ServiceEntry) -> dict[str, Any]:
         "pendingCount": svc.pending_count,
         "launchType": svc.launch_type,
         "taskDefinition": svc.task_definition,
-        "deploymentConfiguration": {
-            "deploymentCircuitBreaker": {"enable": breaker.enable, "rollback": breaker.rollback},
-            "maximumPercent": config.maximum_percent,
-            "minimumHealthyPercent": config.minimum_healthy_percent,
-        },
+        "deploymentConfiguration": describe_deployment_configuration(config),
         "deployments": [describe_deployment(d) for d in svc.deployments],
         "events": [
             {"id": e.id, "createdAt": _ts(e.created_at), "message": e.message} for e in svc.events
@@ -256,6 +258,17 @@ def describe_service(entry: ServiceEntry) -> dict[str, Any]:
         if key in entry.extras:
             out[key] = entry.extras[key]
     return out
+
+
+def describe_deployment_configuration(config: DeploymentConfiguration) -> dict[str, Any]:
+    """``deploymentConfiguration`` as DescribeServices (and a service deployment) shows it."""
+    breaker = config.deployment_circuit_breaker
+    return {
+        "deploymentCircuitBreaker": {"enable": breaker.enable, "rollback": breaker.rollback},
+        "maximumPercent": config.maximum_percent,
+        "minimumHealthyPercent": config.minimum_healthy_percent,
+        **describe_strategy(config),
+    }
 
 
 def describe_deployment(d: Any) -> dict[str, Any]:

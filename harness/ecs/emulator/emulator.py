@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import queue
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -28,6 +27,7 @@ from harness.ecs.control_plane.cloudwatch import CloudWatchRegistry
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
+from harness.ecs.control_plane.service_deployment_operations import keep_outcomes
 from harness.ecs.emulator.alb_metrics_sampler import AlbMetricsSampler
 from harness.ecs.emulator.ecr_registry import ecr_state
 from harness.ecs.emulator.elbv2_sync import Elbv2Sync
@@ -40,15 +40,14 @@ from harness.ecs.emulator.haproxy_container import (
     find_kept_haproxy,
     start_haproxy,
 )
+from harness.ecs.emulator.lambda_hooks import LambdaHookTargets, LocalLambdaHookRunner
 from harness.ecs.emulator.placement_gate import PlacementGate, register_engine
 from harness.ecs.emulator.restart_adoption import adopt_left_behind
-from harness.ecs.emulator.traffic_router import ListenerRuleRouter
-from harness.ecs.emulator.unresolved_hooks import UnresolvedHooks
+from harness.ecs.emulator.traffic_router import JournaledWeights, ListenerRuleRouter
 from harness.ecs.events import EventBus
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.runtime.task_containers import EMULATOR_LABEL, emulator_owner, is_orphan
 from harness.ecs.scheduler.ids import ReplayedIds
-from harness.ecs.scheduler.ports import HookRunner
 from harness.ecs.scheduler.settings import SchedulerSettings
 from harness.images.resolver import ImageResolver
 from harness.settings import DrydockSettings
@@ -75,15 +74,11 @@ class Emulator:
         balancer: str | None = None,
         journal: Path | None = None,
         owner: str | None = None,
-        hook_runner: Callable[[ObservationQueue], HookRunner] | None = None,
     ) -> None:
         """``balancer``: the compose service name of a running balancer to drive;
         None starts a balancer container of the emulator's own. ``owner``: the identity
         its containers carry (default :func:`emulator_owner`); a restart adopts the tasks
-        of the same identity. ``hook_runner``: builds the local Lambda runner for
-        lifecycle hooks from the observation queue it answers on (``HookAnswered``);
-        its ``invoke_hook`` must return at once. None: every Lambda hook answers FAILED
-        (:class:`UnresolvedHooks`)."""
+        of the same identity."""
         self.settings = settings
         self.owner = owner or emulator_owner()
         self.port = port
@@ -94,7 +89,6 @@ class Emulator:
         self.listener_ports = listener_ports
         self.bus = EventBus()
         self.observations: ObservationQueue = queue.Queue()
-        self.hook_runner = (hook_runner or UnresolvedHooks)(self.observations)
         self._client = new_docker_client()
         self.runtime = DockerTaskRuntime(
             new_docker_client,
@@ -103,6 +97,9 @@ class Emulator:
             project=settings.project,
             owner=self.owner,
         )
+        #: Lambda lifecycle hooks by function name (``lambda_hooks.register``).
+        self.lambda_hooks = LambdaHookTargets(settings.lambda_hooks, settings.lambda_hook_timeout_s)
+        self.hook_runner = LocalLambdaHookRunner(self.lambda_hooks, self.observations.put)
         self.haproxy: HaproxyContainer | None = None
         self.driver: Driver | None = None
         self.server: ApiServer | None = None
@@ -174,7 +171,7 @@ class Emulator:
                 targets,
                 self.observations,
                 after_step=after_step,
-                traffic=ListenerRuleRouter(control_plane.elbv2, control_plane.lock),
+                traffic=ListenerRuleRouter(JournaledWeights(control_plane), control_plane.lock),
                 hooks=self.hook_runner,
                 alarms=control_plane.cloudwatch,
             )
@@ -183,6 +180,7 @@ class Emulator:
                 self.journal.replay(control_plane, ids)
                 control_plane.recorder = self.journal.record
                 self.bus.subscribe(self.journal.record_event)
+                self._keep_service_deployment_outcomes(control_plane, self.journal)
             adopt_left_behind(control_plane, self.runtime, targets)
             self.driver.start()
             self.server = ApiServer(
@@ -209,10 +207,19 @@ class Emulator:
             self.server.stop()
         if self.driver is not None:
             self.driver.stop()
+        self.hook_runner.shutdown()
         self.runtime.close(keep_tasks=keep)
         if self.haproxy is not None and not keep:
             self.haproxy.remove()
         self._client.close()  # its connection to the engine, not the engine
+
+    def _keep_service_deployment_outcomes(
+        self, control_plane: ControlPlane, journal: Journal
+    ) -> None:
+        """Journal how each service deployment ends, checked on every service event;
+        what the replay restored is known already and not journaled again."""
+        keep_outcomes(control_plane, lambda arn, outcome: None)
+        self.bus.subscribe(lambda _event: keep_outcomes(control_plane, journal.record_outcome))
 
     def _kept_haproxy(self) -> HaproxyContainer | None:
         """Our own HAProxy that the previous incarnation kept (only with a journal: with

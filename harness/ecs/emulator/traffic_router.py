@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.elbv2_operations import set_forward_weights
 from harness.ecs.scheduler.actions import ShiftTraffic
 
 
@@ -33,3 +35,16 @@ class ListenerRuleRouter:
     def shift_traffic(self, action: ShiftTraffic) -> None:
         with self._lock:
             self._rules.set_forward_weights(action.rule_arn, dict(action.weights))
+
+
+class JournaledWeights:
+    """:class:`WeightedRules` through ``ControlPlane.call``: each shift is journaled like
+    a ModifyRule, so an emulator restart keeps the weights the deployment had reached."""
+
+    def __init__(self, control_plane: ControlPlane) -> None:
+        self._control_plane = control_plane
+
+    def set_forward_weights(self, rule_arn: str, weights: Mapping[str, int]) -> None:
+        self._control_plane.call(
+            set_forward_weights, {"RuleArn": rule_arn, "Weights": dict(weights)}
+        )

@@ -200,6 +200,7 @@ def test_create_service_and_wait_until_stable(ecs: Any, elbv2: Any) -> None:
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
         "maximumPercent": 150,
         "minimumHealthyPercent": 50,
+        "strategy": "ROLLING",  # AWS shows the default strategy too
     }
     assert service["healthCheckGracePeriodSeconds"] == 30
     assert service["loadBalancers"][0]["containerPort"] == 8080

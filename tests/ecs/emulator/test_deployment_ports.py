@@ -11,7 +11,6 @@ from dataclasses import replace
 from harness.ecs.domain import (
     DeploymentAlarms,
     DeploymentConfiguration,
-    HookStatus,
     HookTargetType,
     LifecycleHook,
     LifecycleStage,
@@ -20,9 +19,8 @@ from harness.ecs.domain import (
 from harness.ecs.emulator.alarm_feed import alarm_observation
 from harness.ecs.emulator.event_loop import Driver
 from harness.ecs.emulator.traffic_router import ListenerRuleRouter
-from harness.ecs.emulator.unresolved_hooks import UnresolvedHooks
 from harness.ecs.scheduler.actions import Action, InvokeHook, ShiftTraffic
-from harness.ecs.scheduler.observations import AlarmsInAlarm, HookAnswered, Observation
+from harness.ecs.scheduler.observations import AlarmsInAlarm, Observation
 
 RULE = "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener-rule/app/lb/1/2/3"
 BLUE, GREEN = "tg/blue", "tg/green"
@@ -154,14 +152,3 @@ def test_traffic_and_hook_actions_reach_their_ports() -> None:
     d._step([])
     assert recorder.traffic == [shift] and recorder.hooks == [invoke]
     assert d.errors == []
-
-
-def test_without_a_hook_runner_every_lambda_hook_fails_with_the_reason() -> None:
-    answers: queue.Queue[Observation | None] = queue.Queue()
-    UnresolvedHooks(answers).invoke_hook(
-        InvokeHook("h-1", "ecs-svc/1", LifecycleStage.POST_SCALE_UP, HOOK, {})
-    )
-    answer = answers.get_nowait()
-    assert isinstance(answer, HookAnswered)
-    assert (answer.hook_id, answer.status) == ("h-1", HookStatus.FAILED)
-    assert "no local Lambda runner is configured for arn:aws:lambda" in answer.reason

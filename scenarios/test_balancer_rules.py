@@ -150,8 +150,8 @@ def test_weights_hold_within_three_points_and_shift_live(routed: dict[str, Any])
     green, failures = share(url, STEP_REQUESTS)
     assert not failures and abs(green - 0.50) <= 0.03, green
     print(
-        f"\ngreen's share over {STEP_REQUESTS} requests: {before:.3f} at 90/10, {green:.3f} at 50/50"
-        f" (set live); steady load during the shifts {dict(served)}, 0 failed"
+        f"\ngreen's share over {STEP_REQUESTS} requests: {before:.3f} at 90/10,"
+        f" {green:.3f} at 50/50 (set live); steady load during the shifts {dict(served)}, 0 failed"
     )
 
 

@@ -32,6 +32,9 @@ from scenarios.test_balancer_haproxy import APP_PORT, FAST, _wait, stack  # noqa
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 
 PORT = 8081
+#: Requests per measured step: >= 2,000 as the target says; 4,000 keeps a random miss of
+#: 3 points at 50/50 (3.8 standard deviations) out of CI's way.
+STEP_REQUESTS = 4000
 
 
 def frontend(weights: tuple[int, int]) -> Frontend:
@@ -112,7 +115,7 @@ def share(url: str, count: int) -> tuple[float, list[str]]:
 
 def test_weights_hold_within_three_points_and_shift_live(routed: dict[str, Any]) -> None:
     balancer, api, url = routed["balancer"], routed["api"], routed["url"][PORT]
-    before, failures = share(url, 2000)
+    before, failures = share(url, STEP_REQUESTS)
     assert not failures and abs(before - 0.10) <= 0.03, before
     pid = worker_pid(api)
 
@@ -144,11 +147,11 @@ def test_weights_hold_within_three_points_and_shift_live(routed: dict[str, Any])
         load.join()
     assert not load_failures, load_failures[:5]
     assert worker_pid(api) == pid, "a weight change must not reload HAProxy"
-    green, failures = share(url, 2000)
+    green, failures = share(url, STEP_REQUESTS)
     assert not failures and abs(green - 0.50) <= 0.03, green
     print(
-        f"\ngreen's share over 2,000 requests: {before:.3f} at 90/10, {green:.3f} at 50/50"
-        f" (set live); steady load during the shifts {dict(served)}, 0 failed"
+        f"\ngreen's share over {STEP_REQUESTS} requests: {before:.3f} at 90/10,"
+        f" {green:.3f} at 50/50 (set live); steady load during the shifts {dict(served)}, 0 failed"
     )
 
 

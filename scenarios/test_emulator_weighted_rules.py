@@ -23,7 +23,10 @@ from harness.testing.serving import serving_environment_for, serving_service
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
-STEP_REQUESTS = 2000
+#: The target is 3 points over >= 2,000 requests. The pick is random: at 50/50 one
+#: standard deviation is 1.1 points over 2,000 (a 0.7 % chance of missing 3 points by
+#: luck alone) but 0.8 over 4,000 (0.02 %), so the scenario measures 4,000 per step.
+STEP_REQUESTS = 4000
 TOLERANCE = 0.03
 
 

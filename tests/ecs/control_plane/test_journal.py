@@ -187,21 +187,25 @@ def test_a_journal_of_bytes_that_are_not_utf8_is_survived(journal_path: Path) ->
     assert [c.name for c in plane.clusters.active()] == ["default"]
 
 
+def _blue_green_listener(elbv2: Any) -> tuple[list[str], str]:
+    """Target groups blue and green, and a listener forwarding to blue."""
+    tgs = [
+        elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId="vpc-1")["TargetGroups"][
+            0
+        ]["TargetGroupArn"]
+        for n in ("blue", "green")
+    ]
+    lb = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
+    listener = elbv2.create_listener(
+        LoadBalancerArn=lb, Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[0]}]
+    )["Listeners"][0]["ListenerArn"]
+    return tgs, listener
+
+
 def test_a_restart_keeps_listener_rules_their_arns_and_weights(journal_path: Path) -> None:
     with ApiServer(_journaled(journal_path)) as first:
         _, elbv2 = _clients(first)
-        tgs = [
-            elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId="vpc-1")[
-                "TargetGroups"
-            ][0]["TargetGroupArn"]
-            for n in ("blue", "green")
-        ]
-        lb = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
-        listener = elbv2.create_listener(
-            LoadBalancerArn=lb,
-            Port=80,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[0]}],
-        )["Listeners"][0]["ListenerArn"]
+        tgs, listener = _blue_green_listener(elbv2)
         path = [{"Field": "path-pattern", "Values": ["/a*"]}]
         gone = elbv2.create_rule(
             ListenerArn=listener,
@@ -235,18 +239,7 @@ def test_a_restart_keeps_listener_rules_their_arns_and_weights(journal_path: Pat
 def test_a_traffic_shift_through_the_control_plane_survives_a_restart(journal_path: Path) -> None:
     with ApiServer(_journaled(journal_path)) as first:
         _, elbv2 = _clients(first)
-        blue, green = (
-            elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId="vpc-1")[
-                "TargetGroups"
-            ][0]["TargetGroupArn"]
-            for n in ("blue", "green")
-        )
-        lb = elbv2.create_load_balancer(Name="alb")["LoadBalancers"][0]["LoadBalancerArn"]
-        listener = elbv2.create_listener(
-            LoadBalancerArn=lb,
-            Port=80,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": blue}],
-        )["Listeners"][0]["ListenerArn"]
+        (blue, green), listener = _blue_green_listener(elbv2)
         default = elbv2.describe_rules(ListenerArn=listener)["Rules"][0]["RuleArn"]
         first.control_plane.call(
             set_forward_weights, {"RuleArn": default, "Weights": {blue: 20, green: 80}}

@@ -166,6 +166,48 @@ def deploy(
     )
 
 
+@main.command()
+@endpoint_url_option("ECS")
+@click.option("--cluster", default="drydock", show_default=True)
+@click.option("--service", default="model-server", show_default=True)
+@click.option("--model-version", default=None, help="Published model version to serve.")
+@click.option("--image", default=None, help="Image to serve: URI[@digest|:tag].")
+@click.option("--container", default=None, help="Container to change (default: first).")
+@click.option(
+    "--timeout", "timeout_s", default=600.0, show_default=True, type=click.FloatRange(min=1)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
+@friendly_errors
+def release(
+    endpoint_url: str | None,
+    cluster: str,
+    service: str,
+    model_version: str | None,
+    image: str | None,
+    container: str | None,
+    timeout_s: float,
+    as_json: bool,
+) -> None:
+    """Roll the service to a published model version and/or an image, and watch it.
+
+    The version is checked (published, signed by a key the tasks trust) before anything
+    is registered; a rollout the circuit breaker rolls back exits 4 naming the revision
+    that serves instead.
+    """
+    from harness.pipeline.release_command import run_release
+
+    run_release(
+        endpoint_url,
+        cluster=cluster,
+        service=service,
+        model_version=model_version,
+        image=image,
+        container=container,
+        timeout_s=timeout_s,
+        as_json=as_json,
+    )
+
+
 @main.group()
 def model() -> None:
     """The model pipeline."""

@@ -81,3 +81,29 @@ def test_the_deploy_command_prints_events_and_the_outcome(ecs: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "registered " in result.output
     assert "web:2: COMPLETED" in result.output
+
+
+def _deployment(id_: str, status: str, state: str, revision: str) -> dict[str, Any]:
+    return {"id": id_, "status": status, "rolloutState": state, "taskDefinition": revision}
+
+
+def test_a_rolled_back_deployment_is_a_failure_even_when_the_old_one_completes() -> None:
+    from harness.pipeline.deploy import rollout_verdict
+
+    rolling_back = {
+        "deployments": [
+            _deployment("old", "PRIMARY", "IN_PROGRESS", "web:1"),
+            {**_deployment("new", "ACTIVE", "FAILED", "web:2"), "rolloutStateReason": "breaker"},
+        ]
+    }
+    verdict = rollout_verdict(rolling_back, "new")
+    assert verdict is not None and "deployment new FAILED: breaker" in verdict
+    assert "rolled back to deployment old (web:1)" in verdict
+    settled = {"deployments": [_deployment("old", "PRIMARY", "COMPLETED", "web:1")]}
+    assert rollout_verdict(settled) == "COMPLETED", "without an id the PRIMARY is followed"
+    gone = rollout_verdict(settled, "new")
+    assert gone is not None and "gone" in gone
+    going = {"deployments": [_deployment("new", "PRIMARY", "IN_PROGRESS", "web:2")]}
+    assert rollout_verdict(going, "new") is None
+    done = {"deployments": [_deployment("new", "PRIMARY", "COMPLETED", "web:2")]}
+    assert rollout_verdict(done, "new") == "COMPLETED"

@@ -285,3 +285,41 @@ def test_a_rolled_back_release_fails_naming_the_revision_that_serves(ecs: Any, s
     assert outcome.serving_task_definition_arn.endswith("web:1")
     assert outcome.task_definition_arn.endswith("web:2")
     assert failed.value.exit_code != 0
+
+
+def test_the_release_command_prints_only_json_on_stdout_with_json(ecs: Any) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "release",
+            "--endpoint-url",
+            ecs.meta.endpoint_url,
+            "--cluster",
+            "c",
+            "--service",
+            "web",
+            "--image",
+            "127.0.0.1:5050/drydock/serving:v9",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["taskDefinitionArn"].endswith("web:2")
+    assert answer["image"] == "127.0.0.1:5050/drydock/serving:v9"
+    assert answer["modelVersion"] == "1" and answer["outcome"] == "COMPLETED"
+    assert answer["deploymentId"].startswith("ecs-svc/")
+
+
+def test_the_release_command_needs_something_to_release() -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    result = CliRunner().invoke(main, ["release", "--cluster", "c", "--service", "web"])
+    assert result.exit_code == 1
+    assert "give --model-version, --image or both" in result.output

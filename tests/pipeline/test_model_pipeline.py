@@ -1,0 +1,71 @@
+"""What the demo serves: the newest published model, never a new one over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from harness.aws import S3_CONFIG
+from harness.model.keys import create_signing_key
+from harness.model.signing import ModelSigner
+from harness.model.store import ModelStore
+from harness.pipeline.model_pipeline import newest_or_first_release, release_model
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.client(
+            "s3",
+            region_name="us-east-1",
+            config=S3_CONFIG,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+
+@pytest.fixture
+def store(s3: Any, tmp_path: Path) -> ModelStore:
+    signed = ModelStore(
+        s3, "models-test", signer=ModelSigner(create_signing_key(tmp_path / "k.pem"))
+    )
+    signed.create_bucket()
+    return signed
+
+
+def test_an_empty_bucket_gets_the_default_model_once(store: ModelStore) -> None:
+    first = newest_or_first_release(store, "iris")
+    assert (first.manifest.version, first.reused) == ("1", False)
+    again = newest_or_first_release(store, "iris")
+    assert (again.manifest.version, again.reused) == ("1", True)
+    assert store.versions("iris") == ["1"]
+
+
+def test_a_users_newer_model_is_served_and_nothing_is_published(store: ModelStore) -> None:
+    newest_or_first_release(store, "iris")
+    users = release_model(store, "iris", regularization=0.05)
+    assert users.manifest.version == "2"
+    served = newest_or_first_release(store, "iris")
+    assert (served.manifest.version, served.reused) == ("2", True)
+    assert served.manifest.sha256 == users.manifest.sha256
+    assert served.uri.endswith("/iris/2")
+    assert store.versions("iris") == ["1", "2"]
+    assert newest_or_first_release(store, "iris").manifest.version == "2"
+    assert store.versions("iris") == ["1", "2"]
+
+
+def test_a_newest_version_the_tasks_would_refuse_gets_a_next_version_not_an_overwrite(
+    store: ModelStore, s3: Any
+) -> None:
+    newest_or_first_release(store, "iris")
+    unsigned = release_model(
+        ModelStore(s3, "models-test"), "iris", version="2", regularization=0.05
+    )
+    served = newest_or_first_release(store, "iris")
+    assert (served.manifest.version, served.reused) == ("3", False)
+    assert store.manifest("iris", "2") == unsigned.manifest, "v2 untouched"

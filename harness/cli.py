@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -213,23 +215,34 @@ def model() -> None:
     """The model pipeline."""
 
 
+def _training_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--dataset``, ``--format``, ``--regularization``: what to train (publish, train)."""
+    for option in reversed(
+        [
+            click.option("--dataset", default="iris", show_default=True),
+            click.option(
+                "--format",
+                "model_format",
+                type=click.Choice(["pickle", "skops"]),
+                default="pickle",
+                show_default=True,
+            ),
+            click.option(
+                "--regularization",
+                default=1.0,
+                show_default=True,
+                type=float,
+                help="Inverse regularisation strength C; change it to get a different model.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @model.command("publish")
 @click.option("--version", default=None, help="Version to publish (default: next number).")
-@click.option("--dataset", default="iris", show_default=True)
-@click.option(
-    "--format",
-    "model_format",
-    type=click.Choice(["pickle", "skops"]),
-    default="pickle",
-    show_default=True,
-)
-@click.option(
-    "--regularization",
-    default=1.0,
-    show_default=True,
-    type=float,
-    help="Inverse regularisation strength C; change it to get a different model.",
-)
+@_training_options
 @click.option(
     "--from-dir",
     type=click.Path(path_type=Path),
@@ -280,16 +293,8 @@ def model_publish(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the packaged model (manifest.json + model file), unpublished.",
 )
-@click.option("--dataset", default="iris", show_default=True)
-@click.option(
-    "--format",
-    "model_format",
-    type=click.Choice(["pickle", "skops"]),
-    default="pickle",
-    show_default=True,
-)
-@click.option("--regularization", default=1.0, show_default=True, type=float)
 @click.option("--seed", default=0, show_default=True, type=int)
+@_training_options
 @friendly_errors
 def model_train(
     out_dir: Path, dataset: str, model_format: str, regularization: float, seed: int

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from harness.ecs.api import ApiServer
-from harness.ecs.control_plane import ControlPlane
 from harness.errors import DrydockError
 from harness.pipeline.deploy import deploy
 
 
 @pytest.fixture
-def ecs() -> Iterator[Any]:
-    with ApiServer(ControlPlane()) as server:
-        client = boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        client.create_cluster(clusterName="c")
-        client.register_task_definition(
-            family="web",
-            containerDefinitions=[
-                {"name": "app", "image": "app:1", "environment": [{"name": "A", "value": "1"}]}
-            ],
-        )
-        client.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=2)
-        yield client
+def ecs(ecs_api: Any) -> Any:
+    ecs_api.register_task_definition(
+        family="web",
+        containerDefinitions=[
+            {"name": "app", "image": "app:1", "environment": [{"name": "A", "value": "1"}]}
+        ],
+    )
+    ecs_api.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=2)
+    return ecs_api
 
 
 def test_deploy_registers_a_revision_with_the_new_image_and_rolls(ecs: Any) -> None:

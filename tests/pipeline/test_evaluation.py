@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from harness.aws import S3_CONFIG
-from harness.ecs.api import ApiServer
-from harness.ecs.control_plane import ControlPlane
 from harness.errors import DrydockError
 from harness.model.artifact import package, write_artifact
 from harness.model.store import ModelStore
@@ -21,18 +15,6 @@ from harness.pipeline.evaluation import candidate_manifest, evaluate
 from harness.pipeline.model_pipeline import PROVISIONAL_VERSION, release_model
 
 BUCKET = "models-test"
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        yield boto3.client(
-            "s3",
-            region_name="us-east-1",
-            config=S3_CONFIG,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
 
 
 @pytest.fixture
@@ -45,19 +27,11 @@ def store(s3: Any) -> ModelStore:
 
 
 @pytest.fixture
-def ecs() -> Iterator[Any]:
-    with ApiServer(ControlPlane()) as server:
-        yield boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+def ecs(ecs_api: Any) -> Any:
+    return ecs_api
 
 
 def _serve(ecs: Any, uri: str) -> None:
-    ecs.create_cluster(clusterName="c")
     ecs.register_task_definition(
         family="web",
         containerDefinitions=[

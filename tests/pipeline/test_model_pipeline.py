@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from harness.aws import S3_CONFIG
 from harness.model.keys import create_signing_key
 from harness.model.signing import ModelSigner
 from harness.model.store import ModelStore
 from harness.pipeline.model_pipeline import newest_or_first_release, release_model
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        yield boto3.client(
-            "s3",
-            region_name="us-east-1",
-            config=S3_CONFIG,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
 
 
 @pytest.fixture

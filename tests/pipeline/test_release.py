@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from harness.aws import S3_CONFIG
-from harness.ecs.api import ApiServer
-from harness.ecs.control_plane import ControlPlane
 from harness.errors import DrydockError
 from harness.model.keys import create_signing_key, public_pem
 from harness.model.published import ModelNotPublishedError, ModelNotTrustedError
@@ -39,18 +33,6 @@ def key(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        yield boto3.client(
-            "s3",
-            region_name="us-east-1",
-            config=S3_CONFIG,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-
-@pytest.fixture
 def store(s3: Any, key: Path) -> ModelStore:
     signed = ModelStore(s3, BUCKET, signer=ModelSigner(key))
     signed.create_bucket()
@@ -60,31 +42,24 @@ def store(s3: Any, key: Path) -> ModelStore:
 
 
 @pytest.fixture
-def ecs(store: ModelStore, key: Path, tmp_path: Path) -> Iterator[Any]:
+def ecs(ecs_api: Any, store: ModelStore, key: Path, tmp_path: Path) -> Any:
     settings = DrydockSettings(model_signing_key=key, state_dir=tmp_path / "state")
     environment = serving_environment(settings, store.uri("iris", "1"))
-    with ApiServer(ControlPlane()) as server:
-        client = boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        client.create_cluster(clusterName="c")
-        client.register_task_definition(
-            family="web",
-            containerDefinitions=[
-                {
-                    "name": "model-server",
-                    "image": IMAGE,
-                    "memory": 512,
-                    "environment": [{"name": k, "value": v} for k, v in environment.items()],
-                }
-            ],
-        )
-        client.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=2)
-        yield client
+    _service(
+        ecs_api,
+        {
+            "name": "model-server",
+            "image": IMAGE,
+            "memory": 512,
+            "environment": [{"name": k, "value": v} for k, v in environment.items()],
+        },
+    )
+    return ecs_api
+
+
+def _service(ecs: Any, container: dict[str, Any]) -> None:
+    ecs.register_task_definition(family="web", containerDefinitions=[container])
+    ecs.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=1)
 
 
 def _no_fallback() -> str:
@@ -178,38 +153,25 @@ def test_a_version_signed_with_a_key_the_tasks_do_not_trust_is_refused(
 
 
 def test_a_definition_without_keys_is_checked_with_the_pipelines_keys(
-    s3: Any, store: ModelStore, key: Path
+    ecs_api: Any, s3: Any, store: ModelStore, key: Path
 ) -> None:
-    with ApiServer(ControlPlane()) as server:
-        ecs = boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        ecs.create_cluster(clusterName="c")
-        uri = {"name": "DRYDOCK_MODEL_URI", "value": store.uri("iris", "1")}
-        ecs.register_task_definition(
-            family="web",
-            containerDefinitions=[{"name": "a", "image": "x:1", "environment": [uri]}],
-        )
-        ecs.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=1)
-        asked: list[bool] = []
+    uri = {"name": "DRYDOCK_MODEL_URI", "value": store.uri("iris", "1")}
+    _service(ecs_api, {"name": "a", "image": "x:1", "environment": [uri]})
+    asked: list[bool] = []
 
-        def pipeline_keys() -> str:
-            asked.append(True)
-            return public_pem(key)
+    def pipeline_keys() -> str:
+        asked.append(True)
+        return public_pem(key)
 
-        outcome = release(
-            ecs,
-            s3,
-            ReleaseRequest("c", "web", model_version="2"),
-            fallback_trusted_keys=pipeline_keys,
-            on_event=lambda _: None,
-            poll_s=0.01,
-        )
-        assert asked and outcome.model_version == "2"
+    outcome = release(
+        ecs_api,
+        s3,
+        ReleaseRequest("c", "web", model_version="2"),
+        fallback_trusted_keys=pipeline_keys,
+        on_event=lambda _: None,
+        poll_s=0.01,
+    )
+    assert asked and outcome.model_version == "2"
 
 
 def test_nothing_to_release_is_refused() -> None:
@@ -217,22 +179,10 @@ def test_nothing_to_release_is_refused() -> None:
         ReleaseRequest("c", "web")
 
 
-def test_a_container_without_a_model_pin_is_named(s3: Any) -> None:
-    with ApiServer(ControlPlane()) as server:
-        ecs = boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        ecs.create_cluster(clusterName="c")
-        ecs.register_task_definition(
-            family="web", containerDefinitions=[{"name": "a", "image": "x:1"}]
-        )
-        ecs.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=1)
-        with pytest.raises(DrydockError, match="container 'a' has no DRYDOCK_MODEL_URI"):
-            _release(ecs, s3, model_version="2")
+def test_a_container_without_a_model_pin_is_named(ecs_api: Any, s3: Any) -> None:
+    _service(ecs_api, {"name": "a", "image": "x:1"})
+    with pytest.raises(DrydockError, match="container 'a' has no DRYDOCK_MODEL_URI"):
+        _release(ecs_api, s3, model_version="2")
 
 
 class RollingBackEcs:

@@ -159,7 +159,7 @@ def _rolled_back(
     if failure.deployment_id is None or failure.deployment_id == primary["id"]:
         return DeploymentFailedError(f"release of {request.service} failed: {failure}")
     failed = next((d for d in state["deployments"] if d["id"] == failure.deployment_id), {})
-    reason = failed.get("rolloutStateReason") or "its tasks failed"
+    reason = failed.get("rolloutStateReason") or str(failure)  # gone once rolled back
     try:
         watch_rollout(
             ecs,

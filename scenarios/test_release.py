@@ -5,7 +5,8 @@ in-process emulator serving Drydock's image behind HAProxy, with the model pinne
 version in the task definition: a model-only release under steady load answers with
 the new ``X-Model-Version`` and loses no request; a version nobody published is refused
 naming the S3 key, with nothing registered; a release whose tasks crash is rolled back
-by the circuit breaker and the command fails saying so and naming the revision serving.
+by the circuit breaker and the command fails saying so and naming the revision serving
+(its image named by tag, registered by the digest ECR gives for it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from harness.testing import (
     EcsService,
     Isolation,
     LocalCloud,
+    aws_client,
     derived_image,
 )
 from harness.testing.serving import serving_environment_for
@@ -168,6 +170,11 @@ def test_a_release_whose_tasks_fail_is_rolled_back_and_the_command_says_so(
         "drydock/scenario-variants",
         f"crash-{drydock_serving_image.digest[7:19]}",
     )
+    # The crashing image's repository in ECR: the release names it by tag and must
+    # register it by digest (asked through ECR's DescribeImages).
+    aws_client("ecr", drydock_emulator).create_repository(
+        repositoryName="drydock/scenario-variants"
+    )
     release_model(cloud.store, names.model_name)
     service = _pinned_service(drydock_emulator, names, cloud, drydock_serving_image.by_digest, "1")
     with service:
@@ -175,7 +182,7 @@ def test_a_release_whose_tasks_fail_is_rolled_back_and_the_command_says_so(
         service.wait_rollout_state("COMPLETED", timeout_s=60)
         revision_1 = service.describe()["taskDefinition"]
         with ClientLoad(service.lb_url, threads=2) as load:
-            failed = _drydock_release(service, "--image", crashing.by_digest)
+            failed = _drydock_release(service, "--image", crashing.ref)
 
         print(failed.stderr)
         assert failed.returncode == 4, failed.stderr
@@ -186,6 +193,8 @@ def test_a_release_whose_tasks_fail_is_rolled_back_and_the_command_says_so(
         assert answer["outcome"] == "ROLLED_BACK"
         assert answer["servingTaskDefinitionArn"] == revision_1
         assert answer["taskDefinitionArn"] != revision_1
+        assert answer["image"] == crashing.by_digest, "the tag was pinned to its digest"
+        assert _container(service, answer["taskDefinitionArn"])["image"] == crashing.by_digest
         described = service.describe()
         assert described["taskDefinition"] == revision_1
         assert [d["rolloutState"] for d in described["deployments"]] == ["COMPLETED"]

@@ -87,6 +87,7 @@ def release(
     request: ReleaseRequest,
     *,
     fallback_trusted_keys: Callable[[], str],
+    pin_image: Callable[[str], tuple[str, str | None]] = lambda image: (image, None),
     on_event: Callable[[str], None] = print,
     timeout_s: float = 600.0,
     poll_s: float = 1.0,
@@ -95,8 +96,10 @@ def release(
 
     Tasks verify models with the public keys in their task definition, so those are the
     keys the version is checked with; ``fallback_trusted_keys`` gives the pipeline's own
-    when the definition carries none. Raises :class:`ReleaseRolledBackError` (with the
-    outcome attached as ``.outcome``) when the circuit breaker rolled the release back.
+    when the definition carries none. ``pin_image`` turns ``--image`` into what is
+    registered (:func:`.image_pin.pin_image`: by digest when ECR has it) and says how.
+    Raises :class:`ReleaseRolledBackError` (with the outcome attached as ``.outcome``)
+    when the circuit breaker rolled the release back.
     """
     began = time.monotonic()
     current = active_service(ecs, request.cluster, request.service)
@@ -114,7 +117,9 @@ def release(
         on_event(f"model {manifest.name} v{manifest.version} is published and signed: {pin.uri}")
         pin_model(container, pin)
     if request.image is not None:
-        container["image"] = request.image
+        container["image"], said = pin_image(request.image)
+        if said:
+            on_event(said)
     try:
         rolled = roll_out(
             ecs,

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.aws import aws_client, s3_client
 from harness.command_line import console, errors, load_settings
 from harness.errors import DrydockError
+from harness.pipeline.image_pin import pin_image
 from harness.pipeline.release import ReleaseOutcome, ReleaseRequest, ReleaseRolledBackError, release
 
 
@@ -44,6 +45,11 @@ def run_release(
             s3_client(settings),
             request,
             fallback_trusted_keys=trusted_keys,
+            pin_image=lambda image: pin_image(
+                aws_client("ecr", settings, endpoint_url=endpoint_url),
+                image,
+                settings.registry_address,
+            ),
             on_event=lambda line: progress.print(line, highlight=False, soft_wrap=True),
             timeout_s=timeout_s,
         )

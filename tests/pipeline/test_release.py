@@ -253,14 +253,14 @@ def test_the_release_command_prints_only_json_on_stdout_with_json(ecs: Any) -> N
             "--service",
             "web",
             "--image",
-            "127.0.0.1:5050/drydock/serving:v9",
+            "registry.example/drydock/serving:v9",
             "--json",
         ],
     )
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert answer["taskDefinitionArn"].endswith("web:2")
-    assert answer["image"] == "127.0.0.1:5050/drydock/serving:v9"
+    assert answer["image"] == "registry.example/drydock/serving:v9"
     assert answer["modelVersion"] == "1" and answer["outcome"] == "COMPLETED"
     assert answer["deploymentId"].startswith("ecs-svc/")
 
@@ -273,3 +273,29 @@ def test_the_release_command_needs_something_to_release() -> None:
     result = CliRunner().invoke(main, ["release", "--cluster", "c", "--service", "web"])
     assert result.exit_code == 1
     assert "give --model-version, --image or both" in result.output
+
+
+def test_the_image_is_registered_as_pinned_and_a_refused_image_registers_nothing(
+    ecs: Any, s3: Any
+) -> None:
+    def pinned(image: str) -> tuple[str, str | None]:
+        if image.endswith(":missing"):
+            raise DrydockError(f"image {image} is not in ECR")
+        return image.replace(":v2", "@sha256:" + "2" * 64), "pinned"
+
+    def run(image: str) -> Any:
+        return release(
+            ecs,
+            s3,
+            ReleaseRequest("c", "web", image=image),
+            fallback_trusted_keys=_no_fallback,
+            pin_image=pinned,
+            on_event=lambda _: None,
+            poll_s=0.01,
+        )
+
+    with pytest.raises(DrydockError, match="is not in ECR"):
+        run("127.0.0.1:5050/drydock/serving:missing")
+    assert len(_revisions(ecs)) == 1
+    outcome = run("127.0.0.1:5050/drydock/serving:v2")
+    assert outcome.image == "127.0.0.1:5050/drydock/serving@sha256:" + "2" * 64

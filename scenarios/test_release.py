@@ -182,7 +182,7 @@ def test_a_release_whose_tasks_fail_is_rolled_back_and_the_command_says_so(
         service.wait_rollout_state("COMPLETED", timeout_s=60)
         revision_1 = service.describe()["taskDefinition"]
         with ClientLoad(service.lb_url, threads=2) as load:
-            failed = _drydock_release(service, "--image", crashing.ref)
+            failed = _drydock_release(service, "--image", crashing.by_tag)
 
         print(failed.stderr)
         assert failed.returncode == 4, failed.stderr

@@ -249,6 +249,7 @@ def _training_options(command: Callable[..., Any]) -> Callable[..., Any]:
     default=None,
     help="Publish an already packaged model (manifest.json + model file).",
 )
+@click.option("--json", "as_json", is_flag=True, help='Print {"name", "version", "uri", "reused"}.')
 @friendly_errors
 def model_publish(
     version: str | None,
@@ -256,11 +257,19 @@ def model_publish(
     model_format: str,
     regularization: float,
     from_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """Train (or read) a model and publish it to S3 under a new version."""
+    import json
+
     from harness.model.artifact import read_artifact, with_version
     from harness.model.store import pipeline_store
-    from harness.pipeline.model_pipeline import PROVISIONAL_VERSION, next_version, release_model
+    from harness.pipeline.model_pipeline import (
+        PROVISIONAL_VERSION,
+        ModelRelease,
+        next_version,
+        release_model,
+    )
 
     settings = load_settings()
     store = pipeline_store(settings)
@@ -271,16 +280,22 @@ def model_publish(
             version = next_version(store.versions(artifact.manifest.name))
         if version:
             artifact = with_version(artifact, version)
-        console.print(f"published {store.publish(artifact)}")
+        uri = store.publish(artifact)
+        release = ModelRelease(artifact.manifest, uri, reused=False)
+    else:
+        release = release_model(
+            store,
+            settings.model_name,
+            dataset=dataset,
+            version=version,
+            model_format=model_format,  # type: ignore[arg-type]
+            regularization=regularization,
+        )
+    if as_json:
+        manifest = release.manifest
+        answer = {"name": manifest.name, "version": manifest.version, "uri": release.uri}
+        print(json.dumps({**answer, "reused": release.reused}), flush=True)
         return
-    release = release_model(
-        store,
-        settings.model_name,
-        dataset=dataset,
-        version=version,
-        model_format=model_format,  # type: ignore[arg-type]
-        regularization=regularization,
-    )
     verb = "already latest" if release.reused else "published"
     console.print(f"{verb}: {release.uri} (sha256 {release.manifest.sha256[:16]}…)")
 

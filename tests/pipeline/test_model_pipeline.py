@@ -53,3 +53,37 @@ def test_a_newest_version_the_tasks_would_refuse_gets_a_next_version_not_an_over
     served = newest_or_first_release(store, "iris")
     assert (served.manifest.version, served.reused) == ("3", False)
     assert store.manifest("iris", "2") == unsigned.manifest, "v2 untouched"
+
+
+def test_train_then_publish_from_the_folder_gets_the_next_version(
+    store: ModelStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline's train and publish jobs: the packaged candidate (version 0) is
+    published as the next number, signed, and the answer is JSON a job can read."""
+    import json
+
+    from click.testing import CliRunner
+
+    from harness.cli import main
+    from harness.model import store as store_module
+    from harness.settings import DrydockSettings
+
+    monkeypatch.setattr(store_module, "pipeline_store", lambda _: store)
+    monkeypatch.setenv("DRYDOCK_MODEL_NAME", "iris")
+    assert DrydockSettings().model_name == "iris"
+    newest_or_first_release(store, "iris")
+    runner = CliRunner()
+    out = tmp_path / "candidate"
+    assert runner.invoke(main, ["model", "train", "--out", str(out)]).exit_code == 0
+    published = runner.invoke(main, ["model", "publish", "--from-dir", str(out), "--json"])
+    assert published.exit_code == 0, published.output
+    answer = json.loads(published.stdout)
+    assert answer == {
+        "name": "iris",
+        "version": "2",
+        "uri": store.uri("iris", "2"),
+        "reused": False,
+    }
+    assert store.signed_by_us("iris", "2")
+    again = runner.invoke(main, ["model", "publish", "--from-dir", str(out), "--version", "2"])
+    assert again.exit_code == 1 and "already published" in again.output

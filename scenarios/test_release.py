@@ -188,6 +188,7 @@ def test_a_release_whose_tasks_fail_is_rolled_back_and_the_command_says_so(
         assert failed.returncode == 4, failed.stderr
         message = " ".join(failed.stderr.split())
         assert "rolled back by the deployment circuit breaker" in message
+        assert "FAILED (tasks failed to start.)" in message
         assert f"revision {revision_1} (model v1) is serving" in message
         answer = json.loads(failed.stdout)
         assert answer["outcome"] == "ROLLED_BACK"

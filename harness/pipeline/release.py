@@ -163,8 +163,7 @@ def _rolled_back(
     primary = primary_deployment(state)
     if failure.deployment_id is None or failure.deployment_id == primary["id"]:
         return DeploymentFailedError(f"release of {request.service} failed: {failure}")
-    failed = next((d for d in state["deployments"] if d["id"] == failure.deployment_id), {})
-    reason = failed.get("rolloutStateReason") or str(failure)  # gone once rolled back
+    reason = _failure_reason(state, failure.deployment_id) or str(failure)
     try:
         watch_rollout(
             ecs,
@@ -198,6 +197,20 @@ def _rolled_back(
         f"(model v{serving_version}) is {settled}",
         outcome,
     )
+
+
+def _failure_reason(state: dict[str, Any], deployment_id: str) -> str | None:
+    """Why ``deployment_id`` failed: its ``rolloutStateReason`` while it is listed, else
+    the service event ECS writes for it ("(deployment X) deployment failed: ...")."""
+    for deployment in state["deployments"]:
+        if deployment["id"] == deployment_id and deployment.get("rolloutStateReason"):
+            return str(deployment["rolloutStateReason"])
+    marker = f"(deployment {deployment_id}) deployment failed: "
+    for event in state.get("events", []):
+        message = str(event.get("message", ""))
+        if marker in message and "rolling back" not in message:
+            return message.split(marker, 1)[1]
+    return None
 
 
 def _version_or_unknown(container: dict[str, Any]) -> str:

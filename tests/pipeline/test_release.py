@@ -218,6 +218,15 @@ class RollingBackEcs:
             "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
         }
         old["deployments"] = [primary] if self.rolled_back else [primary, failed]
+        old["events"] = [
+            {
+                "id": "e-failed",
+                "createdAt": 0,
+                "message": f"(service web) (deployment {self.new['id']}) deployment failed: "
+                "tasks failed to start.",
+            },
+            *old.get("events", []),
+        ]
         self.rolled_back = True  # the second look finds the rollback finished
         return {"services": [old], "failures": []}
 
@@ -229,6 +238,7 @@ def test_a_rolled_back_release_fails_naming_the_revision_that_serves(ecs: Any, s
     message = str(failed.value)
     assert "rolled back by the deployment circuit breaker" in message
     assert "web:2" in message and "model v2" in message
+    assert "FAILED (tasks failed to start.)" in message, "the reason, from ECS's event"
     assert "revision arn:aws:ecs:us-east-1:" in message and "web:1 (model v1) is serving" in message
     outcome = failed.value.outcome
     assert outcome.outcome == "ROLLED_BACK"

@@ -77,16 +77,17 @@ def judge(
         problems.append(f"below the threshold {threshold:.4f}")
     if served is not None and candidate < served.score:
         problems.append(f"below the served model v{served.version}'s {served.score:.4f}")
-    against = (
-        f"the served model v{served.version} scores {served.score:.4f}"
-        if served is not None
-        else "no model is served yet"
-    )
-    context = f"threshold {threshold:.4f}, {against}"
+    # The bars the candidate met, so that every figure is said exactly once.
+    met = [] if candidate < threshold else [f"threshold {threshold:.4f}"]
+    if served is None:
+        met.append("no model is served yet")
+    elif candidate >= served.score:
+        met.append(f"the served model v{served.version} scores {served.score:.4f}")
+    context = f" ({', '.join(met)})" if met else ""
     if problems:
-        message = f"quality gate refused: {figures} is {' and '.join(problems)} ({context})"
+        message = f"quality gate refused: {figures} is {' and '.join(problems)}{context}"
     else:
-        message = f"quality gate passed: {figures} ({context})"
+        message = f"quality gate passed: {figures}{context}"
     return GateVerdict(
         metric, candidate_version, candidate, threshold, served, not problems, message
     )

@@ -196,18 +196,11 @@ def release(
     is registered; a rollout the circuit breaker rolls back exits 4 naming the revision
     that serves instead.
     """
+    from harness.pipeline.release import ReleaseRequest
     from harness.pipeline.release_command import run_release
 
-    run_release(
-        endpoint_url,
-        cluster=cluster,
-        service=service,
-        model_version=model_version,
-        image=image,
-        container=container,
-        timeout_s=timeout_s,
-        as_json=as_json,
-    )
+    request = ReleaseRequest(cluster, service, model_version, image, container)
+    run_release(request, endpoint_url, timeout_s=timeout_s, as_json=as_json)
 
 
 @main.group()

@@ -19,17 +19,8 @@ from harness.pipeline.release import ReleaseOutcome, ReleaseRequest, ReleaseRoll
 
 
 def run_release(
-    endpoint_url: str | None,
-    *,
-    cluster: str,
-    service: str,
-    model_version: str | None,
-    image: str | None,
-    container: str | None,
-    timeout_s: float,
-    as_json: bool,
+    request: ReleaseRequest, endpoint_url: str | None, *, timeout_s: float, as_json: bool
 ) -> ReleaseOutcome:
-    request = ReleaseRequest(cluster, service, model_version, image, container)
     settings = load_settings()
     ecs = aws_client("ecs", settings, endpoint_url=endpoint_url)
     progress = errors if as_json else console

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -166,34 +168,81 @@ def deploy(
     )
 
 
+@main.command()
+@endpoint_url_option("ECS")
+@click.option("--cluster", default="drydock", show_default=True)
+@click.option("--service", default="model-server", show_default=True)
+@click.option("--model-version", default=None, help="Published model version to serve.")
+@click.option("--image", default=None, help="Image to serve: URI[@digest|:tag].")
+@click.option("--container", default=None, help="Container to change (default: first).")
+@click.option(
+    "--timeout", "timeout_s", default=600.0, show_default=True, type=click.FloatRange(min=1)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
+@friendly_errors
+def release(
+    endpoint_url: str | None,
+    cluster: str,
+    service: str,
+    model_version: str | None,
+    image: str | None,
+    container: str | None,
+    timeout_s: float,
+    as_json: bool,
+) -> None:
+    """Roll the service to a published model version and/or an image, and watch it.
+
+    The version is checked (published, signed by a key the tasks trust) before anything
+    is registered; a rollout the circuit breaker rolls back exits 4 naming the revision
+    that serves instead.
+    """
+    from harness.pipeline.release import ReleaseRequest
+    from harness.pipeline.release_command import run_release
+
+    request = ReleaseRequest(cluster, service, model_version, image, container)
+    run_release(request, endpoint_url, timeout_s=timeout_s, as_json=as_json)
+
+
 @main.group()
 def model() -> None:
     """The model pipeline."""
 
 
+def _training_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--dataset``, ``--format``, ``--regularization``: what to train (publish, train)."""
+    for option in reversed(
+        [
+            click.option("--dataset", default="iris", show_default=True),
+            click.option(
+                "--format",
+                "model_format",
+                type=click.Choice(["pickle", "skops"]),
+                default="pickle",
+                show_default=True,
+            ),
+            click.option(
+                "--regularization",
+                default=1.0,
+                show_default=True,
+                type=float,
+                help="Inverse regularisation strength C; change it to get a different model.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @model.command("publish")
 @click.option("--version", default=None, help="Version to publish (default: next number).")
-@click.option("--dataset", default="iris", show_default=True)
-@click.option(
-    "--format",
-    "model_format",
-    type=click.Choice(["pickle", "skops"]),
-    default="pickle",
-    show_default=True,
-)
-@click.option(
-    "--regularization",
-    default=1.0,
-    show_default=True,
-    type=float,
-    help="Inverse regularisation strength C; change it to get a different model.",
-)
+@_training_options
 @click.option(
     "--from-dir",
     type=click.Path(path_type=Path),
     default=None,
     help="Publish an already packaged model (manifest.json + model file).",
 )
+@click.option("--json", "as_json", is_flag=True, help='Print {"name", "version", "uri", "reused"}.')
 @friendly_errors
 def model_publish(
     version: str | None,
@@ -201,30 +250,149 @@ def model_publish(
     model_format: str,
     regularization: float,
     from_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """Train (or read) a model and publish it to S3 under a new version."""
+    import json
+
     from harness.model.artifact import read_artifact, with_version
     from harness.model.store import pipeline_store
-    from harness.pipeline.model_pipeline import release_model
+    from harness.pipeline.model_pipeline import (
+        PROVISIONAL_VERSION,
+        ModelRelease,
+        next_version,
+        release_model,
+    )
 
     settings = load_settings()
     store = pipeline_store(settings)
     if from_dir is not None:
         artifact = read_artifact(from_dir)
+        if not version and artifact.manifest.version == PROVISIONAL_VERSION:
+            # packaged by `drydock model train`: the next number, as a fresh publish gets
+            version = next_version(store.versions(artifact.manifest.name))
         if version:
             artifact = with_version(artifact, version)
-        console.print(f"published {store.publish(artifact)}")
+        uri = store.publish(artifact)
+        release = ModelRelease(artifact.manifest, uri, reused=False)
+    else:
+        release = release_model(
+            store,
+            settings.model_name,
+            dataset=dataset,
+            version=version,
+            model_format=model_format,  # type: ignore[arg-type]
+            regularization=regularization,
+        )
+    if as_json:
+        manifest = release.manifest
+        answer = {"name": manifest.name, "version": manifest.version, "uri": release.uri}
+        print(json.dumps({**answer, "reused": release.reused}), flush=True)
         return
-    release = release_model(
-        store,
-        settings.model_name,
-        dataset=dataset,
-        version=version,
-        model_format=model_format,  # type: ignore[arg-type]
-        regularization=regularization,
-    )
     verb = "already latest" if release.reused else "published"
     console.print(f"{verb}: {release.uri} (sha256 {release.manifest.sha256[:16]}…)")
+
+
+@model.command("train")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the packaged model (manifest.json + model file), unpublished.",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@_training_options
+@friendly_errors
+def model_train(
+    out_dir: Path, dataset: str, model_format: str, regularization: float, seed: int
+) -> None:
+    """Train and package a model into a folder, for `model evaluate` and `model publish
+    --from-dir` (the pipeline's train, evaluate and publish jobs); nothing is uploaded."""
+    from harness.model.artifact import package, write_artifact
+    from harness.model.training import train
+    from harness.pipeline.model_pipeline import PROVISIONAL_VERSION
+
+    settings = load_settings()
+    try:
+        trained = train(dataset, seed=seed, regularization=regularization)
+    except ValueError as exc:
+        raise DrydockError(str(exc)) from exc
+    artifact = package(trained, settings.model_name, PROVISIONAL_VERSION, model_format)  # type: ignore[arg-type]
+    write_artifact(artifact, out_dir)
+    scores = ", ".join(f"{k} {v:g}" for k, v in sorted(trained.metrics.items()))
+    console.print(f"packaged {settings.model_name} in {out_dir}: {scores}", highlight=False)
+
+
+@model.command("evaluate")
+@endpoint_url_option("ECS")
+@click.option(
+    "--from-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The candidate, packaged by `drydock model train --out`.",
+)
+@click.option("--version", default=None, help="Or a published version as the candidate.")
+@click.option("--threshold", required=True, type=float, help="The lowest acceptable score.")
+@click.option("--metric", default="accuracy", show_default=True)
+@click.option(
+    "--against-served",
+    is_flag=True,
+    help="Also refuse a candidate scoring below the model the ECS service serves now.",
+)
+@click.option("--cluster", default="drydock", show_default=True)
+@click.option("--service", default="model-server", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON on stdout.")
+@friendly_errors
+def model_evaluate(
+    endpoint_url: str | None,
+    from_dir: Path | None,
+    version: str | None,
+    threshold: float,
+    metric: str,
+    against_served: bool,
+    cluster: str,
+    service: str,
+    as_json: bool,
+) -> None:
+    """The quality gate: exit 3, both figures named, when the candidate scores below the
+    threshold or (with --against-served) below the served model."""
+    import json
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from harness.aws import aws_client, s3_client
+    from harness.model.quality_gate import QualityGateRefused
+    from harness.model.store import ModelStore
+    from harness.pipeline.evaluation import candidate_manifest, evaluate
+
+    settings = load_settings()
+    s3 = s3_client(settings)
+    ecs = aws_client("ecs", settings, endpoint_url=endpoint_url) if against_served else None
+    candidate = candidate_manifest(
+        from_dir=from_dir,
+        store=ModelStore(s3, settings.model_bucket),
+        name=settings.model_name,
+        version=version,
+    )
+    try:
+        verdict = evaluate(
+            candidate,
+            metric=metric,
+            threshold=threshold,
+            ecs=ecs,
+            s3=s3,
+            cluster=cluster,
+            service=service,
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise DrydockError(f"cannot read the served model: {exc}") from exc
+    if as_json:
+        print(json.dumps(verdict.as_json()), flush=True)
+    if not verdict.passed:
+        raise QualityGateRefused(verdict.message)
+    if not as_json:
+        console.print(verdict.message, highlight=False, soft_wrap=True)
 
 
 main.add_command(loadtest)

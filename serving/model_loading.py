@@ -195,14 +195,11 @@ def read_signature(source: ModelSource) -> bytes | None:
         return None
 
 
-def load_model(
-    source: ModelSource,
-    *,
-    extra_trusted: frozenset[str] = frozenset(),
-    verifier: SignatureVerifier | None = None,
-) -> ServedModel:
-    """Manifest, signature, runtime check, checksum, deserialisation, then the file's own
-    word against the manifest: the only way a model gets in."""
+def read_vouched_for(
+    source: ModelSource, verifier: SignatureVerifier | None
+) -> tuple[ModelManifest, bytes]:
+    """The manifest and model bytes, the signature checked first (with a verifier): what a
+    task does before anything else, and what a release checks before it rolls a version."""
     raw_manifest = source.read(MANIFEST_FILENAME)
     manifest = parse_manifest(source, raw_manifest)
     data = source.read(manifest.artifact)
@@ -211,6 +208,18 @@ def load_model(
         verifier.verify(
             {MANIFEST_FILENAME: raw_manifest, manifest.artifact: data}, read_signature(source)
         )
+    return manifest, data
+
+
+def load_model(
+    source: ModelSource,
+    *,
+    extra_trusted: frozenset[str] = frozenset(),
+    verifier: SignatureVerifier | None = None,
+) -> ServedModel:
+    """Manifest, signature, runtime check, checksum, deserialisation, then the file's own
+    word against the manifest: the only way a model gets in."""
+    manifest, data = read_vouched_for(source, verifier)
     check_runtime(manifest)
     verify_bytes(manifest, data)
     estimator = deserialize(manifest, data, extra_trusted)

@@ -19,7 +19,7 @@ from harness.images.registry import PushedImage
 from harness.images.resolver import ImageResolver, ResolvedImage
 from harness.images.serving_image import ServingImage
 from harness.model.store import pipeline_store
-from harness.pipeline.model_pipeline import ModelRelease, release_model
+from harness.pipeline.model_pipeline import ModelRelease, newest_or_first_release
 from harness.pipeline.rollout import ServiceRollout, ServiceSpec, deploy_model_server
 from harness.pipeline.service_pipeline import build_and_push
 from harness.pipeline.stages import StageRun
@@ -89,10 +89,10 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
     with run.stage("create versioned model bucket") as stage:
         stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
         stage.detail = f"s3://{settings.model_bucket}"
-    with run.stage("model pipeline: train, package, publish") as stage:
+    with run.stage("model pipeline: newest published model, else train and publish") as stage:
         store = pipeline_store(settings)
-        release = release_model(store, settings.model_name)
-        stage.outcome = "reused" if release.reused else "published"
+        release = newest_or_first_release(store, settings.model_name)
+        stage.outcome = "newest published" if release.reused else "published"
         metrics = release.manifest.metrics
         stage.detail = (
             f"{release.manifest.name} v{release.manifest.version} "
@@ -166,7 +166,7 @@ def _print_summary(run: StageRun, settings: DrydockSettings, outcome: DemoOutcom
     where.add_row(
         "model",
         f"{manifest.name} v{manifest.version}",
-        "reused" if release.reused else "published",
+        "newest published" if release.reused else "published",
         release.uri,
         f"sha256 {manifest.sha256[:16]}…, accuracy {manifest.metrics.get('accuracy', 0):.3f}",
     )

@@ -61,3 +61,22 @@ def release_model(
         artifact = with_version(artifact, next_version(store.versions(name)))
     uri = store.publish(artifact)
     return ModelRelease(artifact.manifest, uri, reused=False)
+
+
+def newest_or_first_release(store: ModelStore, name: str) -> ModelRelease:
+    """What the demo serves: the newest published version, as it is; a first version only
+    when nothing of ``name`` is published yet (or nothing the tasks would trust).
+
+    The demo never trains over a user's work: if someone published v2 with another
+    regularisation, v2 is served and nothing is published. "Newest" is the ``latest``
+    pointer every publish moves. A newest version not signed with the pipeline's key
+    (published before signing, or with a retired key) would be refused by every task, so
+    then the demo publishes its default model as the next version instead (never over
+    an existing one).
+    """
+    store.check_bucket()
+    newest = store.latest_version(name)
+    manifest = store.manifest(name, newest) if newest is not None else None
+    if manifest is not None and store.signed_by_us(name, manifest.version):
+        return ModelRelease(manifest, store.uri(name, manifest.version), reused=True)
+    return release_model(store, name)

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.aws import aws_client
 from harness.errors import DrydockError
 from harness.images.registry import PushedImage
-from harness.pipeline.deploy import watch_rollout
+from harness.pipeline.deploy import primary_deployment, watch_rollout
 from harness.pipeline.load_balanced_service import (
     ContainerTarget,
     TargetGroupSpec,
@@ -87,6 +87,7 @@ def deploy_model_server(
         current = _active_service(ecs, spec)
         seen = {e["id"] for e in current.get("events", [])} if current else set()
         outcome: Literal["created", "updated", "redeployed"]
+        deployment_id: str | None = None  # created: the first deployment, nothing to roll back to
         if current is not None and _runs(ecs, current, definition):
             unsteady = _why_not_steady(current)
             if unsteady is None:
@@ -94,8 +95,11 @@ def deploy_model_server(
             # The right revision, but not serving (say its tasks failed while the model
             # was missing): roll it again rather than report a broken service as done.
             on_event(f"{spec.service} runs this revision but {unsteady}: redeploying")
-            ecs.update_service(cluster=spec.cluster, service=spec.service, forceNewDeployment=True)
+            updated = ecs.update_service(
+                cluster=spec.cluster, service=spec.service, forceNewDeployment=True
+            )
             arn, outcome = current["taskDefinition"], "redeployed"
+            deployment_id = primary_deployment(updated["service"])["id"]
         else:
             arn = ecs.register_task_definition(
                 family=spec.family, networkMode="bridge", containerDefinitions=[definition]
@@ -114,15 +118,24 @@ def deploy_model_server(
                 )
                 outcome = "created"
             else:
-                ecs.update_service(
+                updated = ecs.update_service(
                     cluster=spec.cluster,
                     service=spec.service,
                     taskDefinition=arn,
                     deploymentConfiguration=_deployment_configuration(spec),
                 )
                 outcome = "updated"
+                deployment_id = primary_deployment(updated["service"])["id"]
+        # Follow this rollout's own deployment: after a circuit-breaker rollback the old
+        # one completes, which must not read as this rollout's success.
         watch_rollout(
-            ecs, spec.cluster, spec.service, seen=seen, on_event=on_event, timeout_s=timeout_s
+            ecs,
+            spec.cluster,
+            spec.service,
+            seen=seen,
+            on_event=on_event,
+            timeout_s=timeout_s,
+            deployment_id=deployment_id,
         )
     except (BotoCoreError, ClientError) as exc:
         raise DrydockError(f"ECS/ELBv2 API at {ecs.meta.endpoint_url}: {exc}") from exc

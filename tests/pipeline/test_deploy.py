@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from harness.ecs.api import ApiServer
-from harness.ecs.control_plane import ControlPlane
 from harness.errors import DrydockError
 from harness.pipeline.deploy import deploy
 
 
 @pytest.fixture
-def ecs() -> Iterator[Any]:
-    with ApiServer(ControlPlane()) as server:
-        client = boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        client.create_cluster(clusterName="c")
-        client.register_task_definition(
-            family="web",
-            containerDefinitions=[
-                {"name": "app", "image": "app:1", "environment": [{"name": "A", "value": "1"}]}
-            ],
-        )
-        client.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=2)
-        yield client
+def ecs(ecs_api: Any) -> Any:
+    ecs_api.register_task_definition(
+        family="web",
+        containerDefinitions=[
+            {"name": "app", "image": "app:1", "environment": [{"name": "A", "value": "1"}]}
+        ],
+    )
+    ecs_api.create_service(cluster="c", serviceName="web", taskDefinition="web", desiredCount=2)
+    return ecs_api
 
 
 def test_deploy_registers_a_revision_with_the_new_image_and_rolls(ecs: Any) -> None:
@@ -81,3 +68,29 @@ def test_the_deploy_command_prints_events_and_the_outcome(ecs: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "registered " in result.output
     assert "web:2: COMPLETED" in result.output
+
+
+def _deployment(id_: str, status: str, state: str, revision: str) -> dict[str, Any]:
+    return {"id": id_, "status": status, "rolloutState": state, "taskDefinition": revision}
+
+
+def test_a_rolled_back_deployment_is_a_failure_even_when_the_old_one_completes() -> None:
+    from harness.pipeline.deploy import rollout_verdict
+
+    rolling_back = {
+        "deployments": [
+            _deployment("old", "PRIMARY", "IN_PROGRESS", "web:1"),
+            {**_deployment("new", "ACTIVE", "FAILED", "web:2"), "rolloutStateReason": "breaker"},
+        ]
+    }
+    verdict = rollout_verdict(rolling_back, "new")
+    assert verdict is not None and "deployment new FAILED: breaker" in verdict
+    assert "rolled back to deployment old (web:1)" in verdict
+    settled = {"deployments": [_deployment("old", "PRIMARY", "COMPLETED", "web:1")]}
+    assert rollout_verdict(settled) == "COMPLETED", "without an id the PRIMARY is followed"
+    gone = rollout_verdict(settled, "new")
+    assert gone is not None and "gone" in gone
+    going = {"deployments": [_deployment("new", "PRIMARY", "IN_PROGRESS", "web:2")]}
+    assert rollout_verdict(going, "new") is None
+    done = {"deployments": [_deployment("new", "PRIMARY", "COMPLETED", "web:2")]}
+    assert rollout_verdict(done, "new") == "COMPLETED"

@@ -50,6 +50,10 @@ def stack_up() -> None:
         bring_up(client, settings, images)
     with run.stage("create versioned model bucket") as stage:
         stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
+    with run.stage("start CI runner") as stage:
+        from harness.ci.runner_process import ensure_runner
+
+        stage.detail = f"pid {ensure_runner(settings)}, records in {settings.ci_root}"
 
 
 @stack.command("down")
@@ -57,9 +61,11 @@ def stack_up() -> None:
 @friendly_errors
 def stack_down(volumes: bool) -> None:
     """Stop the local cloud; remove Drydock's task containers and the emulator's journal."""
+    from harness.ci.runner_process import stop_runner
     from harness.docker_engine import docker_client
     from harness.stack.local_cloud import take_down
 
+    stop_runner(load_settings())  # its records stay in <state_dir>/ci
     take_down(docker_client(), load_settings(), volumes=volumes)
     console.print("local cloud stopped")
 
@@ -194,6 +200,13 @@ def model() -> None:
     default=None,
     help="Publish an already packaged model (manifest.json + model file).",
 )
+@click.option("--next-version", is_flag=True, help="With --from-dir: publish as the next number.")
+@click.option(
+    "--version-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the published version here (the pipeline's release job reads it).",
+)
 @friendly_errors
 def model_publish(
     version: str | None,
@@ -201,6 +214,8 @@ def model_publish(
     model_format: str,
     regularization: float,
     from_dir: Path | None,
+    next_version: bool,
+    version_file: Path | None,
 ) -> None:
     """Train (or read) a model and publish it to S3 under a new version."""
     from harness.model.artifact import read_artifact, with_version
@@ -211,9 +226,16 @@ def model_publish(
     store = pipeline_store(settings)
     if from_dir is not None:
         artifact = read_artifact(from_dir)
+        if next_version and not version:
+            from harness.pipeline.model_pipeline import next_version as following
+
+            version = following(store.versions(artifact.manifest.name))
         if version:
             artifact = with_version(artifact, version)
         console.print(f"published {store.publish(artifact)}")
+        if version_file is not None:
+            version_file.parent.mkdir(parents=True, exist_ok=True)
+            version_file.write_text(artifact.manifest.version + "\n")
         return
     release = release_model(
         store,
@@ -228,6 +250,29 @@ def model_publish(
 
 
 main.add_command(loadtest)
+
+# --- push to deploy: the git remote's pipelines and the commands their jobs run ----------
+from harness.ci.commands import pipelines  # noqa: E402
+from harness.ci.interim_release import release as interim_release  # noqa: E402
+from harness.ci.job_commands import (  # noqa: E402
+    evaluate_command,
+    image_build_command,
+    train_command,
+)
+
+main.add_command(pipelines)
+model.add_command(train_command)
+model.add_command(evaluate_command)
+
+
+@main.group()
+def image() -> None:
+    """Container images of the pipelines."""
+
+
+image.add_command(image_build_command)
+if "release" not in main.commands:  # the real `drydock release` (issue 9, item 5) wins
+    main.add_command(interim_release)
 
 if __name__ == "__main__":
     main()

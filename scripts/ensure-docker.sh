@@ -40,7 +40,16 @@ start_engine() {
     fi
     if ! pgrep -x dockerd >/dev/null 2>&1; then
         say "starting dockerd in the background (log: $DOCKERD_LOG)..."
-        nohup dockerd >"$DOCKERD_LOG" 2>&1 &
+        # Without inherited descriptors: run under `flock /tmp/drydock-docker.lock ...`,
+        # a dockerd that inherits the lock's descriptor holds the machine-wide lock for
+        # as long as it runs (seen: every later docker user waited forever).
+        (
+            for fd in /proc/self/fd/*; do
+                fd=${fd##*/}
+                [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+            done
+            exec nohup dockerd >"$DOCKERD_LOG" 2>&1
+        ) &
     fi
     for _ in $(seq 1 "$WAIT_SECONDS"); do
         engine_answers && return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 from harness.errors import ModelArtifactError
@@ -35,7 +36,11 @@ def train_with(training: Path, params: dict[str, object]) -> TrainedModel:
     if spec is None or spec.loader is None or not training.is_file():
         raise ModelArtifactError(f"no training code at {training}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module  # dataclasses look their module up while defining
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise ModelArtifactError(f"{training} failed to import: {exc!r}") from exc
     train = getattr(module, "train", None)
     if not callable(train):
         raise ModelArtifactError(f"{training} defines no train() function")

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.docker
 
 CLUSTER, SERVICE = "drydock", "model-server"
 PIPELINE_TIMEOUT_S = 420.0
-IRIS_SETOSA = {"features": [5.1, 3.5, 1.4, 0.2]}
+IRIS_SETOSA = {"instances": [[5.1, 3.5, 1.4, 0.2]]}
 
 
 def drydock(*args: str) -> str:
@@ -81,11 +81,13 @@ class Remote:
         git(self.checkouts, "clone", "--quiet", urls[repo], str(target))
         return target
 
-    def commit_and_push(self, checkout: Path, message: str) -> Pushed:
+    def commit_and_push(self, checkout: Path, message: str, branch: str = "main") -> Pushed:
+        """Commit everything and push; failures go to their own branch, keeping ``main``
+        (what later clones start from) good."""
         git(checkout, "commit", "--quiet", "--all", "--message", message)
         sha = git(checkout, "rev-parse", "HEAD").strip()
         began = time.time()
-        output = git(checkout, "push", "origin", "HEAD:main")
+        output = git(checkout, "push", "--force", "origin", f"HEAD:refs/heads/{branch}")
         returned = time.time()
         assert returned - began < 10, f"the push waited for its pipeline ({returned - began:.1f} s)"
         ids = announced_pipelines(output)
@@ -201,7 +203,7 @@ def test_a_failing_unit_test_stops_the_pipeline_before_anything_reaches_ecr(
     git(checkout, "add", "tests/test_broken.py")
     tags = registry_tags(local_cloud.settings)
     served = served_task_definition(local_cloud.settings)["taskDefinitionArn"]
-    pushed = remote.commit_and_push(checkout, "A test that fails")
+    pushed = remote.commit_and_push(checkout, "A test that fails", "failing-test")
     record = remote.wait(pushed.pipeline_id)
     assert record.status == "failed"
     assert remote.statuses(record) == {
@@ -223,7 +225,7 @@ def test_a_model_under_the_quality_gate_is_not_published_nor_rolled_out(
     (checkout / "params.json").write_text(json.dumps({**params, "regularization": 0.0005}))
     before = model_versions(local_cloud)
     served = served_task_definition(local_cloud.settings)
-    pushed = remote.commit_and_push(checkout, "Regularise far too hard")
+    pushed = remote.commit_and_push(checkout, "Regularise far too hard", "under-gate")
     record = remote.wait(pushed.pipeline_id)
     assert record.status == "failed"
     assert remote.statuses(record) == {
@@ -245,7 +247,7 @@ def test_a_broken_dockerfile_fails_at_build(remote: Remote, local_cloud: LocalCl
     dockerfile = checkout / "serving" / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text() + "\nRUN exit 7\n")
     tags = registry_tags(local_cloud.settings)
-    pushed = remote.commit_and_push(checkout, "Break the image build")
+    pushed = remote.commit_and_push(checkout, "Break the image build", "broken-dockerfile")
     record = remote.wait(pushed.pipeline_id)
     assert remote.statuses(record) == {
         "test": "success",

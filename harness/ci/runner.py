@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.ci import records
@@ -31,14 +32,23 @@ POLL_S = 0.3
 
 
 class Runner:
-    def __init__(self, settings: DrydockSettings, store: PipelineStore) -> None:
+    def __init__(
+        self,
+        settings: DrydockSettings,
+        store: PipelineStore,
+        tool: GitlabCiLocal | None = None,
+        url: Callable[[str], str] | None = None,
+    ) -> None:
+        """``tool`` and ``url`` (repository name -> clone URL) default to gitlab-ci-local
+        and the git remote; tests pass their own."""
         self._settings = settings
         self._store = store
+        self._url = url or (lambda repo: remote_url(settings, repo))
         self._groups = ResourceGroups()
         self._active: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._tool = GitlabCiLocal(
+        self._tool = tool or GitlabCiLocal(
             local_cloud_variables(settings), job_environment(Path(sys.executable).parent)
         )
 
@@ -102,7 +112,7 @@ class Runner:
     def _checkout(self, record: PipelineRecord, workdir: Path) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.parent.mkdir(parents=True, exist_ok=True)
-        url = remote_url(self._settings, record.repo)
+        url = self._url(record.repo)
         branch = record.ref.removeprefix("refs/heads/")
         for command in (
             ["git", "clone", "--quiet", "--no-checkout", url, str(workdir)],

@@ -26,6 +26,7 @@ from harness.ci.remote import REPOSITORIES, announced_pipelines, remote_url, see
 from harness.ci.runner_process import ensure_runner
 from harness.ci.store import PipelineNotFoundError, PipelineStore
 from harness.settings import REPO_ROOT, DrydockSettings
+from harness.testing.load import ClientLoad
 
 from .conftest import LocalCloud
 
@@ -65,6 +66,7 @@ class Pushed:
     sha: str
     pipeline_id: int
     returned_at: float  # time.time() when `git push` returned
+    returned_mono: float  # the same moment on time.monotonic(), ClientLoad's clock
     output: str
 
 
@@ -88,12 +90,12 @@ class Remote:
         sha = git(checkout, "rev-parse", "HEAD").strip()
         began = time.time()
         output = git(checkout, "push", "--force", "origin", f"HEAD:refs/heads/{branch}")
-        returned = time.time()
+        returned, returned_mono = time.time(), time.monotonic()
         assert returned - began < 10, f"the push waited for its pipeline ({returned - began:.1f} s)"
         ids = announced_pipelines(output)
         assert len(ids) == 1, f"the push named no pipeline: {output}"
         assert f"drydock pipelines show {ids[0]}" in output
-        return Pushed(sha, ids[0], returned, output)
+        return Pushed(sha, ids[0], returned, returned_mono, output)
 
     def wait(self, pipeline_id: int) -> PipelineRecord:
         deadline = time.monotonic() + PIPELINE_TIMEOUT_S
@@ -162,9 +164,11 @@ def test_a_model_push_is_trained_gated_published_and_served(
     training = checkout / "training.py"
     training.write_text(training.read_text() + "\n# retrained by the scenario\n")
     before = model_versions(local_cloud)
-    pushed = remote.commit_and_push(checkout, "Retrain")
-    record = remote.wait(pushed.pipeline_id)
+    with ClientLoad(local_cloud.settings.lb_url, pause_s=0.05, max_seconds=400) as load:
+        pushed = remote.commit_and_push(checkout, "Retrain")
+        record = remote.wait(pushed.pipeline_id)
     assert record.status == "success", drydock("pipelines", "logs", str(record.id))
+    assert load.successes and not load.failures, load.failures[:5]
     assert record.sha == pushed.sha and record.repo == "model"
     assert [j.name for j in record.jobs] == ["test", "train", "evaluate", "publish", "release"]
     new = sorted(set(model_versions(local_cloud)) - set(before), key=int)
@@ -175,7 +179,8 @@ def test_a_model_push_is_trained_gated_published_and_served(
     mine = next(p for p in listed if p["id"] == pushed.pipeline_id)
     assert mine["sha"] == pushed.sha and mine["status"] == "success"
     assert all(j["duration_s"] > 0 for j in mine["jobs"])
-    report_timing("model", pushed, record)
+    first_served = min(r.at for r in load.responses if r.version == new[0])
+    report_timing("model", pushed, record, first_served - pushed.returned_mono, load)
 
 
 def test_a_service_push_is_tested_built_pushed_and_deployed_by_digest(
@@ -184,15 +189,17 @@ def test_a_service_push_is_tested_built_pushed_and_deployed_by_digest(
     checkout = remote.clone("service", "service-e2e")
     routes = checkout / "serving" / "routes.py"
     routes.write_text(routes.read_text() + f"\n# deployed by the scenario at {time.time()}\n")
-    pushed = remote.commit_and_push(checkout, "Serve a changed routes module")
-    record = remote.wait(pushed.pipeline_id)
+    with ClientLoad(local_cloud.settings.lb_url, pause_s=0.05, max_seconds=400) as load:
+        pushed = remote.commit_and_push(checkout, "Serve a changed routes module")
+        record = remote.wait(pushed.pipeline_id)
     assert record.status == "success", drydock("pipelines", "logs", str(record.id))
+    assert load.successes and not load.failures, load.failures[:5]
     digest = pushed_digest(remote, record)
     assert (
         served_task_definition(local_cloud.settings)["containerDefinitions"][0]["image"] == digest
     )
     predict(local_cloud.settings)
-    report_timing("service", pushed, record)
+    report_timing("service", pushed, record, None, load)
 
 
 def test_a_failing_unit_test_stops_the_pipeline_before_anything_reaches_ecr(
@@ -258,6 +265,29 @@ def test_a_broken_dockerfile_fails_at_build(remote: Remote, local_cloud: LocalCl
     assert registry_tags(local_cloud.settings) == tags
 
 
+def test_a_rollout_the_circuit_breaker_rolls_back_fails_the_deploy_job(
+    remote: Remote, local_cloud: LocalCloud
+) -> None:
+    checkout = remote.clone("service", "service-crash-on-start")
+    dockerfile = checkout / "serving" / "Dockerfile"
+    crash = """ENTRYPOINT ["python3", "-c", "raise SystemExit('this release cannot start')"]"""
+    dockerfile.write_text(dockerfile.read_text() + "\n" + crash + "\n")
+    served = served_task_definition(local_cloud.settings)["taskDefinitionArn"]
+    with ClientLoad(local_cloud.settings.lb_url, pause_s=0.05, max_seconds=400) as load:
+        pushed = remote.commit_and_push(checkout, "A release that cannot start", "crash-on-start")
+        record = remote.wait(pushed.pipeline_id)
+    assert remote.statuses(record) == {
+        "test": "success",
+        "build": "success",
+        "push": "success",
+        "deploy": "failed",
+    }
+    assert "FAILED" in drydock("pipelines", "logs", str(record.id), "deploy")
+    assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
+    assert load.successes and not load.failures, load.failures[:5]
+    predict(local_cloud.settings)
+
+
 def test_two_quick_pushes_end_with_the_second_serving_never_interleaved(
     remote: Remote, local_cloud: LocalCloud
 ) -> None:
@@ -283,9 +313,22 @@ def pushed_digest(remote: Remote, record: PipelineRecord) -> str:
     return found[-1]
 
 
-def report_timing(kind: str, pushed: Pushed, record: PipelineRecord) -> None:
-    """Push returned -> pipeline finished (the release job waits until served), per job."""
+def report_timing(
+    kind: str,
+    pushed: Pushed,
+    record: PipelineRecord,
+    first_served_s: float | None,
+    load: ClientLoad,
+) -> None:
+    """Push returned -> rollout complete (the last job returns when only the new
+    version serves), and -> first answer from the new model; per job; client errors."""
     assert record.finished_at is not None
     total = record.finished_at.timestamp() - pushed.returned_at
     jobs = ", ".join(f"{j.name} {j.duration_s:.1f} s" for j in record.jobs)
-    print(f"\n{kind}: push returned -> new version served in {total:.1f} s ({jobs})")
+    first = (
+        f", first answer of the new model after {first_served_s:.1f} s" if first_served_s else ""
+    )
+    print(
+        f"\n{kind}: push returned -> rollout complete in {total:.1f} s{first} ({jobs}); "
+        f"{len(load.responses)} requests under load, {len(load.failures)} failed"
+    )

@@ -44,7 +44,8 @@ def _seconds(value: float | None) -> str:
 
 def _jobs(record: PipelineRecord) -> str:
     cells = [
-        f'<div class="job"><b>{escape(job.name)}</b>{escape(job.stage)} · {_status(job.status)}'
+        f'<div class="job"><b>{escape(job.name)}</b>'
+        f"{'' if job.stage == job.name else escape(job.stage) + ' · '}{_status(job.status)}"
         f" {_seconds(job.duration_s)}</div>"
         for job in record.jobs
     ]

@@ -81,6 +81,13 @@ class Runner:
     def stop(self) -> None:
         self._stopping.set()
 
+    def join(self, timeout_s: float = 60.0) -> None:
+        """Wait for the pipelines being run to return (each ends its job, cancels the rest)."""
+        with self._lock:
+            threads = list(self._active.values())
+        for thread in threads:
+            thread.join(timeout_s)
+
     def run_pipeline(self, record: PipelineRecord) -> None:
         workdir = self._store.builds / str(record.id)
         try:
@@ -149,6 +156,7 @@ def main() -> None:
         runner.serve()
     except KeyboardInterrupt:
         runner.stop()
+    runner.join()
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def run_until_idle(runner: Runner, store: PipelineStore, timeout_s: float = 20) 
     while time.monotonic() < deadline:
         runner.tick()
         if store.all() and all(r.finished for r in store.all()):
+            runner.join(timeout_s)
             return
         time.sleep(0.05)
     raise AssertionError([r.summary() for r in store.all()])

@@ -17,7 +17,12 @@ import click
 
 from harness.command_line import console, friendly_errors, load_settings
 from harness.errors import DrydockError
-from harness.pipeline.deploy import _REGISTERABLE, _service, watch_rollout
+from harness.pipeline.deploy import (
+    _REGISTERABLE,
+    DeploymentFailedError,
+    _service,
+    watch_rollout,
+)
 
 MODEL_URI_VARIABLE = "DRYDOCK_MODEL_URI"
 
@@ -83,4 +88,10 @@ def release(
         on_event=lambda line: console.print(line, highlight=False),
         timeout_s=timeout_s,
     )
+    # A rollback also ends with one COMPLETED deployment, the old one: say which won.
+    serving = _service(ecs, cluster, service)["taskDefinition"]
+    if serving != arn:
+        raise DeploymentFailedError(
+            f"deployment of {arn} FAILED: the circuit breaker rolled {service} back to {serving}"
+        )
     console.print(f"{service} serves {arn}: COMPLETED in {time.monotonic() - began:.1f} s")

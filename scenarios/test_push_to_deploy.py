@@ -23,7 +23,7 @@ import requests
 from harness.aws import aws_client
 from harness.ci.records import PipelineRecord
 from harness.ci.remote import REPOSITORIES, announced_pipelines, remote_url, seed
-from harness.ci.runner_process import ensure_runner
+from harness.ci.runner_process import ensure_runner, runner_pid, stop_runner
 from harness.ci.store import PipelineNotFoundError, PipelineStore
 from harness.settings import REPO_ROOT, DrydockSettings
 from harness.testing.load import ClientLoad
@@ -146,6 +146,7 @@ def remote(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) ->
     """The demo's service serving, the runner running, both repositories seeded."""
     settings = local_cloud.settings
     drydock("demo")
+    runner_was_running = runner_pid(settings) is not None
     ensure_runner(settings)
     store = PipelineStore(settings.ci_root)
     here = Remote(settings, store, tmp_path_factory.mktemp("checkouts"))
@@ -155,6 +156,8 @@ def remote(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) ->
             record = here.wait(seeded[1][0])
             assert record.status == "success", drydock("pipelines", "logs", str(record.id))
     yield here
+    if not runner_was_running:
+        stop_runner(settings)
 
 
 def test_a_model_push_is_trained_gated_published_and_served(

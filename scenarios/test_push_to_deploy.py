@@ -205,6 +205,33 @@ def test_a_service_push_is_tested_built_pushed_and_deployed_by_digest(
     report_timing("service", pushed, record, None, load)
 
 
+def test_release_manual_waits_for_play_then_serves_the_published_version(
+    remote: Remote, local_cloud: LocalCloud
+) -> None:
+    checkout = remote.clone("model", "model-manual-release")
+    ci = checkout / ".gitlab-ci.yml"
+    ci.write_text(ci.read_text().replace('RELEASE_MANUAL: "false"', 'RELEASE_MANUAL: "true"'))
+    served = served_task_definition(local_cloud.settings)["taskDefinitionArn"]
+    pushed = remote.commit_and_push(checkout, "Release by hand", "manual-release")
+    record = remote.wait(pushed.pipeline_id)
+    assert record.status == "success", drydock("pipelines", "logs", str(record.id))
+    assert remote.statuses(record)["release"] == "manual"
+    assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
+    version = remote.store.read_log(record.id, "publish").rsplit("/", 1)[-1].split()[0]
+
+    drydock("pipelines", "play", str(record.id), "release")
+    deadline = time.monotonic() + PIPELINE_TIMEOUT_S
+    while remote.store.load(record.id).job("release").status != "success":
+        assert remote.store.load(record.id).job("release").status in (
+            "manual",
+            "created",
+            "running",
+        )
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert predict(local_cloud.settings).headers["X-Model-Version"] == version
+
+
 def test_a_failing_unit_test_stops_the_pipeline_before_anything_reaches_ecr(
     remote: Remote, local_cloud: LocalCloud
 ) -> None:

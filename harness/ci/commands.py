@@ -117,6 +117,19 @@ def logs_command(pipeline_id: int, job: str | None) -> None:
         click.echo(store.read_log(pipeline_id, name), nl=False)
 
 
+@pipelines.command("play")
+@click.argument("pipeline_id", type=int)
+@click.argument("job")
+@friendly_errors
+def play_command(pipeline_id: int, job: str) -> None:
+    """Run a manual job (e.g. the model pipeline's ``release`` with RELEASE_MANUAL=true)."""
+    _store().request_play(pipeline_id, job)
+    console.print(
+        f"job {job} of pipeline {pipeline_id} queued; follow it: drydock pipelines show "
+        f"{pipeline_id}"
+    )
+
+
 @pipelines.command("wait")
 @click.argument("pipeline_ids", type=int, nargs=-1, required=True)
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=float)

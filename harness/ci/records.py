@@ -177,6 +177,24 @@ def finish_job(pipeline: PipelineRecord, name: str, exit_code: int) -> None:
         _finish(pipeline, "success", f"manual jobs waiting: {', '.join(manual)}" if manual else "")
 
 
+def play(pipeline: PipelineRecord, name: str, *, workdir_kept: bool = True) -> None:
+    """Run a manual job (GitLab's "play"): the pipeline runs again until it ends."""
+    job = pipeline.job(name)
+    if job.status != "manual":
+        raise TransitionError(f"job {name} of pipeline {pipeline.id} is {job.status}, not manual")
+    if pipeline.status != "success":
+        raise TransitionError(
+            f"pipeline {pipeline.id} is {pipeline.status}; only a successful "
+            "pipeline's manual jobs can be played"
+        )
+    if not workdir_kept:
+        raise TransitionError(f"pipeline {pipeline.id}'s work folder (its artifacts) is gone")
+    job.status = "created"
+    pipeline.status = "running"
+    pipeline.finished_at = None
+    pipeline.message = ""
+
+
 def fail_before_jobs(pipeline: PipelineRecord, reason: str) -> None:
     """The pipeline could not be planned (no .gitlab-ci.yml, invalid YAML, clone failed)."""
     if pipeline.status == "pending":

@@ -9,6 +9,7 @@ stopped is marked canceled at the next start, pending ones then run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -64,6 +65,7 @@ class Runner:
         with self._lock:
             for done in [repo for repo, t in self._active.items() if not t.is_alive()]:
                 del self._active[done]
+            self._play_requested()
             candidates = [r for r in self._store.all() if r.repo not in self._active]
             for record in pipelines_to_start(candidates):
                 thread = threading.Thread(
@@ -98,6 +100,11 @@ class Runner:
             self._store.save(record)
             return
         self._store.save(record)
+        self._run_jobs(record, workdir)
+
+    def _run_jobs(self, record: PipelineRecord, workdir: Path) -> None:
+        """Run the pipeline's created jobs in order; keep the work folder (artifacts
+        included) while a manual job waits to be played."""
         try:
             while (job := records.next_job(record)) is not None:
                 if self._stopping.is_set():
@@ -114,7 +121,29 @@ class Runner:
             if not record.finished:
                 records.cancel(record, "the CI runner stopped")
                 self._store.save(record)
-            shutil.rmtree(workdir, ignore_errors=True)
+            if not any(j.status == "manual" for j in record.jobs) or record.status != "success":
+                shutil.rmtree(workdir, ignore_errors=True)
+
+    def _play_requested(self) -> None:
+        """Start manual jobs asked for by ``drydock pipelines play`` (caller holds the lock)."""
+        for request in sorted(self._store.plays.glob("*.json")):
+            play = json.loads(request.read_text())
+            record = self._store.load(int(play["id"]))
+            if record.repo in self._active:
+                continue  # after the repository's running pipeline, in order
+            request.unlink()
+            workdir = self._store.builds / str(record.id)
+            try:
+                records.play(record, str(play["job"]), workdir_kept=workdir.is_dir())
+            except (records.TransitionError, KeyError) as exc:
+                (self._store.plays / f"{request.stem}.refused").write_text(str(exc))
+                continue
+            self._store.save(record)
+            thread = threading.Thread(
+                target=self._run_jobs, args=(record, workdir), name=f"play-{record.id}"
+            )
+            self._active[record.repo] = thread
+            thread.start()
 
     def _checkout(self, record: PipelineRecord, workdir: Path) -> None:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -9,6 +9,7 @@ any moment leaves every record readable.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -30,9 +31,17 @@ class PipelineStore:
         self.records = root / "pipelines"
         self.logs = root / "logs"
         self.builds = root / "builds"
+        self.plays = root / "play"
 
     def ensure(self) -> None:
-        for folder in (self.incoming, self.rejected, self.records, self.logs, self.builds):
+        for folder in (
+            self.incoming,
+            self.rejected,
+            self.records,
+            self.logs,
+            self.builds,
+            self.plays,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
 
     def save(self, record: PipelineRecord) -> None:
@@ -84,6 +93,18 @@ class PipelineStore:
                 created.append(record)
             path.unlink()
         return created
+
+    def request_play(self, pipeline_id: int, job: str) -> Path:
+        """Ask the runner to run a manual job; refused at once if it is not one."""
+        record = self.load(pipeline_id)
+        if record.job(job).status != "manual":
+            raise DrydockError(
+                f"job {job} of pipeline {pipeline_id} is {record.job(job).status}, not manual"
+            )
+        self.plays.mkdir(parents=True, exist_ok=True)
+        path = self.plays / f"{pipeline_id}-{job}.json"
+        path.write_text(json.dumps({"id": pipeline_id, "job": job}))
+        return path
 
     def log_path(self, pipeline_id: int, job: str) -> Path:
         return self.logs / str(pipeline_id) / f"{job}.log"

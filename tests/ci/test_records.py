@@ -98,3 +98,27 @@ def test_summary_is_the_contract_shape() -> None:
 def test_a_malformed_push_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Push.model_validate(bad)
+
+
+def test_playing_a_manual_job_runs_the_pipeline_again_until_it_ends() -> None:
+    record = pipeline(("publish", "publish", "on_success"), ("release", "release", "manual"))
+    with pytest.raises(TransitionError, match="is running; only a successful"):
+        records.play(record, "release")
+    run(record, "publish", 0)
+    records.play(record, "release")
+    assert (record.status, record.finished_at, record.job("release").status) == (
+        "running",
+        None,
+        "created",
+    )
+    run(record, "release", 0)
+    assert record.status == "success" and record.message == ""
+    with pytest.raises(TransitionError, match="is success, not manual"):
+        records.play(record, "release")
+
+
+def test_a_manual_job_without_its_work_folder_cannot_be_played() -> None:
+    record = pipeline(("publish", "publish", "on_success"), ("release", "release", "manual"))
+    run(record, "publish", 0)
+    with pytest.raises(TransitionError, match="work folder"):
+        records.play(record, "release", workdir_kept=False)

@@ -15,21 +15,25 @@ from harness.ci.gitlab_ci_local import GitlabCiLocal
 from harness.ci.records import JobRecord
 from harness.ci.runner import Runner
 from harness.ci.store import PipelineStore
+from harness.errors import DrydockError
 from harness.settings import DrydockSettings
 
 
 class ScriptedTool(GitlabCiLocal):
     """Plans two jobs; each job's exit code comes from ``codes``; records what ran where."""
 
-    def __init__(self, codes: dict[str, int]) -> None:
+    def __init__(self, codes: dict[str, int], deploy_when: str = "on_success") -> None:
         super().__init__({}, {})
         self.codes = codes
+        self.deploy_when = deploy_when
         self.ran: list[tuple[str, str]] = []
 
     def plan(self, workdir: Path) -> list[JobRecord]:
         return [
             JobRecord(name="test", stage="test"),
-            JobRecord(name="deploy", stage="deploy", resource_group="model-server"),
+            JobRecord(
+                name="deploy", stage="deploy", when=self.deploy_when, resource_group="model-server"
+            ),
         ]
 
     def run_job(self, workdir: Path, name: str, log: Path) -> int:
@@ -148,3 +152,26 @@ def test_a_restarted_runner_cancels_what_ran_and_runs_what_waited(
     assert store.load(1).message == "the CI runner stopped while this pipeline ran"
     assert store.load(2).status == "success"
     assert tool.ran == [("test", "two"), ("deploy", "two")]
+
+
+def test_a_manual_job_waits_with_its_work_folder_until_played(
+    tmp_path: Path, origin: tuple[Path, list[str]]
+) -> None:
+    repo, (first, _) = origin
+    tool = ScriptedTool({}, deploy_when="manual")
+    runner, store = make_runner(tmp_path, repo, tool)
+    enqueue(store, 1, first)
+    run_until_idle(runner, store)
+    assert store.load(1).status == "success"
+    assert store.load(1).job("deploy").status == "manual"
+    assert tool.ran == [("test", "one")]
+    assert (store.builds / "1").is_dir(), "artifacts stay for the manual job"
+
+    store.request_play(1, "deploy")
+    run_until_idle(runner, store)
+    record = store.load(1)
+    assert (record.status, record.job("deploy").status) == ("success", "success")
+    assert tool.ran == [("test", "one"), ("deploy", "one")]
+    assert not (store.builds / "1").exists()
+    with pytest.raises(DrydockError, match="is success, not manual"):
+        store.request_play(1, "deploy")

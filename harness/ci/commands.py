@@ -45,6 +45,17 @@ def wait_for(store: PipelineStore, ids: list[int], timeout_s: float) -> list[Pip
         time.sleep(0.5)
 
 
+def _pipelines_of(store: PipelineStore, sha: str, timeout_s: float = 10.0) -> list[int]:
+    """The pipelines of a pushed commit, for a push whose output named none."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [r.id for r in store.all() if r.sha == sha]
+        if found:
+            return found
+        time.sleep(0.3)
+    raise DrydockError(f"no pipeline was queued for the pushed commit {sha[:12]}")
+
+
 @click.group()
 def pipelines() -> None:
     """Pipelines of the local git remote (GitLab CI format, run by gitlab-ci-local)."""
@@ -162,6 +173,7 @@ def seed_command(wait: bool, timeout_s: float) -> None:
             console.print(f"{repo}: already seeded")
             continue
         sha, ids = outcome
+        ids = ids or _pipelines_of(PipelineStore(settings.ci_root), sha)
         started += ids
         console.print(f"{repo}: pushed {sha[:12]}, pipeline {', '.join(map(str, ids))}")
     if wait and started:

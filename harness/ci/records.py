@@ -13,6 +13,16 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from harness.errors import DrydockError
+
+
+class UnknownJobError(DrydockError, KeyError):
+    """The pipeline has no job of that name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 PipelineStatus = Literal["pending", "running", "success", "failed", "canceled"]
 JobStatus = Literal["created", "running", "success", "failed", "canceled", "skipped", "manual"]
 FINISHED: frozenset[str] = frozenset({"success", "failed", "canceled"})
@@ -106,7 +116,9 @@ class PipelineRecord(BaseModel):
         for job in self.jobs:
             if job.name == name:
                 return job
-        raise KeyError(f"pipeline {self.id} has no job {name!r} ({[j.name for j in self.jobs]})")
+        raise UnknownJobError(
+            f"pipeline {self.id} has no job {name!r} ({[j.name for j in self.jobs]})"
+        )
 
     def summary(self) -> dict[str, object]:
         """The contract's pipeline shape, plus who pushed and when."""

@@ -52,6 +52,10 @@ def stack_up() -> None:
         bring_up(client, settings, images)
     with run.stage("create versioned model bucket") as stage:
         stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
+    with run.stage("start CI runner") as stage:
+        from harness.ci.runner_process import ensure_runner
+
+        stage.detail = f"pid {ensure_runner(settings)}, records in {settings.ci_root}"
 
 
 @stack.command("down")
@@ -59,9 +63,11 @@ def stack_up() -> None:
 @friendly_errors
 def stack_down(volumes: bool) -> None:
     """Stop the local cloud; remove Drydock's task containers and the emulator's journal."""
+    from harness.ci.runner_process import stop_runner
     from harness.docker_engine import docker_client
     from harness.stack.local_cloud import take_down
 
+    stop_runner(load_settings())  # its records stay in <state_dir>/ci
     take_down(docker_client(), load_settings(), volumes=volumes)
     console.print("local cloud stopped")
 
@@ -243,6 +249,12 @@ def _training_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Publish an already packaged model (manifest.json + model file).",
 )
 @click.option("--json", "as_json", is_flag=True, help='Print {"name", "version", "uri", "reused"}.')
+@click.option(
+    "--version-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the published version here (the pipeline's release job reads it).",
+)
 @friendly_errors
 def model_publish(
     version: str | None,
@@ -251,6 +263,7 @@ def model_publish(
     regularization: float,
     from_dir: Path | None,
     as_json: bool,
+    version_file: Path | None,
 ) -> None:
     """Train (or read) a model and publish it to S3 under a new version."""
     import json
@@ -284,6 +297,9 @@ def model_publish(
             model_format=model_format,  # type: ignore[arg-type]
             regularization=regularization,
         )
+    if version_file is not None:
+        version_file.parent.mkdir(parents=True, exist_ok=True)
+        version_file.write_text(release.manifest.version + "\n")
     if as_json:
         manifest = release.manifest
         answer = {"name": manifest.name, "version": manifest.version, "uri": release.uri}
@@ -302,20 +318,43 @@ def model_publish(
     help="Folder for the packaged model (manifest.json + model file), unpublished.",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--training",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A repository's own training code: a Python file whose train(**params) returns "
+    "a TrainedModel (the model pipeline's train job); default: Drydock's training.",
+)
+@click.option(
+    "--params",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --training: a JSON object of train() arguments (default params.json).",
+)
 @_training_options
 @friendly_errors
 def model_train(
-    out_dir: Path, dataset: str, model_format: str, regularization: float, seed: int
+    out_dir: Path,
+    dataset: str,
+    model_format: str,
+    regularization: float,
+    seed: int,
+    training: Path | None,
+    params: Path | None,
 ) -> None:
     """Train and package a model into a folder, for `model evaluate` and `model publish
     --from-dir` (the pipeline's train, evaluate and publish jobs); nothing is uploaded."""
     from harness.model.artifact import package, write_artifact
     from harness.model.training import train
+    from harness.model.training_code import load_params, train_with
     from harness.pipeline.model_pipeline import PROVISIONAL_VERSION
 
     settings = load_settings()
     try:
-        trained = train(dataset, seed=seed, regularization=regularization)
+        if training is not None:
+            trained = train_with(training.resolve(), load_params(params or Path("params.json")))
+        else:
+            trained = train(dataset, seed=seed, regularization=regularization)
     except ValueError as exc:
         raise DrydockError(str(exc)) from exc
     artifact = package(trained, settings.model_name, PROVISIONAL_VERSION, model_format)  # type: ignore[arg-type]
@@ -396,6 +435,20 @@ def model_evaluate(
 
 
 main.add_command(loadtest)
+
+# --- push to deploy: the git remote's pipelines and the commands their jobs run ----------
+from harness.ci.commands import pipelines  # noqa: E402
+from harness.ci.job_commands import image_build_command  # noqa: E402
+
+main.add_command(pipelines)
+
+
+@main.group()
+def image() -> None:
+    """Container images of the pipelines."""
+
+
+image.add_command(image_build_command)
 
 if __name__ == "__main__":
     main()

@@ -43,6 +43,11 @@ class DrydockSettings(BaseSettings):
         description="The balancer's listener 8081 (a blue/green test listener).",
     )
     ecs_port: int = Field(4570, ge=1, le=65535, description="The ECS/ELBv2 emulator API.")
+    # --- the local git remote and its CI runner (harness/ci) ------------------------------
+    git_port: int = Field(9418, ge=1, le=65535, description="The git remote (git daemon).")
+    ci_dir: Path | None = Field(
+        None, description="Git repositories, pipeline queue and records; <state_dir>/ci."
+    )
     ecs_max_request_bytes: int = Field(
         1024 * 1024, ge=1024, description="Bodies over this get 413 from the emulator's API."
     )
@@ -109,6 +114,11 @@ class DrydockSettings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.model_signing_key or self.state_dir / "keys" / "model-signing.pem"
+
+    @property
+    def ci_root(self) -> Path:
+        """Shared by the git remote's container (bind mount) and the host-side runner."""
+        return (self.ci_dir or self.state_dir / "ci").resolve()
 
     @property
     def localstack_url(self) -> str:

@@ -18,7 +18,7 @@ HARNESS = Path(__file__).resolve().parents[1] / "harness"
 
 FOUNDATIONS = {"settings", "errors", "time_scale", "aws", "docker_engine", "command_line"}
 DOMAIN = {"model", "images", "report", "ecs"}
-FLOWS = {"stack", "pipeline", "loadtest"}
+FLOWS = {"stack", "pipeline", "loadtest", "ci"}
 FRONT_ENDS = {"cli", "testing"}
 LAYERS = [FOUNDATIONS, DOMAIN, FLOWS, FRONT_ENDS]
 

@@ -97,4 +97,12 @@ EMULATOR = ImageSpec(
     notes="Drydock's ECS/ELBv2 emulator (harness.ecs) on the Python base",
 )
 
-CLOUD_IMAGES: tuple[ImageSpec, ...] = (LOCALSTACK, REGISTRY, HAPROXY, EMULATOR)
+GIT_REMOTE = ImageSpec(
+    role="git",
+    upstream=None,
+    standin=DockerfileStandIn(context=DOCKER_DIR / "git", repository="drydock/git"),
+    compose_variable="DRYDOCK_GIT_IMAGE",
+    notes="git daemon with receive-pack (the GitLab stand-in) on the Debian base",
+)
+
+CLOUD_IMAGES: tuple[ImageSpec, ...] = (LOCALSTACK, REGISTRY, HAPROXY, EMULATOR, GIT_REMOTE)

@@ -30,6 +30,8 @@ class ComposeProject:
         env["DRYDOCK_LB_TEST_PORT"] = str(settings.lb_test_port)
         env["DRYDOCK_ECS_PORT"] = str(settings.ecs_port)
         env["DRYDOCK_TIME_SCALE"] = str(settings.time_scale)
+        env["DRYDOCK_GIT_PORT"] = str(settings.git_port)
+        env["DRYDOCK_CI_DIR"] = str(settings.ci_root)
         return env
 
     def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:

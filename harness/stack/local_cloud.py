@@ -70,8 +70,10 @@ def _bring_up(client: docker.DockerClient, settings: DrydockSettings, images: Cl
             "DRYDOCK_LB_PORT": settings.lb_port,
             "DRYDOCK_LB_TEST_PORT": settings.lb_test_port,
             "DRYDOCK_ECS_PORT": settings.ecs_port,
+            "DRYDOCK_GIT_PORT": settings.git_port,
         },
     )
+    settings.ci_root.mkdir(parents=True, exist_ok=True)  # the git remote's bind mount
     compose_project(settings, images).up()
 
 

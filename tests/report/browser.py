@@ -27,8 +27,15 @@ from harness.report.screenshot import FLAGS, find_chromium
 class HeadlessPage:
     """One page; a context manager so the browser never outlives the test."""
 
-    def __init__(self, path: Path, width: int = 1100, height: int = 1400) -> None:
-        self.path, self.width, self.height = path, width, height
+    def __init__(
+        self,
+        path: Path,
+        width: int = 1100,
+        height: int = 1400,
+        ready: str = "!!window.drydockReport",
+    ) -> None:
+        """``ready``: a JavaScript condition true once the page is usable."""
+        self.path, self.width, self.height, self.ready = path, width, height, ready
         self._ids = itertools.count(1)
 
     def __enter__(self) -> HeadlessPage:
@@ -63,7 +70,7 @@ class HeadlessPage:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
             pages = [t for t in json.load(answer) if t["type"] == "page"]
         self._socket = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30)
-        self.wait_for("document.readyState === 'complete' && !!window.drydockReport")
+        self.wait_for(f"document.readyState === 'complete' && ({self.ready})")
         return self
 
     def __exit__(

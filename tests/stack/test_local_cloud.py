@@ -79,6 +79,7 @@ def test_bring_up_checks_ports_then_starts_compose_under_the_machine_wide_lock(
         "DRYDOCK_LB_PORT",
         "DRYDOCK_LB_TEST_PORT",
         "DRYDOCK_ECS_PORT",
+        "DRYDOCK_GIT_PORT",
     }
     assert project == ("project", {CLOUD_IMAGES[0].compose_variable: "ls:1"})
     assert up == "up"

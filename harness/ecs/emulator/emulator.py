@@ -21,12 +21,15 @@ import docker
 
 from harness.docker_engine import new_docker_client
 from harness.docker_engine.containers import containers_labelled
+from harness.docker_engine.registry_login import RegistryLogin
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
+from harness.ecs.control_plane.ecr import RegistryCredentials
+from harness.ecs.control_plane.ecr.credentials import USER
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
-from harness.ecs.emulator.ecr_registry import ecr_state
+from harness.ecs.emulator.ecr_registry import ecr_state, registry_credentials
 from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.event_loop import Driver, ObservationQueue
 from harness.ecs.emulator.haproxy_container import (
@@ -69,11 +72,13 @@ class Emulator:
         balancer: str | None = None,
         journal: Path | None = None,
         owner: str | None = None,
+        credentials: RegistryCredentials | None = None,
     ) -> None:
         """``balancer``: the compose service name of a running balancer to drive;
         None starts a balancer container of the emulator's own. ``owner``: the identity
         its containers carry (default :func:`emulator_owner`); a restart adopts the tasks
-        of the same identity."""
+        of the same identity. ``credentials``: the registry's password (ECR's), for an
+        emulator beside the local cloud's; default: kept beside the journal."""
         self.settings = settings
         self.owner = owner or emulator_owner()
         self.port = port
@@ -81,6 +86,8 @@ class Emulator:
         self.balancer_name = balancer
         #: Where API calls that change state are kept, so a restart keeps services.
         self.journal = Journal(journal) if journal is not None else None
+        #: What GetAuthorizationToken hands out; tasks pull with it (the execution role's).
+        self.registry_credentials = credentials or registry_credentials(journal)
         self.listener_ports = listener_ports
         self.bus = EventBus()
         self.observations: ObservationQueue = queue.Queue()
@@ -91,6 +98,9 @@ class Emulator:
             network=settings.network,
             project=settings.project,
             owner=self.owner,
+            registry_login=RegistryLogin(
+                settings.registry_address, USER, self.registry_credentials.password
+            ),
         )
         self.haproxy: HaproxyContainer | None = None
         self.driver: Driver | None = None
@@ -142,7 +152,7 @@ class Emulator:
             control_plane = ControlPlane(
                 clock=time.time,
                 scheduler_factory=factory,
-                ecr=ecr_state(self.settings, self.journal.path if self.journal else None),
+                ecr=ecr_state(self.settings, credentials=self.registry_credentials),
                 quotas=Quotas.from_settings(self.settings),
             )
             targets = Elbv2Sync(

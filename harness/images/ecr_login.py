@@ -30,7 +30,7 @@ def decode_authorization(data: dict[str, Any], registry: str) -> RegistryLogin:
     """
     try:
         user, separator, password = (
-            base64.b64decode(data["authorizationToken"]).decode().partition(":")
+            base64.b64decode(data["authorizationToken"], validate=True).decode().partition(":")
         )
     except (KeyError, binascii.Error, UnicodeDecodeError) as exc:
         raise RegistryError(f"ECR's authorization token is unreadable ({exc!r})") from exc

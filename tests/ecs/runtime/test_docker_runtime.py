@@ -97,12 +97,14 @@ class FakeDocker:
         return []
 
 
-def _start(runtime: DockerTaskRuntime, checks: tuple[HealthCheckSchedule, ...] = ()) -> None:
+def _start(
+    runtime: DockerTaskRuntime, checks: tuple[HealthCheckSchedule, ...] = (), image: str = "app:1"
+) -> None:
     spec = TaskDefinitionSpec.from_document(
         "arn:td/app:1",
         {
             "containerDefinitions": [
-                {"name": "app", "image": "app:1", "portMappings": [{"containerPort": 8080}]}
+                {"name": "app", "image": image, "portMappings": [{"containerPort": 8080}]}
             ]
         },
     )
@@ -198,19 +200,7 @@ def test_images_missing_from_the_engine_are_pulled_with_ecrs_credentials(
         project="p",
         registry_login=RegistryLogin("127.0.0.1:5050", "AWS", "pw"),
     )
-    spec = TaskDefinitionSpec.from_document(
-        "arn:td/app:1",
-        {"containerDefinitions": [{"name": "app", "image": image, "portMappings": []}]},
-    )
-    task = Task(
-        task_arn=ARN,
-        task_definition_arn=spec.arn,
-        cluster_arn="arn:cluster/c",
-        deployment_id="ecs-svc/1",
-        group="service:web",
-        created_at=0.0,
-    )
-    runtime.start_task(StartTask(task, spec, ()))
+    _start(runtime, image=image)
     deadline = time.monotonic() + 5
     while not fake.pulls and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -6,6 +6,8 @@ harness's own push says how to log in, ``aws ecr get-login-password | docker log
 lets pushes through; an IMMUTABLE repository refuses to move a tag to another image
 (docker prints ECR's sentence, naming tag and repository) but takes the same image
 again; a MUTABLE one moves it; PutImageTagMutability changes the rule for the next push.
+A task whose image the engine does not have pulls it with ECR's credentials, as ECS does
+with the task execution role.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from docker.errors import ImageNotFound
 
 from harness.aws import aws_client
 from harness.docker_engine import new_docker_client
 from harness.docker_engine.containers import pull_image
+from harness.ecs.emulator.emulator import Emulator
 from harness.errors import RegistryError
 from harness.images.ecr_login import ecr_login
-from harness.images.registry import push_image
-from harness.testing import Isolation, LocalCloud
+from harness.images.registry import PushedImage, push_image
+from harness.testing import Isolation, LocalCloud, derived_image
+from harness.testing.serving import serving_service
 
 from .ecr_cli import build_tiny_image, cli_env, ecr_repository, login_command, run_cli
 
@@ -193,3 +199,44 @@ def test_a_mutable_repository_moves_the_tag_and_put_image_tag_mutability_switche
         ecr.put_image_tag_mutability(repositoryName=name, imageTagMutability="MUTABLE")
         assert pushed_digest(docker_push(cli_env, first, f"{uri}:v1")) == one
         assert tag_digest(drydock_cloud, name, "v1") == one
+
+
+def test_a_task_pulls_an_image_missing_from_the_engine_with_ecrs_credentials(
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
+) -> None:
+    """As ECS pulls with the task execution role: the emulator's runtime logs in itself."""
+    client, settings = drydock_cloud.client, drydock_cloud.settings
+    image = derived_image(
+        client,
+        drydock_serving_image,
+        [f"LABEL drydock.pulled-by-task={drydock_isolation.suffix}"],
+        settings.registry_address,
+        "drydock/scenario-variants",
+        f"pull-{drydock_isolation.suffix}",
+    )
+    client.images.remove(client.images.get(image.by_digest).id, force=True)
+    with pytest.raises(ImageNotFound):
+        client.images.get(image.by_digest)  # the task cannot start without pulling it
+
+    service, release = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, image.by_digest
+    )
+    with service.with_desired_count(1):
+        service.wait_stable()
+        service.wait_rollout_state("COMPLETED", timeout_s=120)
+        [task] = service.task_ids()
+        container = service.task_containers()[task]
+        assert container.attrs["Config"]["Image"] == image.by_digest
+        assert (
+            client.images.get(image.by_digest).labels["drydock.pulled-by-task"]
+            == drydock_isolation.suffix
+        )
+        answer = requests.post(
+            service.lb_url + "/predict", json={"instances": [[5.1, 3.5, 1.4, 0.2]]}, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["X-Model-Version"] == release.manifest.version
+    client.images.remove(image.by_digest, force=True)

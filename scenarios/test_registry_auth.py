@@ -12,6 +12,8 @@ with the task execution role.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,9 +124,19 @@ def test_a_push_without_login_is_refused_and_a_login_lets_it_through(
         )
         assert "401" in wrong.stderr or "unauthorized" in wrong.stderr.lower(), wrong.stderr
 
-        assert (
-            "Login Succeeded" in run_cli(login_command(drydock_cloud), cli_env, shell=True).stdout
+        # credentials the registry does not accept (a stale login): the refusal says how
+        stale_env = {**cli_env, "DOCKER_CONFIG": str(Path(cli_env["HOME"]) / "stale")}
+        Path(stale_env["DOCKER_CONFIG"]).mkdir()
+        stale = base64.b64encode(b"AWS:expired-password").decode()
+        (Path(stale_env["DOCKER_CONFIG"]) / "config.json").write_text(
+            json.dumps({"auths": {registry: {"auth": stale}}})
         )
+        refused_push = docker_push(stale_env, first, f"{uri}:v1", ok=False)
+        assert "unauthorized: authentication required" in refused_push.stderr, refused_push.stderr
+        assert LOGIN_HINT in refused_push.stderr, refused_push.stderr
+
+        login = run_cli(login_command(drydock_cloud), cli_env, shell=True)
+        assert "Login Succeeded" in login.stdout
         digest = pushed_digest(docker_push(cli_env, first, f"{uri}:v1"))
         assert tag_digest(drydock_cloud, name, "v1") == digest
 

@@ -5,16 +5,14 @@ The story a CI job tells: create a repository, log in with
 ``repositoryUri``, see it through DescribeImages / ListImages / BatchGetImage, then
 delete it with BatchDeleteImage. The image is a tiny one built FROM the stack's base
 image (no pulls here). The docker CLI runs with a config folder of its own, so the
-login lands there and nowhere else. The registry does not require the login yet: this
-proves the handshake works, not that anonymous pushes are refused.
+login lands there and nowhere else. That the registry requires the login is
+``test_registry_auth``'s story.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,52 +22,32 @@ import requests
 from botocore.exceptions import ClientError
 
 from harness.aws import aws_client
+from harness.images.ecr_login import ecr_login
 from harness.images.registry import MANIFEST_TYPES
 from harness.testing import Isolation, LocalCloud
 
-pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
+from .ecr_cli import build_tiny_image, cli_env, ecr_repository, login_command, run_cli
+
+__all__ = ["cli_env"]  # a fixture the scenarios here use
 
 
 def _run(command: list[str] | str, env: dict[str, str], **kwargs: Any) -> str:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, **kwargs)
-    assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
-    return done.stdout
+    return run_cli(command, env, **kwargs).stdout
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    """The AWS CLI with dummy credentials and an empty config; docker with its own config."""
-    (tmp_path / "docker").mkdir()
-    return {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-        "HOME": str(tmp_path),
-        "DOCKER_CONFIG": str(tmp_path / "docker"),
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-    }
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 
 @pytest.fixture
 def repository(drydock_cloud: LocalCloud, drydock_isolation: Isolation) -> Iterator[dict[str, Any]]:
     """A fresh repository on the compose emulator, force-deleted afterwards."""
-    ecr = aws_client("ecr", drydock_cloud.settings)
-    name = f"drydock-scenarios/ecr-{drydock_isolation.suffix}"
-    created = ecr.create_repository(
-        repositoryName=name,
+    with ecr_repository(
+        drydock_cloud,
+        f"drydock-scenarios/ecr-{drydock_isolation.suffix}",
         imageScanningConfiguration={"scanOnPush": True},
         encryptionConfiguration={"encryptionType": "AES256"},
-    )["repository"]
-    try:
+    ) as created:
         yield created
-    finally:
-        try:
-            ecr.delete_repository(repositoryName=name, force=True)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "RepositoryNotFoundException":
-                raise
 
 
 @pytest.fixture
@@ -77,17 +55,12 @@ def tiny_image(
     drydock_cloud: LocalCloud, drydock_isolation: Isolation, tmp_path: Path
 ) -> Iterator[str]:
     """A one-file image on the stack's base image, unique to this scenario."""
-    context = tmp_path / "image"
-    context.mkdir()
-    (context / "scenario.txt").write_text(drydock_isolation.suffix)
-    base = drydock_cloud.resolver.base_ref()
-    (context / "Dockerfile").write_text(f"FROM {base}\nCOPY scenario.txt /scenario.txt\n")
     tag = f"drydock-scenarios/ecr-tiny:{drydock_isolation.suffix}"
-    image, _ = drydock_cloud.client.images.build(path=str(context), tag=tag, forcerm=True)
+    image = build_tiny_image(drydock_cloud, tmp_path / "image", drydock_isolation.suffix, tag)
     try:
-        yield image.id
+        yield image
     finally:
-        drydock_cloud.client.images.remove(image.id, force=True)
+        drydock_cloud.client.images.remove(image, force=True)
 
 
 def test_push_to_an_ecr_repository_and_see_the_image_through_the_ecr_api(
@@ -103,12 +76,7 @@ def test_push_to_an_ecr_repository_and_see_the_image_through_the_ecr_api(
     assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
 
     # the CI job's login, as written in a pipeline
-    login = _run(
-        f"aws ecr get-login-password --endpoint-url {settings.ecs_url} "
-        f"| docker login --username AWS --password-stdin 127.0.0.1:{settings.registry_port}",
-        cli_env,
-        shell=True,
-    )
+    login = _run(login_command(drydock_cloud), cli_env, shell=True)
     assert "Login Succeeded" in login
     saved = json.loads((Path(cli_env["DOCKER_CONFIG"]) / "config.json").read_text())
     assert f"127.0.0.1:{settings.registry_port}" in saved["auths"]
@@ -144,7 +112,10 @@ def test_push_to_an_ecr_repository_and_see_the_image_through_the_ecr_api(
         {"imageDigest": digest, "imageTag": "v1"}
     ]
     registry = f"http://127.0.0.1:{settings.registry_port}/v2/{name}"
-    head = requests.head(f"{registry}/manifests/v1", headers={"Accept": MANIFEST_TYPES}, timeout=5)
+    auth = ecr_login(settings).basic_auth()  # the registry requires ECR's credentials
+    head = requests.head(
+        f"{registry}/manifests/v1", headers={"Accept": MANIFEST_TYPES}, auth=auth, timeout=5
+    )
     assert head.headers["Docker-Content-Digest"] == digest
 
     # the last one, by digest: gone from the registry too
@@ -152,7 +123,7 @@ def test_push_to_an_ecr_repository_and_see_the_image_through_the_ecr_api(
     assert deleted["imageIds"] == [{"imageDigest": digest, "imageTag": "v1"}]
     assert ecr.list_images(repositoryName=name)["imageIds"] == []
     gone = requests.head(
-        f"{registry}/manifests/{digest}", headers={"Accept": MANIFEST_TYPES}, timeout=5
+        f"{registry}/manifests/{digest}", headers={"Accept": MANIFEST_TYPES}, auth=auth, timeout=5
     )
     assert gone.status_code == 404
     with pytest.raises(ClientError) as excinfo:

@@ -11,6 +11,7 @@ from sklearn import datasets
 from testcontainers.core.container import DockerContainer
 
 from harness.errors import ModelVersionExistsError
+from harness.images.ecr_login import ecr_login
 from harness.images.registry import PushedImage, registry_digest
 from harness.model.training import train
 from harness.pipeline.model_pipeline import release_model
@@ -27,7 +28,12 @@ def test_published_model_is_served_by_a_task_from_the_registry_image(
     settings = local_cloud.settings
     release = release_model(local_cloud.store, isolation.model_name, regularization=0.3)
     assert (
-        registry_digest(settings.registry_address, settings.serving_repository, serving_image.tag)
+        registry_digest(
+            settings.registry_address,
+            settings.serving_repository,
+            serving_image.tag,
+            ecr_login(settings),
+        )
         == serving_image.digest
     )
 

@@ -51,10 +51,15 @@ class StartedContainer:
         return f"http://{self.host_ip}:{self.host_port}"
 
 
-def pull_image(client: docker.DockerClient, image: str) -> None:
-    """Pull from the registry (by digest or tag); the registry must be up."""
+def pull_image(
+    client: docker.DockerClient, image: str, auth_config: dict[str, str] | None = None
+) -> None:
+    """Pull from the registry (by digest or tag); the registry must be up.
+
+    ``auth_config``: the registry's credentials (see ``registry_login``); None pulls
+    with whatever the client was given before, anonymously if nothing."""
     try:
-        client.images.pull(image)
+        client.images.pull(image, auth_config=auth_config)
     except ImageNotFound as exc:
         raise RegistryError(f"the registry has no image {image}") from exc
     except APIError as exc:

@@ -17,6 +17,7 @@ from harness.docker_engine.containers import (
     started_container,
     wait_until_ready,
 )
+from harness.images.ecr_login import ecr_login
 from harness.images.registry import PushedImage, push_image
 from harness.images.resolver import ImageResolver
 from harness.images.serving_image import ServingImage, ensure_serving_image
@@ -60,7 +61,12 @@ def build_and_push(
     if on_progress:
         on_progress(f"pushing {image.ref} to {settings.registry_address}")
     pushed = push_image(
-        client, image.ref, settings.registry_address, settings.serving_repository, image.tag
+        client,
+        image.ref,
+        settings.registry_address,
+        settings.serving_repository,
+        image.tag,
+        login=ecr_login(settings),
     )
     return image, pushed
 
@@ -91,7 +97,7 @@ def run_single_task(
             ready = wait_until_ready(client, started, timeout_s=settings.serving_ready_timeout_s)
             return RunningTask(started, pushed.by_digest, model_version, True, ready)
         remove_container(client, existing.id, timeout_s=10)
-    pull_image(client, pushed.by_digest)
+    pull_image(client, pushed.by_digest, ecr_login(settings).auth_config())
     spec = TaskContainerSpec(
         name=name,
         image=pushed.by_digest,

@@ -42,9 +42,11 @@ and the plain classes below, usable without pytest too::
             bounds.assert_held()
 
 Your own image must be in a registry the docker engine can reach (push it to the local
-registry with :func:`harness.images.registry.push_image`) and answer the target group's
-health check path on its container port. Every duration you pass is in AWS seconds; the
-emulator scales it. Names come from the isolation object, so tests never collide.
+registry with :func:`harness.images.registry.push_image`, logged in with
+:func:`harness.images.ecr_login.ecr_login`: the registry requires ECR's credentials) and
+answer the target group's health check path on its container port. Every duration you
+pass is in AWS seconds; the emulator scales it. Names come from the isolation object, so
+tests never collide.
 """
 
 from harness.testing.bounds import BoundsWatcher, CountSample

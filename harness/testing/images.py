@@ -12,7 +12,10 @@ import io
 
 import docker
 
+from harness.docker_engine.registry_login import RegistryLogin
+from harness.images.ecr_login import ecr_login
 from harness.images.registry import PushedImage, push_image
+from harness.settings import DrydockSettings
 
 
 def derived_image(
@@ -22,11 +25,14 @@ def derived_image(
     registry: str,
     repository: str,
     tag: str,
+    login: RegistryLogin | None = None,
 ) -> PushedImage:
-    """Build ``FROM base`` + ``lines`` and push it as ``registry/repository:tag``."""
+    """Build ``FROM base`` + ``lines`` and push it as ``registry/repository:tag``, logged
+    in with ``login`` (default: ECR's credentials from the local cloud's emulator)."""
     dockerfile = "\n".join([f"FROM {base.by_digest}", *lines]) + "\n"
     local = f"{registry}/{repository}:{tag}"
     client.images.build(
         fileobj=io.BytesIO(dockerfile.encode()), tag=local, rm=True, forcerm=True, pull=False
     )
-    return push_image(client, local, registry, repository, tag)
+    login = login or ecr_login(DrydockSettings(), registry)
+    return push_image(client, local, registry, repository, tag, login=login)

@@ -114,9 +114,13 @@ def drydock_emulator_owner(drydock_cloud: LocalCloud) -> Iterator[str]:
 @pytest.fixture
 def drydock_emulator(drydock_cloud: LocalCloud, drydock_time_scale: float) -> Iterator[Emulator]:
     """An in-process emulator (API, driver loop, docker tasks, HAProxy) for one test;
-    stopping it removes every task container and the HAProxy container."""
+    stopping it removes every task container and the HAProxy container. Its ECR hands
+    out the local cloud's registry password, and its tasks pull with it."""
+    from harness.ecs.control_plane.ecr import RegistryCredentials
     from harness.ecs.emulator.emulator import Emulator
+    from harness.images.ecr_login import ecr_login
 
     settings = drydock_cloud.settings.model_copy(update={"time_scale": drydock_time_scale})
-    with Emulator(settings) as emulator:  # stopping removes what it started
+    credentials = RegistryCredentials(ecr_login(drydock_cloud.settings).password)
+    with Emulator(settings, credentials=credentials) as emulator:  # removes what it started
         yield emulator

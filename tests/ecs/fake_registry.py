@@ -8,7 +8,11 @@ import json
 from collections.abc import Sequence
 
 from harness.ecs.control_plane.ecr import Manifest, RegistryUnavailable
-from harness.ecs.control_plane.ecr.registry_port import DOCKER_MANIFEST, MANIFEST_MEDIA_TYPES
+from harness.ecs.control_plane.ecr.registry_port import (
+    DOCKER_MANIFEST,
+    MANIFEST_MEDIA_TYPES,
+    RegistryReply,
+)
 
 CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
 
@@ -44,6 +48,8 @@ class FakeRegistry:
         self.tag_index: dict[str, dict[str, str]] = {}
         self.available = True
         self.accept_seen: list[tuple[str, ...]] = []
+        #: Manifest PUTs that reached the registry: (repository, reference, digest).
+        self.relayed: list[tuple[str, str, str]] = []
 
     def push(self, repository: str, tag: str, manifest: Manifest) -> Manifest:
         self._check()
@@ -76,6 +82,25 @@ class FakeRegistry:
 
     def put_manifest(self, repository: str, tag: str, manifest: Manifest) -> None:
         self.push(repository, tag, manifest)
+
+    def relay_manifest_put(
+        self, repository: str, reference: str, media_type: str, body: bytes
+    ) -> RegistryReply:
+        """Store the manifest as distribution would and answer 201 with its digest."""
+        manifest = Manifest("sha256:" + hashlib.sha256(body).hexdigest(), media_type, body)
+        self._check()
+        self.relayed.append((repository, reference, manifest.digest))
+        self.manifests.setdefault(repository, {})[manifest.digest] = manifest
+        if not reference.startswith("sha256:"):
+            self.tag_index.setdefault(repository, {})[reference] = manifest.digest
+        return RegistryReply(
+            201,
+            {
+                "Docker-Content-Digest": manifest.digest,
+                "Location": f"/v2/{repository}/manifests/{manifest.digest}",
+            },
+            b"",
+        )
 
     def _check(self) -> None:
         if not self.available:

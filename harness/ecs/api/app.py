@@ -4,7 +4,8 @@
 Routing is by request shape, the way a single local endpoint must tell them apart:
 an ``X-Amz-Target`` header names a JSON service by its target prefix, a form body
 means the query protocol.
-``GET /_drydock/health`` answers for compose health checks and test fixtures.
+``GET /_drydock/health`` answers for compose health checks and test fixtures;
+``PUT /v2/<name>/manifests/<tag>`` is a ``docker push`` the registry gate sends here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from harness.ecs.api import elbv2_query, json_protocol
+from harness.ecs.api import elbv2_query, json_protocol, registry_gate
 from harness.ecs.api.body_limits import DEFAULT_MAX_REQUEST_BYTES, read_within
 from harness.ecs.control_plane import ControlPlane
 
@@ -33,6 +34,8 @@ def make_wsgi_app(
     def app(request: Request) -> Response:
         if request.method == "GET" and request.path == HEALTH_PATH:
             return _json({"status": "ok", "services": ["ecs", "ecr", "elbv2", "cloudwatch"]}, 200)
+        if registry_gate.is_manifest_push(request):  # docker push, routed by the registry gate
+            return registry_gate.handle(request, control_plane)
         json_service = json_protocol.json_service(request)
         if json_service is not None:
             too_large = read_within(request, max_request_bytes, form=False)

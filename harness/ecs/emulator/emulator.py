@@ -21,15 +21,18 @@ import docker
 
 from harness.docker_engine import new_docker_client
 from harness.docker_engine.containers import containers_labelled
+from harness.docker_engine.registry_login import RegistryLogin
 from harness.ecs.api import ApiServer
 from harness.ecs.control_plane import ControlPlane
 from harness.ecs.control_plane.cloudwatch import CloudWatchRegistry
+from harness.ecs.control_plane.ecr import RegistryCredentials
+from harness.ecs.control_plane.ecr.credentials import USER
 from harness.ecs.control_plane.journal import Journal
 from harness.ecs.control_plane.quotas import Quotas
 from harness.ecs.control_plane.scheduler_adapter import service_scheduler_factory
 from harness.ecs.control_plane.service_deployment_operations import keep_outcomes
 from harness.ecs.emulator.alb_metrics_sampler import AlbMetricsSampler
-from harness.ecs.emulator.ecr_registry import ecr_state
+from harness.ecs.emulator.ecr_registry import ecr_state, registry_credentials
 from harness.ecs.emulator.elbv2_sync import Elbv2Sync
 from harness.ecs.emulator.event_loop import Driver, ObservationQueue
 from harness.ecs.emulator.haproxy_container import (
@@ -74,11 +77,13 @@ class Emulator:
         balancer: str | None = None,
         journal: Path | None = None,
         owner: str | None = None,
+        credentials: RegistryCredentials | None = None,
     ) -> None:
         """``balancer``: the compose service name of a running balancer to drive;
         None starts a balancer container of the emulator's own. ``owner``: the identity
         its containers carry (default :func:`emulator_owner`); a restart adopts the tasks
-        of the same identity."""
+        of the same identity. ``credentials``: the registry's password (ECR's), for an
+        emulator beside the local cloud's; default: kept beside the journal."""
         self.settings = settings
         self.owner = owner or emulator_owner()
         self.port = port
@@ -86,6 +91,8 @@ class Emulator:
         self.balancer_name = balancer
         #: Where API calls that change state are kept, so a restart keeps services.
         self.journal = Journal(journal) if journal is not None else None
+        #: What GetAuthorizationToken hands out; tasks pull with it (the execution role's).
+        self.registry_credentials = credentials or registry_credentials(journal)
         self.listener_ports = listener_ports
         self.bus = EventBus()
         self.observations: ObservationQueue = queue.Queue()
@@ -96,6 +103,9 @@ class Emulator:
             network=settings.network,
             project=settings.project,
             owner=self.owner,
+            registry_login=RegistryLogin(
+                settings.registry_address, USER, self.registry_credentials.password
+            ),
         )
         #: Lambda lifecycle hooks by function name (``lambda_hooks.register``).
         self.lambda_hooks = LambdaHookTargets(settings.lambda_hooks, settings.lambda_hook_timeout_s)
@@ -150,7 +160,7 @@ class Emulator:
             control_plane = ControlPlane(
                 clock=time.time,
                 scheduler_factory=factory,
-                ecr=ecr_state(self.settings, self.journal.path if self.journal else None),
+                ecr=ecr_state(self.settings, credentials=self.registry_credentials),
                 quotas=Quotas.from_settings(self.settings),
                 cloudwatch=CloudWatchRegistry(scale),
             )

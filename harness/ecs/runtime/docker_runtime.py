@@ -32,6 +32,7 @@ from harness.docker_engine.containers import (
     start_container,
     started_container,
 )
+from harness.docker_engine.registry_login import RegistryLogin, auth_config_for
 from harness.ecs.runtime.task_containers import (
     EMULATOR_LABEL,
     TASK_ROLE,
@@ -80,8 +81,11 @@ class DockerTaskRuntime:
         network: str,
         project: str,
         owner: str | None = None,
+        registry_login: RegistryLogin | None = None,
     ) -> None:
         self.owner = owner or emulator_owner()
+        #: ECR's credentials: tasks pull with them, as ECS does with the execution role.
+        self._registry_login = registry_login
         self._left_behind: dict[str, Any] = {}
         self._client_factory = ThreadClients(client_factory)
         self._client = client_factory()
@@ -230,7 +234,7 @@ class DockerTaskRuntime:
                     owner=self.owner,
                     deployment_id=action.task.deployment_id,
                 )
-                _ensure_image(client, spec.image)
+                _ensure_image(client, spec.image, self._registry_login)
                 started = start_container(client, spec)
                 with self._lock:
                     task.containers[definition["name"]] = started
@@ -358,9 +362,12 @@ class DockerTaskRuntime:
             )
 
 
-def _ensure_image(client: docker.DockerClient, image: str) -> None:
-    """Pull from the registry unless the engine already has the image (same digest)."""
+def _ensure_image(
+    client: docker.DockerClient, image: str, login: RegistryLogin | None = None
+) -> None:
+    """Pull from the registry unless the engine already has the image (same digest);
+    with ECR's credentials when the image is in ECR's registry."""
     try:
         client.images.get(image)
     except ImageNotFound:
-        pull_image(client, image)
+        pull_image(client, image, auth_config_for(login, image))

@@ -5,7 +5,8 @@ compose (``http://registry:5000``) and by its published port when it runs on the
 (``DRYDOCK_EMULATOR_REGISTRY_URL``, see :mod:`harness.settings`). Manifests are asked
 for with docker v2 schema 2 and OCI media types in ``Accept`` (without them
 distribution answers in the old schema 1 and a different digest); deleting needs the
-registry's ``storage.delete.enabled``.
+registry's ``storage.delete.enabled``. The registry requires the password ECR hands out
+(htpasswd, user ``AWS``): every request carries it as basic auth.
 """
 
 from __future__ import annotations
@@ -19,19 +20,35 @@ import requests
 from harness.ecs.control_plane.ecr.registry_port import (
     MANIFEST_MEDIA_TYPES,
     Manifest,
+    RegistryReply,
     RegistryUnavailable,
 )
 
 TIMEOUT_S = 10.0
 PAGE_SIZE = 1000
+#: What a relayed manifest PUT's answer keeps: what docker reads from distribution's.
+RELAYED_HEADERS = (
+    "Content-Type",
+    "Location",
+    "Docker-Content-Digest",
+    "Docker-Distribution-Api-Version",
+    "WWW-Authenticate",
+)
 
 
 class RegistryApi:
-    """``base_url``: ``http://host:port`` of the registry."""
+    """``base_url``: ``http://host:port`` of the registry; ``auth``: (user, password)."""
 
-    def __init__(self, base_url: str, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._session = session or requests.Session()
+        if auth is not None:
+            self._session.auth = auth
 
     def tags(self, repository: str) -> list[str]:
         found: list[str] = []
@@ -85,6 +102,18 @@ class RegistryApi:
             data=manifest.body,
         )
         self._expect(response, 201)
+
+    def relay_manifest_put(
+        self, repository: str, reference: str, media_type: str, body: bytes
+    ) -> RegistryReply:
+        response = self._request(
+            "PUT",
+            f"{self.base_url}/v2/{repository}/manifests/{reference}",
+            headers={"Content-Type": media_type},
+            data=body,
+        )
+        headers = {k: response.headers[k] for k in RELAYED_HEADERS if k in response.headers}
+        return RegistryReply(response.status_code, headers, response.content)
 
     def _request(self, method: str, url: str, **kwargs: object) -> requests.Response:
         try:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from typing import Any
 
+import pytest
 from docker.errors import ImageNotFound, NotFound
 
+from harness.docker_engine.registry_login import RegistryLogin
 from harness.ecs.domain import Task, TaskDefinitionSpec
 from harness.ecs.runtime.docker_runtime import DockerTaskRuntime
 from harness.ecs.scheduler.actions import HealthCheckSchedule, StartTask, StopTask
@@ -94,12 +97,14 @@ class FakeDocker:
         return []
 
 
-def _start(runtime: DockerTaskRuntime, checks: tuple[HealthCheckSchedule, ...] = ()) -> None:
+def _start(
+    runtime: DockerTaskRuntime, checks: tuple[HealthCheckSchedule, ...] = (), image: str = "app:1"
+) -> None:
     spec = TaskDefinitionSpec.from_document(
         "arn:td/app:1",
         {
             "containerDefinitions": [
-                {"name": "app", "image": "app:1", "portMappings": [{"containerPort": 8080}]}
+                {"name": "app", "image": image, "portMappings": [{"containerPort": 8080}]}
             ]
         },
     )
@@ -164,3 +169,40 @@ def _drain(observations: queue.Queue[Any]) -> list[Any]:
             found.append(observations.get(timeout=0.3))
         except queue.Empty:
             return found
+
+
+class PullingDocker(FakeDocker):
+    """An engine without the task's image: it must be pulled, and the pull is recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pulls: list[tuple[str, dict[str, str] | None]] = []
+
+    def pull(self, image: str, auth_config: dict[str, str] | None = None) -> None:
+        self.pulls.append((image, auth_config))
+
+
+@pytest.mark.parametrize(
+    ("image", "expected_auth"),
+    [
+        ("127.0.0.1:5050/team/app@sha256:" + "a" * 64, {"username": "AWS", "password": "pw"}),
+        ("127.0.0.1:6000/team/app:1", None),  # another registry gets no ECR password
+    ],
+)
+def test_images_missing_from_the_engine_are_pulled_with_ecrs_credentials(
+    image: str, expected_auth: dict[str, str] | None
+) -> None:
+    fake = PullingDocker()
+    runtime = DockerTaskRuntime(
+        lambda: fake,
+        queue.Queue(),
+        network="net",
+        project="p",
+        registry_login=RegistryLogin("127.0.0.1:5050", "AWS", "pw"),
+    )
+    _start(runtime, image=image)
+    deadline = time.monotonic() + 5
+    while not fake.pulls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fake.pulls == [(image, expected_auth)]
+    runtime.close()

@@ -61,3 +61,15 @@ class ServerException(ControlPlaneError):
     shape = "ServerException"
     http_status = 500
     sender_fault = False
+
+
+class ImageTagAlreadyExistsException(ControlPlaneError):
+    """A push (or PutImage) would move a tag of an immutable repository to another image."""
+
+    shape = "ImageTagAlreadyExistsException"
+
+    def __init__(self, tag: str, name: str) -> None:
+        super().__init__(
+            f"The image tag '{tag}' already exists in the '{name}' repository and cannot be "
+            "overwritten because the repository is immutable."
+        )

@@ -66,6 +66,15 @@ class Manifest:
         return (self.document().get("config") or {}).get("mediaType")
 
 
+@dataclass(frozen=True)
+class RegistryReply:
+    """The registry's answer to a request relayed to it, to be sent on to the client."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
 class RegistryPort(Protocol):
     """The registry's HTTP API v2, reduced to what ECR's operations use."""
 
@@ -88,4 +97,11 @@ class RegistryPort(Protocol):
 
     def put_manifest(self, repository: str, tag: str, manifest: Manifest) -> None:
         """Point ``tag`` at ``manifest`` (its exact bytes, so the digest is unchanged)."""
+        ...
+
+    def relay_manifest_put(
+        self, repository: str, reference: str, media_type: str, body: bytes
+    ) -> RegistryReply:
+        """``PUT /v2/<repository>/manifests/<reference>`` as a client sent it; the
+        registry's answer whatever it is (its own errors go back to the client)."""
         ...

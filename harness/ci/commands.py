@@ -45,7 +45,7 @@ def wait_for(store: PipelineStore, ids: list[int], timeout_s: float) -> list[Pip
         time.sleep(0.5)
 
 
-def _pipelines_of(store: PipelineStore, sha: str, timeout_s: float = 10.0) -> list[int]:
+def pipelines_of(store: PipelineStore, sha: str, timeout_s: float = 10.0) -> list[int]:
     """The pipelines of a pushed commit, for a push whose output named none."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -173,7 +173,7 @@ def seed_command(wait: bool, timeout_s: float) -> None:
             console.print(f"{repo}: already seeded")
             continue
         sha, ids = outcome
-        ids = ids or _pipelines_of(PipelineStore(settings.ci_root), sha)
+        ids = ids or pipelines_of(PipelineStore(settings.ci_root), sha)
         started += ids
         console.print(f"{repo}: pushed {sha[:12]}, pipeline {', '.join(map(str, ids))}")
     if wait and started:

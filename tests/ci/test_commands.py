@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.ci import records
-from harness.ci.commands import _pipelines_of, pipelines
+from harness.ci.commands import pipelines_of, pipelines
 from harness.ci.records import JobRecord, PipelineRecord, Push
 from harness.ci.store import PipelineStore
 from harness.errors import DrydockError
@@ -75,6 +75,6 @@ def test_remotes_json_names_both_repositories(store: PipelineStore) -> None:
 def test_a_push_without_an_announced_pipeline_is_found_by_its_commit(
     store: PipelineStore,
 ) -> None:
-    assert _pipelines_of(store, SHA) == [2, 1]
+    assert pipelines_of(store, SHA) == [2, 1]
     with pytest.raises(DrydockError, match="no pipeline was queued for the pushed commit eeee"):
-        _pipelines_of(store, "e" * 40, timeout_s=0.2)
+        pipelines_of(store, "e" * 40, timeout_s=0.2)

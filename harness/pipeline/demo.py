@@ -17,10 +17,12 @@ from harness.docker_engine import docker_client
 from harness.errors import ServingError
 from harness.images.registry import PushedImage
 from harness.images.resolver import ImageResolver, ResolvedImage
-from harness.images.serving_image import ServingImage
 from harness.model.store import pipeline_store
+from harness.pipeline.demo_pipelines import DemoPipelines, seed_and_wait
+from harness.pipeline.deploy import active_service, container_named
+from harness.pipeline.model_pin import model_pin
 from harness.pipeline.model_pipeline import ModelRelease, newest_or_first_release
-from harness.pipeline.rollout import ServiceRollout, ServiceSpec, deploy_model_server
+from harness.pipeline.rollout import ServiceSpec, ecs_clients, ensure_model_server
 from harness.pipeline.service_pipeline import build_and_push
 from harness.pipeline.stages import StageRun
 from harness.settings import DrydockSettings
@@ -80,16 +82,17 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
         images = resolve_cloud_images(resolver, stage.progress)
         stage.outcome = ", ".join(sorted({f"{i.how}" for i in images.resolved}))
         stage.detail = ", ".join(f"{i.role}: {i.source}" for i in images.resolved)
-    with run.stage("start local cloud (S3, registry, ECS emulator, load balancer)") as stage:
+    with run.stage("start local cloud (S3, registry, ECS emulator, load balancer, git)") as stage:
         bring_up(client, settings, images)
         stage.detail = (
             f"S3 {settings.localstack_url}, registry {settings.registry_address}, "
-            f"ECS {settings.ecs_url}, ALB {settings.lb_url}"
+            f"ECS {settings.ecs_url}, ALB {settings.lb_url}, "
+            f"git {settings.host}:{settings.git_port}"
         )
     with run.stage("create versioned model bucket") as stage:
         stage.outcome = "created" if ensure_model_bucket(settings) else "exists"
         stage.detail = f"s3://{settings.model_bucket}"
-    with run.stage("model pipeline: newest published model, else train and publish") as stage:
+    with run.stage("model: newest published (the service's first revision)") as stage:
         store = pipeline_store(settings)
         release = newest_or_first_release(store, settings.model_name)
         stage.outcome = "newest published" if release.reused else "published"
@@ -98,18 +101,17 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
             f"{release.manifest.name} v{release.manifest.version} "
             f"accuracy {metrics.get('accuracy', 0):.3f} -> {release.uri}"
         )
-    with run.stage("service pipeline: build and push serving image") as stage:
-        image, pushed = build_and_push(client, resolver, settings, stage.progress)
-        stage.outcome = ("built" if image.built else "cached") + (
-            ", pushed" if pushed.pushed else ", already in registry"
-        )
-        stage.detail = pushed.by_digest
-    with run.stage("rollout: ECS service behind the load balancer") as stage:
+    with run.stage("rollout: ECS service behind the load balancer, created once") as stage:
         spec = ServiceSpec()
-        rollout = deploy_model_server(
+
+        def first_revision() -> tuple[PushedImage, str]:
+            stage.progress("building and pushing the first serving image")
+            _, pushed = build_and_push(client, resolver, settings, stage.progress)
+            return pushed, store.uri(settings.model_name, release.manifest.version)
+
+        rollout = ensure_model_server(
             settings,
-            pushed,
-            store.uri(settings.model_name, release.manifest.version),
+            first_revision,
             spec,
             on_event=lambda line: run.console.print(f"  [dim]{line}[/dim]", highlight=False),
         )
@@ -117,6 +119,15 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
         stage.detail = (
             f"{spec.service}: {spec.desired_count} tasks of "
             f"{rollout.task_definition_arn.rsplit('/', 1)[-1]} behind {settings.lb_url}"
+        )
+    with run.stage("pipelines: seed the model and service repositories, push, wait") as stage:
+        pipelines = seed_and_wait(settings, stage.progress)
+        stage.outcome = (
+            f"seeded {', '.join(pipelines.seeded)}" if pipelines.seeded else "already seeded"
+        )
+        stage.detail = ", ".join(
+            f"{repo} #{r.id} {r.status}" if r else f"{repo}: no pipeline"
+            for repo, r in pipelines.newest.items()
         )
     with run.stage("send predictions through the load balancer") as stage:
         predictions = sample_predictions(settings.lb_url)
@@ -126,25 +137,48 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
     _print_summary(
         run,
         settings,
-        DemoOutcome(images.resolved, release, image, pushed, spec, rollout, predictions),
+        DemoOutcome(
+            images.resolved,
+            release,
+            spec,
+            serving_revision(settings, spec),
+            pipelines,
+            predictions,
+        ),
     )
     return run
+
+
+@dataclass(frozen=True)
+class ServingRevision:
+    """What the service's current task definition runs, after the pipelines."""
+
+    arn: str
+    image: str
+    model_uri: str
+
+
+def serving_revision(settings: DrydockSettings, spec: ServiceSpec) -> ServingRevision:
+    ecs, _ = ecs_clients(settings)
+    arn = active_service(ecs, spec.cluster, spec.service)["taskDefinition"]
+    definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    container = container_named(definition, None)
+    return ServingRevision(arn, container["image"], model_pin(container).uri)
 
 
 @dataclass(frozen=True)
 class DemoOutcome:
     resolved: tuple[ResolvedImage, ...]
     release: ModelRelease
-    image: ServingImage
-    pushed: PushedImage
     service: ServiceSpec
-    rollout: ServiceRollout
+    serving: ServingRevision
+    pipelines: DemoPipelines
     predictions: list[Prediction]
 
 
 def _print_summary(run: StageRun, settings: DrydockSettings, outcome: DemoOutcome) -> None:
     console = run.console
-    release, image, pushed = outcome.release, outcome.image, outcome.pushed
+    release = outcome.release
     where = Table(title="What ran where", show_header=True, header_style="bold")
     for column in ("component", "image / artifact", "source", "address", "notes"):
         where.add_column(column, overflow="fold")
@@ -164,28 +198,22 @@ def _print_summary(run: StageRun, settings: DrydockSettings, outcome: DemoOutcom
         )
     manifest = release.manifest
     where.add_row(
-        "model",
+        "first model",
         f"{manifest.name} v{manifest.version}",
         "newest published" if release.reused else "published",
         release.uri,
         f"sha256 {manifest.sha256[:16]}…, accuracy {manifest.metrics.get('accuracy', 0):.3f}",
     )
-    where.add_row(
-        "serving image",
-        image.ref,
-        "built" if image.built else "cached",
-        pushed.by_digest,
-        f"base {image.base}",
-    )
-    revision = outcome.rollout.task_definition_arn.rsplit("/", 1)[-1]
+    serving = outcome.serving
     where.add_row(
         "ECS service",
         f"{outcome.service.cluster}/{outcome.service.service}",
-        outcome.rollout.outcome,
+        serving.arn.rsplit("/", 1)[-1],
         f"{settings.ecs_url} (API), {settings.lb_url} (load balancer)",
-        f"{outcome.service.desired_count} tasks of {revision}, model v{release.manifest.version}",
+        f"{outcome.service.desired_count} tasks of {serving.image}, model {serving.model_uri}",
     )
     console.print(where)
+    console.print(pipelines_table(outcome.pipelines))
 
     answers = Table(title="Predictions (POST /predict)", header_style="bold")
     for column in ("features", "expected", "predicted", "X-Model-Version", "X-Task-Id"):
@@ -208,3 +236,23 @@ def _print_summary(run: StageRun, settings: DrydockSettings, outcome: DemoOutcom
         timings.add_row(result.name, result.outcome, f"{result.seconds:.1f}")
     timings.add_row("[bold]total[/bold]", "", f"[bold]{run.total_seconds:.1f}[/bold]")
     console.print(timings)
+
+
+def pipelines_table(pipelines: DemoPipelines) -> Table:
+    """Each repository's newest ``main`` pipeline, one row per job."""
+    table = Table(title="Pipelines (git push -> gitlab-ci-local)", header_style="bold")
+    for column in ("pipeline", "repository", "commit", "job", "stage", "status"):
+        table.add_column(column)
+    table.add_column("seconds", justify="right")
+    for repo, record in pipelines.newest.items():
+        if record is None:
+            table.add_row("-", repo, "-", "-", "-", "no pipeline")
+            continue
+        took = f"{record.duration_s:.1f}" if record.duration_s is not None else ""
+        table.add_row(
+            f"#{record.id}", repo, record.sha[:12], "[bold]pipeline[/bold]", "", record.status, took
+        )
+        for job in record.jobs:
+            seconds = f"{job.duration_s:.1f}" if job.duration_s is not None else ""
+            table.add_row("", "", "", job.name, job.stage, job.status, seconds)
+    return table

@@ -70,7 +70,9 @@ def seed_and_wait(
         if failed:
             raise PipelineFailedError("; ".join(_why(r) for r in failed))
     records = store.all()
-    return DemoPipelines(tuple(seeded), {repo: newest_on_main(records, repo) for repo in REPOSITORIES})
+    return DemoPipelines(
+        tuple(seeded), {repo: newest_on_main(records, repo) for repo in REPOSITORIES}
+    )
 
 
 def _why(record: PipelineRecord) -> str:

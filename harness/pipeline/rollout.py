@@ -217,3 +217,49 @@ def _why_not_steady(service: dict[str, Any]) -> str | None:
 def _active_service(ecs: Any, spec: ServiceSpec) -> dict[str, Any] | None:
     found = ecs.describe_services(cluster=spec.cluster, services=[spec.service])["services"]
     return found[0] if found and found[0].get("status") == "ACTIVE" else None
+
+
+def ensure_model_server(
+    settings: DrydockSettings,
+    first_revision: Callable[[], tuple[PushedImage, str]],
+    spec: ServiceSpec = ServiceSpec(),
+    on_event: Callable[[str], None] = print,
+    timeout_s: float = 600.0,
+) -> ServiceRollout:
+    """The service the pipelines deploy to, created once; afterwards it is theirs.
+
+    A team creates its cluster, load balancer, target group and service once, outside
+    its pipelines (infrastructure as code); the pipelines' ``release`` and ``deploy``
+    jobs only roll it to a new revision. So a missing service is created here from
+    ``first_revision()`` (an image and a model URI, asked for only then), and an existing
+    one is never rolled to what this checkout would build: that would undo the last
+    pipeline's deployment. An existing service that does not serve (say its tasks
+    failed while the model was missing) gets a forced deployment of its own revision.
+    """
+    began = time.monotonic()
+    ecs, _ = ecs_clients(settings)
+    try:
+        current = _active_service(ecs, spec)
+        if current is None:
+            image, model_uri = first_revision()
+            return deploy_model_server(settings, image, model_uri, spec, on_event, timeout_s)
+        unsteady = _why_not_steady(current)
+        if unsteady is None:
+            return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
+        on_event(f"{spec.service} exists but {unsteady}: redeploying its own revision")
+        seen = {e["id"] for e in current.get("events", [])}
+        updated = ecs.update_service(
+            cluster=spec.cluster, service=spec.service, forceNewDeployment=True
+        )
+        watch_rollout(
+            ecs,
+            spec.cluster,
+            spec.service,
+            seen=seen,
+            on_event=on_event,
+            timeout_s=timeout_s,
+            deployment_id=primary_deployment(updated["service"])["id"],
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise DrydockError(f"ECS/ELBv2 API at {ecs.meta.endpoint_url}: {exc}") from exc
+    return ServiceRollout(current["taskDefinition"], "redeployed", time.monotonic() - began)

@@ -8,8 +8,11 @@ balancer and publishes nothing; a second run changes nothing.
 The compose stack is shared, so the demo's model is this test's own (``model_name`` from
 the isolation) and its ECS service lives in this test's in-process emulator (the
 settings' ECS and load-balancer ports point there). Bringing the compose stack up is
-the kit's job, already done: the demo's own ``bring_up`` is replaced by a check that the
-stack answers, because with these ports it would otherwise recreate the shared stack.
+the kit's job, already done: the demo's own ``bring_up`` is replaced by a recorder,
+because with these ports it would otherwise recreate the shared stack. So is the push
+loop (``seed_and_wait``): the seeded pipelines deploy the compose stack's own
+``drydock/model-server`` and model ``iris``, never this test's service or model, so they
+cannot change what is asserted here; ``test_push_to_deploy`` runs the demo with them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import requests
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.pipeline import demo
+from harness.pipeline.demo_pipelines import DemoPipelines
 from harness.pipeline.model_pipeline import release_model
 from harness.settings import DrydockSettings
 from harness.testing import Isolation, LocalCloud
@@ -56,6 +60,13 @@ def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
     )
     brought_up: list[str] = []
     monkeypatch.setattr(demo, "bring_up", lambda *_: brought_up.append("kit's stack"))
+    looped: list[str] = []
+
+    def no_push_loop(*_: object) -> DemoPipelines:
+        looped.append("pipelines")
+        return DemoPipelines(seeded=(), newest={"model": None, "service": None})
+
+    monkeypatch.setattr(demo, "seed_and_wait", no_push_loop)
 
     default = release_model(cloud.store, names.model_name)  # what an earlier demo published
     users = release_model(cloud.store, names.model_name, regularization=0.05)
@@ -63,7 +74,7 @@ def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
 
     first = demo.run_demo(settings)
     outcomes = {r.name: r.outcome for r in first.results}
-    model_stage = next(name for name in outcomes if name.startswith("model pipeline"))
+    model_stage = next(name for name in outcomes if name.startswith("model"))
     assert outcomes[model_stage] == "newest published"
     assert cloud.store.versions(names.model_name) == ["1", "2"], "the demo published nothing"
     answers = [
@@ -82,3 +93,4 @@ def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
     assert outcomes[rollout_stage] == "unchanged"
     assert cloud.store.versions(names.model_name) == ["1", "2"]
     assert brought_up == ["kit's stack"] * 2
+    assert looped == ["pipelines"] * 2

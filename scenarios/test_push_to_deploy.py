@@ -75,6 +75,7 @@ class Remote:
     settings: DrydockSettings
     store: PipelineStore
     checkouts: Path
+    demo_output: str = ""
 
     def clone(self, repo: str, name: str) -> Path:
         urls = json.loads(drydock("pipelines", "remotes", "--json"))
@@ -145,11 +146,11 @@ def predict(settings: DrydockSettings) -> requests.Response:
 def remote(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     """The demo's service serving, the runner running, both repositories seeded."""
     settings = local_cloud.settings
-    drydock("demo")
     runner_was_running = runner_pid(settings) is not None
+    demo_output = drydock("demo")  # starts the runner, seeds and pushes both repositories
     ensure_runner(settings)
     store = PipelineStore(settings.ci_root)
-    here = Remote(settings, store, tmp_path_factory.mktemp("checkouts"))
+    here = Remote(settings, store, tmp_path_factory.mktemp("checkouts"), demo_output)
     for repo in REPOSITORIES:
         seeded = seed(settings, repo)
         if seeded is not None:
@@ -158,6 +159,48 @@ def remote(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) ->
     yield here
     if not runner_was_running:
         stop_runner(settings)
+
+
+def test_the_demo_went_through_both_pipelines_and_a_second_run_changes_nothing(
+    remote: Remote, local_cloud: LocalCloud
+) -> None:
+    """``make demo`` seeds and pushes both repositories (the fixture ran it), its summary
+    shows each one's pipeline with jobs, statuses and durations, then the prediction;
+    a second run pushes nothing, starts no pipeline and no deployment, and is quick."""
+    settings = local_cloud.settings
+    newest = {
+        repo: next(r for r in remote.store.all() if r.repo == repo and r.ref == "refs/heads/main")
+        for repo in REPOSITORIES
+    }
+    jobs = {
+        "model": ["test", "train", "evaluate", "publish", "release"],
+        "service": ["test", "build", "push", "deploy"],
+    }
+    for repo, record in newest.items():
+        assert [j.name for j in record.jobs] == jobs[repo]
+        assert record.status == "success", drydock("pipelines", "logs", str(record.id))
+        assert f"#{record.id}" in remote.demo_output and record.sha[:12] in remote.demo_output
+    assert "Pipelines (git push -> gitlab-ci-local)" in remote.demo_output
+    assert "X-Model-Version" in remote.demo_output
+    ecs = aws_client("ecs", settings)
+    before = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+    pipelines_before = [r.id for r in remote.store.all()]
+
+    began = time.monotonic()
+    second = drydock("demo")
+    took = time.monotonic() - began
+
+    after = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+    assert [r.id for r in remote.store.all()] == pipelines_before, "a pipeline was started"
+    assert [d["id"] for d in after["deployments"]] == [d["id"] for d in before["deployments"]]
+    assert after["taskDefinition"] == before["taskDefinition"]
+    assert "already seeded" in second and "(unchanged)" in second
+    served = environment_of(served_task_definition(settings))["DRYDOCK_MODEL_URI"]
+    version = predict(settings).headers["X-Model-Version"]
+    assert f"/{version}/" in served, (version, served)
+    assert all(f"#{r.id}" in second for r in newest.values())
+    print(f"\nsecond drydock demo: {took:.1f} s")
+    assert took < 30, f"a second demo took {took:.0f} s"
 
 
 def test_a_model_push_is_trained_gated_published_and_served(

@@ -239,6 +239,7 @@ def ensure_model_server(
     began = time.monotonic()
     ecs, _ = ecs_clients(settings)
     try:
+        ecs.create_cluster(clusterName=spec.cluster)  # idempotent, as on AWS
         current = _active_service(ecs, spec)
         if current is None:
             image, model_uri = first_revision()

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.ci import records
-from harness.ci.commands import pipelines_of, pipelines
+from harness.ci.commands import pipelines, pipelines_of
 from harness.ci.records import JobRecord, PipelineRecord, Push
 from harness.ci.store import PipelineStore
 from harness.errors import DrydockError

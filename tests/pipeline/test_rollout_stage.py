@@ -12,7 +12,12 @@ from harness.ecs.control_plane import ControlPlane
 from harness.ecs.domain import RolloutState
 from harness.errors import DrydockError
 from harness.images.registry import PushedImage
-from harness.pipeline.rollout import ServiceSpec, deploy_model_server, ecs_clients
+from harness.pipeline.rollout import (
+    ServiceSpec,
+    deploy_model_server,
+    ecs_clients,
+    ensure_model_server,
+)
 from harness.settings import DrydockSettings
 
 IMAGE = PushedImage("127.0.0.1:5050/drydock/serving", "abc", "sha256:" + "1" * 64, True)
@@ -100,3 +105,55 @@ def test_a_dead_api_is_named(settings: DrydockSettings) -> None:
     dead = settings.model_copy(update={"ecs_port": 1})
     with pytest.raises(DrydockError, match=re.escape("ECS/ELBv2 API at http://127.0.0.1:1:")):
         deploy_model_server(dead, IMAGE, MODEL_V1, spec=ServiceSpec(), on_event=print)
+
+
+def test_ensure_creates_the_service_once_and_then_leaves_it_to_the_pipelines(
+    settings: DrydockSettings,
+) -> None:
+    """The first run creates it from the first revision; afterwards a pipeline's own
+    revision (another image, another model) is never rolled back to this checkout's."""
+    asked: list[str] = []
+
+    def first_revision() -> tuple[PushedImage, str]:
+        asked.append("first revision")
+        return IMAGE, MODEL_V1
+
+    created = ensure_model_server(settings, first_revision, on_event=lambda _: None)
+    pipelines_image = PushedImage(IMAGE.repository, "def", "sha256:" + "2" * 64, True)
+    deployed = deploy_model_server(
+        settings, pipelines_image, MODEL_V1.replace("/1", "/3"), on_event=lambda _: None
+    )
+    again = ensure_model_server(settings, first_revision, on_event=lambda _: None)
+
+    assert created.outcome == "created" and asked == ["first revision"]
+    assert again.outcome == "unchanged" and asked == ["first revision"], "asked once only"
+    assert again.task_definition_arn == deployed.task_definition_arn
+    ecs, _ = ecs_clients(settings)
+    service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+    assert service["taskDefinition"] == deployed.task_definition_arn
+    assert len(service["deployments"]) == 1
+
+
+def test_ensure_redeploys_an_existing_service_that_does_not_serve_its_own_revision(
+    settings: DrydockSettings, control_plane: ControlPlane
+) -> None:
+    first = deploy_model_server(settings, IMAGE, MODEL_V1, on_event=lambda _: None)
+    (handle,) = control_plane.schedulers()
+    handle.service.primary.rollout_state = RolloutState.FAILED
+    handle.service.running_count = 0
+    events: list[str] = []
+
+    def never() -> tuple[PushedImage, str]:
+        raise AssertionError("the service exists: no first revision")
+
+    again = ensure_model_server(settings, never, on_event=events.append)
+
+    assert again.outcome == "redeployed"
+    assert again.task_definition_arn == first.task_definition_arn
+    assert events[0] == (
+        "model-server exists but its deployment is FAILED: redeploying its own revision"
+    )
+    ecs, _ = ecs_clients(settings)
+    service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+    assert service["runningCount"] == 2
+    assert [d["rolloutState"] for d in service["deployments"]] == ["COMPLETED"]

@@ -1,7 +1,11 @@
-"""``drydock demo``: from nothing to a prediction served from the registry image.
+"""``drydock demo``: from nothing to a prediction, through the push loop.
 
-Every stage is idempotent: a second run finds the images, the stack, the model
-version and the running task already there and only checks them.
+The local cloud comes up (with its git remote and the CI runner); what a team creates
+once outside its pipelines is created once (the ECS service behind the load balancer,
+its first revision serving the newest published model); then both repositories are
+seeded and pushed, their pipelines waited for, and the summary shows them beside the
+prediction. Every stage is idempotent: a second run finds the stack, the service and
+the seeded repositories there and changes nothing.
 """
 
 from __future__ import annotations

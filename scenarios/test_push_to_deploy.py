@@ -260,7 +260,9 @@ def test_release_manual_waits_for_play_then_serves_the_published_version(
     assert record.status == "success", drydock("pipelines", "logs", str(record.id))
     assert remote.statuses(record)["release"] == "manual"
     assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
-    published = re.findall(r"published s3://\S+/(\d+)", remote.store.read_log(record.id, "publish"))
+    published = re.findall(
+        r"published:? s3://\S+/(\d+)", remote.store.read_log(record.id, "publish")
+    )
     assert len(published) == 1
     version = published[0]
 

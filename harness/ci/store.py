@@ -79,7 +79,10 @@ class PipelineStore:
         """
         created = []
         paths = self.incoming.glob("*.json") if self.incoming.is_dir() else []
-        for path in sorted(paths, key=lambda p: (len(p.stem), p.stem)):
+        # pathlib's "*" matches dot-files too: ".<id>.json" is the hook's file still being
+        # written (it is renamed into place when complete), never a push to take yet.
+        queued = [p for p in paths if not p.name.startswith(".")]
+        for path in sorted(queued, key=lambda p: (len(p.stem), p.stem)):
             try:
                 push = Push.model_validate_json(path.read_text())
             except ValidationError as exc:

@@ -41,6 +41,20 @@ def test_a_malformed_push_is_set_aside_with_the_reason(tmp_path: Path) -> None:
     assert "sha" in (store.rejected / "1.json.why").read_text()
 
 
+def test_a_push_file_still_being_written_is_left_for_the_hook_to_rename(tmp_path: Path) -> None:
+    """The hook writes ``.<id>.json`` and renames it into place; taking it early made the
+    hook's rename fail and the push name no pipeline (seen in the push scenarios)."""
+    store = PipelineStore(tmp_path)
+    store.ensure()
+    body = {"id": 7, "repo": "model", "sha": SHA, "pushed_by": "Ann <a@x>"}
+    writing = store.incoming / ".7.json"
+    writing.write_text(json.dumps(body))
+    assert store.ingest() == []
+    assert writing.exists() and not (store.rejected / ".7.json").exists()
+    writing.rename(store.incoming / "7.json")
+    assert [r.id for r in store.ingest()] == [7]
+
+
 def test_records_survive_a_new_store_on_the_same_folder(tmp_path: Path) -> None:
     first = PipelineStore(tmp_path)
     record = PipelineRecord.from_push(Push(id=7, repo="model", sha=SHA))

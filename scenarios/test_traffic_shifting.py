@@ -82,6 +82,17 @@ class Rehearsal:
         assert not probe.failures, probe.failures[:3]
         return {self.watch.label(r) for r in probe.successes}
 
+    def failures_in_context(self, load: ClientLoad) -> list[str]:
+        """Each failed request with the service event just before it: where it happened."""
+        events = self.watch.events()
+        out = []
+        for failure in load.failures[:10]:
+            at = self.watch.epoch(failure.at)
+            before = [e for e in events if e.at <= at]
+            last = f"{at - before[-1].at:.2f} s after {before[-1].message}" if before else "?"
+            out.append(f"{failure.error[:80]} {last}")
+        return out
+
     def running_fleets(self) -> set[str]:
         """Fleets with a running task container."""
         hosts = {
@@ -156,7 +167,7 @@ def test_a_healthy_release_shifts_by_its_steps_without_a_failed_request(
         world.deploy()
         done = wait_service_deployment(world.service, status="SUCCESSFUL", timeout_s=240)
         time.sleep(1.0)
-    assert load.failures == [], load.failures[:5]
+    assert load.failures == [], world.failures_in_context(load)
     shares = world.watch.shares(load.responses)
     figures = [(s.step.green_weight, s.answers, s.observed_pct) for s in shares]
     print(f"\n{strategy}: (configured %, answers, observed green %) per step: {figures}")
@@ -222,7 +233,7 @@ def test_a_lambda_hook_failing_after_scale_up_rolls_back_before_any_production_t
         done = wait_service_deployment(world.service, status="ROLLBACK_SUCCESSFUL")
         time.sleep(1.0)
     assert [c["lifecycleStage"] for c in calls] == ["POST_SCALE_UP"]
-    assert load.failures == [], load.failures[:5]
+    assert load.failures == [], world.failures_in_context(load)
     assert {world.watch.label(r) for r in load.successes} == {BLUE}
     assert done["rollback"]["reason"], done
     deadline = time.monotonic() + 30
@@ -302,7 +313,7 @@ def test_an_alarm_during_the_canary_returns_every_request_to_blue_within_seconds
         )
         assert back and back[0] - world.watch.epoch(fired) <= 5.0
         assert last_green <= 5.0
-        assert load.failures == [], load.failures[:5]
+        assert load.failures == [], world.failures_in_context(load)
         assert any(world.watch.label(r) == GREEN for r in load.successes)
     finally:
         cloudwatch.delete_alarms(AlarmNames=[alarm])

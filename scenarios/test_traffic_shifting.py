@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.testing import ClientLoad, Isolation, LocalCloud
+from harness.testing.clients import aws_cli, aws_client
 from harness.testing.service import EcsService
 from harness.testing.serving import serving_service
 from harness.testing.traffic_shifting import ROLE_ARN, TEST_LISTENER_PORT, TrafficShifting
@@ -277,8 +279,6 @@ def test_an_alarm_during_the_canary_returns_every_request_to_blue_within_seconds
     drydock_emulator: Emulator,
     drydock_isolation: Isolation,
 ) -> None:
-    from harness.testing.clients import aws_client
-
     alarm = f"green-5xx-{drydock_isolation.suffix}"
     cloudwatch = aws_client("cloudwatch", drydock_emulator)
     cloudwatch.put_metric_alarm(
@@ -341,3 +341,49 @@ def test_stopping_a_canary(rehearse: Rehearse, stop_type: str) -> None:
     assert [s.green_weight for s in world.watch.steps()][-1] == 20
     assert stopped["status"] == "STOPPED"
     assert service_deployments(world.service)[0]["status"] == "STOPPED"
+
+
+def test_the_aws_cli_drives_a_canary_and_reads_its_stages(
+    rehearse: Rehearse, drydock_emulator: Emulator, tmp_path: Path
+) -> None:
+    world = rehearse(TrafficShifting("CANARY", canary_percent=10.0, canary_bake_time_in_minutes=2))
+    service = world.service
+    revision = service.register_revision(
+        environment={**service.container.environment, "DRYDOCK_RELEASE_LABEL": "2"}
+    )
+
+    def cli(*args: str) -> Any:
+        code, answer, err = aws_cli(drydock_emulator, tmp_path, "ecs", *args)
+        assert code == 0, f"aws ecs {' '.join(args)}: {err}"
+        return answer
+
+    cli("update-service", "--cluster", service.cluster, "--service", service.name,
+        "--task-definition", revision)  # fmt: skip
+    stages: list[str] = []
+    arn = ""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        listed = cli("list-service-deployments", "--cluster", service.cluster,
+                     "--service", service.name)["serviceDeployments"]  # fmt: skip
+        arn = max(listed, key=lambda d: d["createdAt"])["serviceDeploymentArn"]
+        shown = cli("describe-service-deployments", "--service-deployment-arns", arn)
+        deployment = shown["serviceDeployments"][0]
+        stage = deployment.get("lifecycleStage", "")
+        if stage and (not stages or stages[-1] != stage):
+            stages.append(stage)
+        if deployment["status"] == "SUCCESSFUL":
+            break
+        time.sleep(0.3)
+    print(f"\nstages the AWS CLI saw: {stages}")
+    assert deployment["status"] == "SUCCESSFUL", deployment
+    assert deployment["deploymentConfiguration"]["strategy"] == "CANARY"
+    assert (
+        deployment["targetServiceRevision"]["arn"] != deployment["sourceServiceRevisions"][0]["arn"]
+    )
+    # the CLI polls slower than short stages pass, so the canary's bake is what it must see
+    order = ["SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME",
+             "CLEAN_UP"]  # fmt: skip
+    firsts = list(dict.fromkeys(s for s in stages if s in order))  # production stages repeat
+    assert "POST_PRODUCTION_TRAFFIC_SHIFT" in firsts, stages
+    assert firsts == sorted(firsts, key=order.index), stages
+    assert world.fleets() == {GREEN}

@@ -387,3 +387,32 @@ def test_the_aws_cli_drives_a_canary_and_reads_its_stages(
     assert "POST_PRODUCTION_TRAFFIC_SHIFT" in firsts, stages
     assert firsts == sorted(firsts, key=order.index), stages
     assert world.fleets() == {GREEN}
+
+
+@pytest.mark.parametrize(("action", "outcome"), [("CONTINUE", "SUCCESSFUL"),
+                                                 ("ROLLBACK", "ROLLBACK_SUCCESSFUL")])  # fmt: skip
+def test_a_pause_nobody_answers_times_out_with_its_action(
+    rehearse: Rehearse, action: str, outcome: str
+) -> None:
+    shifting = TrafficShifting("BLUE_GREEN", bake_time_in_minutes=0)
+    shifting.lifecycle_hooks = [
+        {
+            "targetType": "PAUSE",
+            "lifecycleStages": ["POST_SCALE_UP"],
+            "timeoutConfiguration": {"timeoutInMinutes": 1, "action": action},
+        }
+    ]
+    world = rehearse(shifting)
+    world.deploy()
+    paused = wait_service_deployment(world.service, stage="POST_SCALE_UP")
+    entered = time.monotonic()
+    done = wait_service_deployment(world.service, status=outcome)
+    waited = time.monotonic() - entered
+    minute = 60 * world.emulator.settings.time_scale
+    print(
+        f"\nPAUSE timeout {action}: {outcome} {waited:.1f} s after POST_SCALE_UP (1 min = {minute} s)"
+    )
+    assert waited >= minute - 0.5
+    assert done["serviceDeploymentArn"] == paused["serviceDeploymentArn"]
+    time.sleep(1.0)
+    assert world.fleets() == ({GREEN} if action == "CONTINUE" else {BLUE})

@@ -409,9 +409,8 @@ def test_a_pause_nobody_answers_times_out_with_its_action(
     done = wait_service_deployment(world.service, status=outcome)
     waited = time.monotonic() - entered
     minute = 60 * world.emulator.settings.time_scale
-    print(
-        f"\nPAUSE timeout {action}: {outcome} {waited:.1f} s after POST_SCALE_UP (1 min = {minute} s)"
-    )
+    print(f"\nPAUSE timeout {action}: {outcome} {waited:.1f} s after POST_SCALE_UP", end="")
+    print(f" (1 minute is {minute} s)")
     assert waited >= minute - 0.5
     assert done["serviceDeploymentArn"] == paused["serviceDeploymentArn"]
     time.sleep(1.0)

@@ -257,8 +257,12 @@ def test_a_pause_after_test_traffic_answered_rollback_sends_the_test_port_back_t
     time.sleep(1.0)
     assert world.fleets(test_listener=True) == {GREEN}
     assert world.fleets() == {BLUE}
+    paused = service_deployments(world.service)[0]  # read again: the hook waits now
+    [hook] = [h for h in paused["lifecycleHookDetails"] if h["status"] == "AWAITING_ACTION"]
     world.service.ecs.continue_service_deployment(
-        serviceDeploymentArn=paused["serviceDeploymentArn"], action="ROLLBACK"
+        serviceDeploymentArn=paused["serviceDeploymentArn"],
+        hookId=hook["hookId"],
+        action="ROLLBACK",
     )
     wait_service_deployment(world.service, status="ROLLBACK_SUCCESSFUL")
     time.sleep(1.0)

@@ -89,9 +89,15 @@ def _listener_arn(elbv2: Any, load_balancer_arn: str, port: int) -> str:
     return str(next(lst["ListenerArn"] for lst in listeners if lst["Port"] == port))
 
 
-def _forward_rule(elbv2: Any, listener_arn: str, target_group_arn: str) -> str:
-    """A rule sending every path to ``target_group_arn`` (weight 100): the one ECS shifts."""
-    groups = [{"TargetGroupArn": target_group_arn, "Weight": 100}]
+def _forward_rule(elbv2: Any, listener_arn: str, blue: str, green: str) -> str:
+    """A rule sending every path to ``blue`` (100) and ``green`` (0): the one ECS shifts.
+
+    Green is in the forward from the start so that a shift only changes weights, which
+    HAProxy takes live; adding a target group to the forward changes the routing layout,
+    a reload, and a reload closes clients' idle keep-alive connections (a POST sent on one
+    just then fails with "Remote end closed connection", seen in the scenarios).
+    """
+    groups = [{"TargetGroupArn": blue, "Weight": 100}, {"TargetGroupArn": green, "Weight": 0}]
     return str(
         elbv2.create_rule(
             ListenerArn=listener_arn,
@@ -111,7 +117,7 @@ def create_routing(
     test_port: int = TEST_LISTENER_PORT,
 ) -> BlueGreenRouting:
     """The green target group, a rule on the production listener and a test listener
-    with its rule, both forwarding to ``blue`` (the service's target group) for now."""
+    with its rule, both forwarding all to ``blue`` (the service's target group) for now."""
     alternate = ensure_target_group(elbv2, green)
     test_listener = elbv2.create_listener(
         LoadBalancerArn=load_balancer_arn,

@@ -125,7 +125,7 @@ def create_routing(
         Port=test_port,
         DefaultActions=[{"Type": "forward", "TargetGroupArn": blue}],
     )["Listeners"][0]["ListenerArn"]
-    production = _forward_rule(
-        elbv2, _listener_arn(elbv2, load_balancer_arn, production_port), blue
-    )
-    return BlueGreenRouting(alternate, production, _forward_rule(elbv2, test_listener, blue))
+    production_listener = _listener_arn(elbv2, load_balancer_arn, production_port)
+    production = _forward_rule(elbv2, production_listener, blue, alternate)
+    test = _forward_rule(elbv2, test_listener, blue, alternate)
+    return BlueGreenRouting(alternate, production, test)

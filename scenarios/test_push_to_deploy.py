@@ -320,7 +320,7 @@ def test_a_model_under_the_quality_gate_is_not_published_nor_rolled_out(
         "release": "skipped",
     }
     log = drydock("pipelines", "logs", str(record.id), "evaluate")
-    assert re.search(r"accuracy 0\.\d{4} is below the floor 0\.9000", log), log
+    assert re.search(r"accuracy 0\.\d{4} \(candidate v0\) is below the threshold 0\.9000", log), log
     assert model_versions(local_cloud) == before
     after = served_task_definition(local_cloud.settings)
     assert after["taskDefinitionArn"] == served["taskDefinitionArn"]

@@ -16,7 +16,7 @@ from harness.aws import aws_client
 from harness.command_line import console, endpoint_url_option, friendly_errors, load_settings
 from harness.loadtest.config import LoadSettings
 from harness.loadtest.distributed import DEFAULT_MASTER_PORT, MasterSettings, WorkerLaunch
-from harness.loadtest.ecs_hooks import force_new_deployment, service_events
+from harness.loadtest.ecs_hooks import StrategyChange, deploy, service_events
 from harness.loadtest.errors import GatesFailedError, LoadTestError
 from harness.loadtest.locust_process import require_locust
 from harness.loadtest.runner import LoadTestResult, run_rollout_loadtest
@@ -171,6 +171,36 @@ def print_result(result: LoadTestResult) -> None:
     help="Min requests for the run to count.",
 )
 @click.option(
+    "--task-definition",
+    default=None,
+    help="Deploy this task definition (family:revision or ARN: a new model version) "
+    "instead of forceNewDeployment.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]),
+    default=None,
+    help="Set the deployment strategy in the same UpdateService (BLUE_GREEN, LINEAR and "
+    "CANARY need the service's loadBalancers[].advancedConfiguration). Default: the "
+    "service's own.",
+)
+@click.option("--bake-minutes", type=click.IntRange(0, 1440), default=None,
+              help="bakeTimeInMinutes after the full shift.")  # fmt: skip
+@click.option("--canary-percent", type=click.FloatRange(0.1, 100), default=None,
+              help="CANARY: canaryPercent.")  # fmt: skip
+@click.option("--linear-step-percent", type=click.FloatRange(3, 100), default=None,
+              help="LINEAR: stepPercent.")  # fmt: skip
+@click.option("--step-bake-minutes", type=click.IntRange(0, 1440), default=None,
+              help="CANARY/LINEAR: canaryBakeTimeInMinutes or stepBakeTimeInMinutes.")  # fmt: skip
+@click.option(
+    "--max-share-deviation",
+    default=3.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Traffic-share gate (BLUE_GREEN/LINEAR/CANARY): max points between the new "
+    "version's observed share and its configured weight at any traffic step.",
+)
+@click.option(
     "--screenshot", is_flag=True, help="Also save report.png, taken by headless Chromium."
 )
 @click.option(
@@ -205,6 +235,13 @@ def loadtest(
     max_p99_ms: float,
     max_mixed_window: float,
     min_requests: int,
+    task_definition: str | None,
+    strategy: str | None,
+    bake_minutes: int | None,
+    canary_percent: float | None,
+    linear_step_percent: float | None,
+    step_bake_minutes: int | None,
+    max_share_deviation: float,
     screenshot: bool,
     out_dir: Path,
 ) -> None:
@@ -228,11 +265,23 @@ def loadtest(
         rate=rate,
         duration_s=duration,
         trigger_at_s=trigger_at,
-        trigger=force_new_deployment(client, cluster, service),
+        trigger=deploy(
+            client,
+            cluster,
+            service,
+            task_definition,
+            None
+            if strategy is None
+            else StrategyChange(
+                strategy, bake_minutes, canary_percent, linear_step_percent, step_bake_minutes
+            ),
+        ),
         events_source=service_events(client, cluster, service),
         out_dir=out_dir,
         processes=processes,
-        gates=GateThresholds(max_error_rate, max_p99_ms, max_mixed_window, min_requests),
+        gates=GateThresholds(
+            max_error_rate, max_p99_ms, max_mixed_window, min_requests, max_share_deviation
+        ),
         traffic=LoadSettings(model_name=model_name),
         master=(
             MasterSettings(expect_workers, master_bind_host, master_bind_port) if master else None

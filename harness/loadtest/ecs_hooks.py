@@ -1,25 +1,71 @@
 """The deployment trigger and the events source, spoken through boto3's ECS API.
 
 Against the Drydock emulator or real ECS (the client comes from
-:func:`harness.aws.aws_client`), the same two calls: ``UpdateService`` with
-``forceNewDeployment`` starts a rolling replacement of the tasks, and
+:func:`harness.aws.aws_client`), the same two calls: ``UpdateService`` starts the
+deployment (a new task definition, or ``forceNewDeployment`` replacing every task;
+optionally setting the strategy: ROLLING, BLUE_GREEN, LINEAR or CANARY), and
 ``DescribeServices`` lists what the service did.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from harness.loadtest.deployment_events import EventsSource
 from harness.loadtest.errors import LoadTestError
 
 
-def force_new_deployment(client: Any, cluster: str, service: str) -> Callable[[], None]:
-    """A trigger that replaces every task of the service with the same task definition."""
+@dataclass(frozen=True)
+class StrategyChange:
+    """A deployment strategy to set in the same UpdateService that starts the deployment
+    (the service needs ``advancedConfiguration`` for BLUE_GREEN/LINEAR/CANARY already)."""
+
+    strategy: str
+    bake_time_in_minutes: int | None = None
+    canary_percent: float | None = None
+    linear_step_percent: float | None = None
+    step_bake_time_in_minutes: int | None = None
+
+    def deployment_configuration(self) -> dict[str, Any]:
+        """The members to change; ECS keeps the service's others."""
+        config: dict[str, Any] = {"strategy": self.strategy}
+        if self.bake_time_in_minutes is not None:
+            config["bakeTimeInMinutes"] = self.bake_time_in_minutes
+        step_bake = self.step_bake_time_in_minutes
+        if self.strategy == "CANARY" and self.canary_percent is not None:
+            canary: dict[str, Any] = {"canaryPercent": self.canary_percent}
+            if step_bake is not None:
+                canary["canaryBakeTimeInMinutes"] = step_bake
+            config["canaryConfiguration"] = canary
+        if self.strategy == "LINEAR" and self.linear_step_percent is not None:
+            linear: dict[str, Any] = {"stepPercent": self.linear_step_percent}
+            if step_bake is not None:
+                linear["stepBakeTimeInMinutes"] = step_bake
+            config["linearConfiguration"] = linear
+        return config
+
+
+def deploy(
+    client: Any,
+    cluster: str,
+    service: str,
+    task_definition: str | None = None,
+    strategy: StrategyChange | None = None,
+) -> Callable[[], None]:
+    """A trigger deploying ``task_definition`` (a new model version), or replacing every
+    task with the same one when None; with ``strategy``, by that strategy."""
+    request: dict[str, Any] = {"cluster": cluster, "service": service}
+    if task_definition:
+        request["taskDefinition"] = task_definition
+    else:
+        request["forceNewDeployment"] = True
+    if strategy is not None:
+        request["deploymentConfiguration"] = strategy.deployment_configuration()
 
     def trigger() -> None:
-        client.update_service(cluster=cluster, service=service, forceNewDeployment=True)
+        client.update_service(**request)
 
     return trigger
 

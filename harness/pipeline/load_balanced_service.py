@@ -37,14 +37,19 @@ class ContainerTarget:
     target_group_arn: str
     container_name: str
     container_port: int
+    #: BLUE_GREEN/LINEAR/CANARY: alternateTargetGroupArn, listener rules, roleArn
+    advanced_configuration: dict[str, str] | None = None
 
     def as_load_balancer(self) -> dict[str, Any]:
         """The service's ``loadBalancers[]`` entry."""
-        return {
+        entry: dict[str, Any] = {
             "targetGroupArn": self.target_group_arn,
             "containerName": self.container_name,
             "containerPort": self.container_port,
         }
+        if self.advanced_configuration:
+            entry["advancedConfiguration"] = self.advanced_configuration
+        return entry
 
 
 def ensure_load_balancing(

@@ -22,11 +22,20 @@ from harness.report.rollout_report import RolloutReport
 from harness.report.run import DeploymentEvent
 from harness.report.svg import Marker, Series, line_chart, stacked_share_chart
 from harness.report.timeline import NO_VERSION, version_order
+from harness.report.traffic_steps import (
+    configured_weight_per_second,
+    lifecycle_stage,
+    production_steps,
+    traffic_shift,
+)
 
 VERSION_COLORS = ("#2f6fdf", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#9c755f")
 NONE_COLOR = "#bbbbbb"
 TRIGGER_COLOR = "#111111"
 EVENT_COLOR = "#8a5a00"
+STAGE_COLOR = "#5b6770"  # a lifecycle stage of a BLUE_GREEN/LINEAR/CANARY deployment
+SHIFT_COLOR = "#0a7d3b"  # a traffic step: a listener rule's weights changed
+CONFIGURED_COLOR = "#111111"
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px;color:#222;
@@ -69,8 +78,21 @@ def _num(value: float | None, unit: str = "", digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}{unit}"
 
 
+def event_label(event: DeploymentEvent) -> str:
+    """What a mark says besides its number: a lifecycle stage, or a traffic step's green
+    weight (``10%``; ``test 100%`` for the test listener); empty for other events."""
+    stage = lifecycle_stage(event)
+    if stage is not None:
+        return stage
+    shift = traffic_shift(event)
+    if shift is not None:
+        return f"{'' if shift.production else 'test '}{shift.green_weight}%"
+    return ""
+
+
 def numbered_events(report: RolloutReport) -> list[tuple[str, DeploymentEvent]]:
-    """Each event with its label on the charts: ``T`` for the trigger, 1, 2, ... for ECS's."""
+    """Each event with its label on the charts: ``T`` for the trigger, 1, 2, ... for ECS's
+    (``4 BAKE_TIME``, ``5 10%``: stages and traffic steps say which)."""
     labelled: list[tuple[str, DeploymentEvent]] = []
     number = 0
     for event in report.run.events:
@@ -78,8 +100,16 @@ def numbered_events(report: RolloutReport) -> list[tuple[str, DeploymentEvent]]:
             labelled.append(("T", event))
         else:
             number += 1
-            labelled.append((str(number), event))
+            labelled.append((f"{number} {event_label(event)}".strip(), event))
     return labelled
+
+
+def _marker_color(event: DeploymentEvent) -> str:
+    if event.source == "trigger":
+        return TRIGGER_COLOR
+    if lifecycle_stage(event) is not None:
+        return STAGE_COLOR
+    return SHIFT_COLOR if traffic_shift(event) is not None else EVENT_COLOR
 
 
 def _markers(report: RolloutReport) -> list[Marker]:
@@ -88,10 +118,20 @@ def _markers(report: RolloutReport) -> list[Marker]:
             second=report.since_start(event.at),
             label=label,
             title=f"{report.since_start(event.at):.1f}s {event.message}",
-            color=TRIGGER_COLOR if event.source == "trigger" else EVENT_COLOR,
+            color=_marker_color(event),
         )
         for label, event in numbered_events(report)
     ]
+
+
+def configured_weights(report: RolloutReport) -> Series | None:
+    """The configured green weight per second, when the deployment shifted traffic."""
+    run = report.run
+    steps = production_steps(run.events, run.ended_at)
+    if not steps:
+        return None
+    values = configured_weight_per_second(steps, run.started_at, len(report.timeline))
+    return Series("configured green weight", CONFIGURED_COLOR, values, SECOND_DASH)
 
 
 def version_colors(report: RolloutReport) -> dict[str, str]:
@@ -140,6 +180,7 @@ def charts(report: RolloutReport) -> list[str]:
         version_colors(report),
         markers,
         SHARE_ID,
+        configured_weights(report),
     )
     return [traffic, latency, share]
 
@@ -159,6 +200,9 @@ def chart_data(report: RolloutReport) -> dict[str, Any]:
                 round(100 * bucket.versions.get(version, 0) / total, 1) if total else None
             )
         shares.append({"name": f"version {version}", "values": values})
+    configured = configured_weights(report)
+    if configured is not None:
+        shares.append({"name": configured.name, "values": list(configured.values)})
     data[SHARE_ID] = {"unit": "%", "series": shares}
     return {"seconds": len(report.timeline), "charts": data}
 

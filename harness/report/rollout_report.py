@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.report.gates import GateResult, GateThresholds, evaluate_gates
+from harness.report.gates import GateResult, GateThresholds, evaluate_gates, traffic_share_gate
 from harness.report.run import RolloutRun
 from harness.report.summary import Summary, summarise
 from harness.report.timeline import SecondBucket, build_timeline
@@ -36,9 +36,11 @@ class RolloutReport:
 
 def analyse(run: RolloutRun, thresholds: GateThresholds) -> RolloutReport:
     summary = summarise(run)
+    gates = evaluate_gates(summary, thresholds)
+    share = traffic_share_gate(run, thresholds)
     return RolloutReport(
         run=run,
         timeline=build_timeline(run.records, run.started_at, run.ended_at),
         summary=summary,
-        gates=evaluate_gates(summary, thresholds),
+        gates=gates if share is None else [*gates, share],
     )

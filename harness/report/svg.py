@@ -263,10 +263,13 @@ def stacked_share_chart(
     colors: dict[str, str],
     markers: Sequence[Marker],
     cid: str | None = None,
+    configured: Series | None = None,
 ) -> str:
     """Per second, each version's share of the answers, stacked to 100 %.
 
-    Seconds with no answers stay empty rather than pretending to a share.
+    Seconds with no answers stay empty rather than pretending to a share. ``configured``
+    (a traffic-shifting deployment's green weight per second) is drawn as a line at
+    100 - weight: the newest version is stacked on top, so where its share should begin.
     """
     cid = cid or chart_id(title)
     frame = _Frame(len(counts), 100.0)
@@ -297,6 +300,13 @@ def stacked_share_chart(
         f"{v} ({'hatched' if f.startswith('url(') else 'solid'})" for v, f in fill.items()
     )
     description = f"Per second over {frame.seconds} s, % of responses by version: {names}."
+    legend = [(v, colors[v], fill[v]) for v in colors]
+    if configured is not None:
+        boundary = [None if w is None else 100.0 - w for w in configured.values]
+        data.extend(_polylines(frame, Series(configured.name, configured.color, boundary,
+                                             configured.dash)))  # fmt: skip
+        legend.append((configured.name, configured.color, configured.dash or "1 0"))
+        description += f" {configured.name}: a line where the newest version should begin."
     return _svg(
         cid,
         title,
@@ -305,6 +315,6 @@ def stacked_share_chart(
         frame.axes(title, "% of responses"),
         data,
         markers,
-        [(v, colors[v], fill[v]) for v in colors],
+        legend,
         defs="".join(patterns),
     )

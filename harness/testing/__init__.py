@@ -56,6 +56,8 @@ from harness.testing.images import derived_image
 from harness.testing.isolation import Isolation
 from harness.testing.load import ClientLoad, Response
 from harness.testing.service import EcsService
+from harness.testing.traffic_shifting import TrafficShifting
+from harness.testing.traffic_watch import TrafficWatch
 
 __all__ = [
     "BoundsWatcher",
@@ -65,6 +67,8 @@ __all__ = [
     "Isolation",
     "LocalCloud",
     "Response",
+    "TrafficShifting",
+    "TrafficWatch",
     "aws_client",
     "derived_image",
     "local_cloud",

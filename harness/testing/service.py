@@ -10,6 +10,7 @@ the emulator's API exactly as production code would. Durations are AWS seconds.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from harness.pipeline.load_balanced_service import (
 )
 from harness.testing.clients import aws_client
 from harness.testing.isolation import Isolation
+from harness.testing.traffic_shifting import BlueGreenRouting, TrafficShifting, create_routing
 
 
 @dataclass
@@ -113,6 +115,8 @@ class EcsService:
         self._created: list[str] = []
         self._hooks: list[str] = []
         self._docker: Any = None
+        self.traffic_shifting: TrafficShifting | None = None
+        self.routing: BlueGreenRouting | None = None
 
     # ---------------------------------------------------------------- building
 
@@ -166,6 +170,12 @@ class EcsService:
         self.grace_period_s = seconds
         return self
 
+    def with_strategy(self, shifting: TrafficShifting) -> EcsService:
+        """Deploy with BLUE_GREEN, LINEAR or CANARY: a green target group, a production
+        listener rule and a test listener (on ``shifting.test_listener_port``) are made."""
+        self.traffic_shifting = shifting
+        return self
+
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> EcsService:
@@ -181,22 +191,35 @@ class EcsService:
 
     def _create(self) -> None:
         tg = self.target_group
-        self.target_group_arn = ensure_target_group(
-            self.elbv2,
-            TargetGroupSpec(
-                name=self._tg_name,
-                port=self.container.port,
-                health_check_path=tg.health_check_path,
-                interval_s=tg.interval_s,
-                timeout_s=tg.timeout_s,
-                healthy_threshold=tg.healthy_threshold,
-                unhealthy_threshold=tg.unhealthy_threshold,
-                deregistration_delay_s=tg.deregistration_delay_s,
-            ),
+        spec = TargetGroupSpec(
+            name=self._tg_name,
+            port=self.container.port,
+            health_check_path=tg.health_check_path,
+            interval_s=tg.interval_s,
+            timeout_s=tg.timeout_s,
+            healthy_threshold=tg.healthy_threshold,
+            unhealthy_threshold=tg.unhealthy_threshold,
+            deregistration_delay_s=tg.deregistration_delay_s,
         )
+        self.target_group_arn = ensure_target_group(self.elbv2, spec)
         self._created.append("target group")
         lb_arn = ensure_load_balancer(self.elbv2, self._lb_name)
         ensure_listener(self.elbv2, lb_arn, self.listener_port, self.target_group_arn)
+        deployment = deployment_configuration(
+            self.minimum_healthy_percent, self.maximum_percent, self.circuit_breaker
+        )
+        if self.traffic_shifting is not None:
+            green = dataclasses.replace(spec, name=f"{self._tg_name}-g")
+            self.routing = create_routing(
+                self.elbv2,
+                lb_arn,
+                self.listener_port,
+                self.target_group_arn,
+                green,
+                self.traffic_shifting.test_listener_port,
+            )
+            self._created.append("alternate target group")
+            deployment = self.traffic_shifting.deployment_configuration(deployment)
         self.ecs.create_cluster(clusterName=self.cluster)
         self._created.append("cluster")
         self.task_definition_arn = self.register_revision()
@@ -206,10 +229,13 @@ class EcsService:
             name=self.name,
             task_definition=self.task_definition_arn,
             desired_count=self.desired_count,
-            target=ContainerTarget(self.target_group_arn, self.container.name, self.container.port),
-            deployment=deployment_configuration(
-                self.minimum_healthy_percent, self.maximum_percent, self.circuit_breaker
+            target=ContainerTarget(
+                self.target_group_arn,
+                self.container.name,
+                self.container.port,
+                self.routing.advanced_configuration() if self.routing else None,
             ),
+            deployment=deployment,
             grace_period_s=self.grace_period_s,
         )
         self._created.append("service")
@@ -226,6 +252,11 @@ class EcsService:
         with contextlib.suppress(Exception):
             if "target group" in self._created:
                 self.elbv2.delete_target_group(TargetGroupArn=self.target_group_arn)
+        with contextlib.suppress(Exception):
+            if "alternate target group" in self._created and self.routing is not None:
+                self.elbv2.delete_target_group(
+                    TargetGroupArn=self.routing.alternate_target_group_arn
+                )
         self._created.clear()
         for name in self._hooks:
             self.emulator.lambda_hooks.unregister(name)

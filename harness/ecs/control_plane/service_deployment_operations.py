@@ -249,7 +249,8 @@ def continue_service_deployment(cp: ControlPlane, req: dict[str, Any]) -> dict[s
             f"The lifecycle hook {hook_id} does not exist in service deployment {record.arn}; "
             "see lifecycleHookDetails in DescribeServiceDeployments."
         )
-    if run.status != HookStatus.IN_PROGRESS:
+    # the scheduler keeps a waiting PAUSE AWAITING_ACTION; a hook still running is IN_PROGRESS
+    if run.status not in (HookStatus.IN_PROGRESS, HookStatus.AWAITING_ACTION):
         raise ConflictException(
             f"The lifecycle hook {hook_id} is not awaiting action: its status is {run.status}."
         )

@@ -148,6 +148,10 @@ class Elbv2Sync:
         target = self._targets.get((action.task_arn, action.target_group_arn))
         if target is None:
             return
+        # A rollback shifts weights off the group and drains it in one step: HAProxy must
+        # have the new weights first, or a request still weighted to the group finds no
+        # server (HAProxy's own 503).
+        self.sync()
         self.proxy.drain_server(target.backend, task_id(action.task_arn))
         target.draining = True
         self._mirror(

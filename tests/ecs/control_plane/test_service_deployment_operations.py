@@ -303,6 +303,27 @@ def test_a_paused_hook_is_awaiting_action_and_continue_reaches_the_scheduler(
     assert code(excinfo) == "ConflictException"
 
 
+def test_continue_answers_a_pause_as_the_scheduler_keeps_it_awaiting_action(
+    ecs: Any, elbv2: Any, plane: ControlPlane
+) -> None:
+    """The scheduler marks a waiting PAUSE AWAITING_ACTION (lifecycle_hooks.py); Continue
+    refused exactly that with "not awaiting action: its status is AWAITING_ACTION"."""
+    canary_service(ecs, elbv2)
+    deployment = primary(plane)
+    service = plane.services.find("c", "web").handle.service
+    pause = service.deployment_configuration.lifecycle_hooks[0]
+    deployment.lifecycle.status = ServiceDeploymentStatus.IN_PROGRESS
+    deployment.lifecycle.stage = LifecycleStage.POST_SCALE_UP
+    deployment.lifecycle.hooks = [
+        HookRun("h-7", pause, LifecycleStage.POST_SCALE_UP, HookStatus.AWAITING_ACTION, 0.0)
+    ]
+    arn = arns_of(ecs)[0]
+    shown = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+    assert shown["lifecycleHookDetails"][0]["status"] == "AWAITING_ACTION"
+    ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId="h-7", action="ROLLBACK")
+    assert ControllableScheduler.calls == [("continue", "h-7", HookAction.ROLLBACK)]
+
+
 def test_continue_refuses_a_lambda_hook(ecs: Any, elbv2: Any, plane: ControlPlane) -> None:
     canary_service(ecs, elbv2)
     deployment = primary(plane)

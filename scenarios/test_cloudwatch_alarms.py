@@ -12,9 +12,6 @@ traffic, the alarm (missing data: notBreaching) returns to OK.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,7 +26,7 @@ from harness.ecs.emulator.alb_metrics import load_balancer_dimension, target_gro
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.testing import EcsService, Isolation, LocalCloud
-from harness.testing.clients import aws_client
+from harness.testing.clients import aws_cli, aws_client
 from harness.testing.images import derived_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
@@ -85,31 +82,9 @@ def failing_service(
 
 
 def _aws_cli(emulator: Emulator, home: Path, *args: str) -> Any:
-    env = {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "HOME": str(home),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-    }
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("aws")),
-            "--endpoint-url",
-            emulator.endpoint_url,
-            "--output",
-            "json",
-            *args,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, f"aws {' '.join(args)}: {done.stderr}"
-    return json.loads(done.stdout)
+    code, answer, err = aws_cli(emulator, home, *args, timeout_s=60)
+    assert code == 0, f"aws {' '.join(args)}: {err}"
+    return answer
 
 
 def _wait_for_state(cloudwatch: Any, name: str, state: str, timeout_s: float) -> dict[str, Any]:

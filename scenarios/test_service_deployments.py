@@ -9,9 +9,6 @@ has no load balancer: a task counts healthy 40 s (2 s scaled) after RUNNING.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,38 +18,13 @@ import pytest
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.testing import Isolation
-from harness.testing.clients import aws_client
+from harness.testing.clients import aws_cli, aws_client
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 
 def _aws(emulator: Emulator, home: Path, *args: str) -> tuple[int, Any, str]:
-    env = {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "HOME": str(home),
-        "PATH": "/usr/bin:/bin",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-    }
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("aws")),
-            "--endpoint-url",
-            emulator.endpoint_url,
-            "--output",
-            "json",
-            "ecs",
-            *args,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    out = json.loads(done.stdout) if done.stdout.strip() else None
-    return done.returncode, out, done.stderr
+    return aws_cli(emulator, home, "ecs", *args)
 
 
 def _ok(emulator: Emulator, home: Path, *args: str) -> Any:

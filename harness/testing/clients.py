@@ -20,7 +20,9 @@ def aws_client(kind: str, emulator: Emulator, region: str | None = None) -> Any:
     )
 
 
-def aws_cli(emulator: Emulator, home: Path, *args: str) -> tuple[int, Any, str]:
+def aws_cli(
+    emulator: Emulator, home: Path, *args: str, timeout_s: float = 120
+) -> tuple[int, Any, str]:
     """Run the pinned AWS CLI (the venv's ``aws``) against ``emulator``: exit code, the
     JSON answer (None when empty) and stderr. ``home`` keeps it from any real profile."""
     env = {
@@ -34,6 +36,6 @@ def aws_cli(emulator: Emulator, home: Path, *args: str) -> tuple[int, Any, str]:
     }
     command = [str(Path(sys.executable).with_name("aws")), "--endpoint-url",
                emulator.endpoint_url, "--output", "json", *args]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout_s)
     answer = json.loads(done.stdout) if done.stdout.strip() else None
     return done.returncode, answer, done.stderr

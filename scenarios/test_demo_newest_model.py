@@ -62,7 +62,7 @@ def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
     monkeypatch.setattr(demo, "bring_up", lambda *_: brought_up.append("kit's stack"))
     looped: list[str] = []
 
-    def no_push_loop(*_: object) -> DemoPipelines:
+    def no_push_loop(*_: object, **__: object) -> DemoPipelines:
         looped.append("pipelines")
         return DemoPipelines(seeded=(), newest={"model": None, "service": None})
 

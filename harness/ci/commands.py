@@ -141,6 +141,22 @@ def play_command(pipeline_id: int, job: str) -> None:
     )
 
 
+@pipelines.command("run")
+@click.argument("repo")
+@click.option("--ref", "branch", default="main", show_default=True, help="The branch to run.")
+@friendly_errors
+def run_command(repo: str, branch: str) -> None:
+    """A new pipeline for a branch's head, no push needed (GitLab's "Run pipeline")."""
+    from harness.ci.trigger import run_branch
+
+    push = run_branch(load_settings(), repo, branch)
+    console.print(
+        f"pipeline {push.id} queued for {repo} at {push.sha[:12]} ({branch}); "
+        f"follow it: drydock pipelines show {push.id}",
+        highlight=False,
+    )
+
+
 @pipelines.command("wait")
 @click.argument("pipeline_ids", type=int, nargs=-1, required=True)
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=float)

@@ -9,6 +9,7 @@ any moment leaves every record readable.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -96,6 +97,30 @@ class PipelineStore:
                 created.append(record)
             path.unlink()
         return created
+
+    def next_id(self) -> int:
+        """The next pipeline id, from the sequence the git remote's hook counts with.
+
+        Same file, same lock (``flock`` on ``.sequence.lock``; the hook runs ``flock(1)``
+        on the folder it mounts), so ids from a push and from a run never collide.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".sequence.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            sequence = self.root / ".sequence"
+            text = sequence.read_text().strip() if sequence.exists() else ""
+            number = int(text or 0) + 1
+            sequence.write_text(f"{number}\n")
+            return number
+
+    def enqueue(self, push: Push) -> Path:
+        """Queue a pipeline the way the hook does (write aside, rename into place)."""
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        path = self.incoming / f"{push.id}.json"
+        writing = self.incoming / f".{push.id}.json"
+        writing.write_text(push.model_dump_json())
+        os.replace(writing, path)
+        return path
 
     def request_play(self, pipeline_id: int, job: str) -> Path:
         """Ask the runner to run a manual job; refused at once if it is not one."""

@@ -5,7 +5,10 @@ once outside its pipelines is created once (the ECS service behind the load bala
 its first revision serving the newest published model); then both repositories are
 seeded and pushed, their pipelines waited for, and the summary shows them beside the
 prediction. Every stage is idempotent: a second run finds the stack, the service and
-the seeded repositories there and changes nothing.
+the seeded repositories there and changes nothing. What a ``drydock stack down`` (or a
+LocalStack that lost its data) took away is put back: a service that is gone is created
+again, one pinned to a model its tasks would refuse is repaired, and then the seeded
+repositories' ``main`` runs again, so the pipelines' own work serves once more.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from sklearn import datasets
 
+from harness.aws import s3_client
 from harness.docker_engine import docker_client
 from harness.errors import ServingError
 from harness.images.registry import PushedImage
@@ -26,6 +30,7 @@ from harness.pipeline.demo_pipelines import DemoPipelines, seed_and_wait
 from harness.pipeline.deploy import active_service, container_named
 from harness.pipeline.model_pin import model_pin
 from harness.pipeline.model_pipeline import ModelRelease, newest_or_first_release
+from harness.pipeline.pinned_model import pipeline_keys, why_refused
 from harness.pipeline.rollout import ServiceSpec, ecs_clients, ensure_model_server
 from harness.pipeline.service_pipeline import build_and_push
 from harness.pipeline.stages import StageRun
@@ -113,22 +118,27 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
             _, pushed = build_and_push(client, resolver, settings, stage.progress)
             return pushed, store.uri(settings.model_name, release.manifest.version)
 
+        s3, keys = s3_client(settings), pipeline_keys(settings)
         rollout = ensure_model_server(
             settings,
             first_revision,
             spec,
             on_event=lambda line: run.console.print(f"  [dim]{line}[/dim]", highlight=False),
+            why_model_refused=lambda container: why_refused(s3, container, keys),
         )
         stage.outcome = rollout.outcome
         stage.detail = (
             f"{spec.service}: {spec.desired_count} tasks of "
             f"{rollout.task_definition_arn.rsplit('/', 1)[-1]} behind {settings.lb_url}"
         )
+        if rollout.repaired_because:
+            stage.detail += f"; repaired: {rollout.repaired_because}"
     with run.stage("pipelines: seed the model and service repositories, push, wait") as stage:
-        pipelines = seed_and_wait(settings, stage.progress)
-        stage.outcome = (
-            f"seeded {', '.join(pipelines.seeded)}" if pipelines.seeded else "already seeded"
-        )
+        # A service created or repaired just now serves this checkout's first revision:
+        # what the pipelines delivered (a model in S3, a deployment) is gone with it.
+        rerun = rollout.outcome in ("created", "repaired")
+        pipelines = seed_and_wait(settings, stage.progress, rerun=rerun)
+        stage.outcome = pipelines_outcome(pipelines)
         stage.detail = ", ".join(
             f"{repo} #{r.id} {r.status}" if r else f"{repo}: no pipeline"
             for repo, r in pipelines.newest.items()
@@ -151,6 +161,16 @@ def run_demo(settings: DrydockSettings, console: Console | None = None) -> Stage
         ),
     )
     return run
+
+
+def pipelines_outcome(pipelines: DemoPipelines) -> str:
+    """The pipelines stage's outcome in a few words."""
+    said = []
+    if pipelines.seeded:
+        said.append(f"seeded {', '.join(pipelines.seeded)}")
+    if pipelines.rerun:
+        said.append(f"ran main again: {', '.join(pipelines.rerun)}")
+    return "; ".join(said) or "already seeded"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from harness.errors import DrydockError
 
 #: Members of DescribeTaskDefinition's output that RegisterTaskDefinition accepts back.
@@ -200,8 +202,21 @@ def rollout_verdict(state: dict[str, Any], deployment_id: str | None = None) -> 
     return None
 
 
+def find_service(ecs: Any, cluster: str, service: str) -> dict[str, Any] | None:
+    """DescribeServices' view of ``service`` while it is ACTIVE; None when there is no
+    such service (or cluster): before a first deployment, after a stack down."""
+    try:
+        found = ecs.describe_services(cluster=cluster, services=[service])["services"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+            return None
+        raise
+    return found[0] if found and found[0].get("status") == "ACTIVE" else None
+
+
 def active_service(ecs: Any, cluster: str, service: str) -> dict[str, Any]:
-    found = ecs.describe_services(cluster=cluster, services=[service])["services"]
-    if not found or found[0].get("status") != "ACTIVE":
+    """:func:`find_service` for callers that need the service: its absence is an error."""
+    found = find_service(ecs, cluster, service)
+    if found is None:
         raise DrydockError(f"service {service!r} is not ACTIVE in cluster {cluster!r}")
-    return found[0]
+    return found

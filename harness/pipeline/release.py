@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from harness.errors import DrydockError
-from harness.model.published import check_published
 from harness.pipeline.deploy import (
     DeploymentFailedError,
     active_service,
@@ -29,8 +28,8 @@ from harness.pipeline.deploy import (
     roll_out,
     watch_rollout,
 )
-from harness.pipeline.model_pin import ModelPin, model_pin, pin_model, trusted_keys
-from serving.signature import SignatureVerifier, split_public_keys
+from harness.pipeline.model_pin import ModelPin, model_pin, pin_model
+from harness.pipeline.pinned_model import check_pinned
 
 
 class ReleaseRolledBackError(DrydockError):
@@ -110,10 +109,7 @@ def release(
     pin = model_pin(container)
     if request.model_version is not None:
         pin = pin.at(request.model_version)
-        verifier = SignatureVerifier(
-            tuple(split_public_keys(trusted_keys(container) or fallback_trusted_keys()))
-        )
-        manifest = check_published(s3, pin.uri, pin.version, verifier)
+        manifest = check_pinned(s3, container, pin, fallback_trusted_keys)
         on_event(f"model {manifest.name} v{manifest.version} is published and signed: {pin.uri}")
         pin_model(container, pin)
     if request.image is not None:

@@ -15,6 +15,7 @@ from harness.aws import aws_client, s3_client
 from harness.command_line import console, errors, load_settings
 from harness.errors import DrydockError
 from harness.pipeline.image_pin import pin_image
+from harness.pipeline.pinned_model import pipeline_keys
 from harness.pipeline.release import ReleaseOutcome, ReleaseRequest, ReleaseRolledBackError, release
 
 
@@ -24,18 +25,12 @@ def run_release(
     settings = load_settings()
     ecs = aws_client("ecs", settings, endpoint_url=endpoint_url)
     progress = errors if as_json else console
-
-    def trusted_keys() -> str:
-        from harness.model.keys import trusted_public_keys
-
-        return trusted_public_keys(settings.signing_key_path, settings.model_also_trusted_keys)
-
     try:
         outcome = release(
             ecs,
             s3_client(settings),
             request,
-            fallback_trusted_keys=trusted_keys,
+            fallback_trusted_keys=pipeline_keys(settings),
             pin_image=lambda image: pin_image(
                 aws_client("ecr", settings, endpoint_url=endpoint_url),
                 image,

@@ -21,7 +21,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.aws import aws_client
 from harness.errors import DrydockError
 from harness.images.registry import PushedImage
-from harness.pipeline.deploy import primary_deployment, watch_rollout
+from harness.pipeline.deploy import (
+    container_named,
+    find_service,
+    primary_deployment,
+    watch_rollout,
+)
 from harness.pipeline.load_balanced_service import (
     ContainerTarget,
     TargetGroupSpec,
@@ -59,8 +64,10 @@ class ServiceSpec:
 @dataclass(frozen=True)
 class ServiceRollout:
     task_definition_arn: str
-    outcome: Literal["created", "updated", "redeployed", "unchanged"]
+    outcome: Literal["created", "updated", "redeployed", "repaired", "unchanged"]
     seconds: float
+    #: ``repaired``: why the tasks would have refused the model the service pinned.
+    repaired_because: str | None = None
 
 
 def ecs_clients(settings: DrydockSettings) -> tuple[Any, Any]:
@@ -84,9 +91,9 @@ def deploy_model_server(
         )
         ecs.create_cluster(clusterName=spec.cluster)
         definition = _container_definition(settings, image, model_uri, spec)
-        current = _active_service(ecs, spec)
+        current = find_service(ecs, spec.cluster, spec.service)
         seen = {e["id"] for e in current.get("events", [])} if current else set()
-        outcome: Literal["created", "updated", "redeployed"]
+        outcome: Literal["created", "updated"]
         deployment_id: str | None = None  # created: the first deployment, nothing to roll back to
         if current is not None and _runs(ecs, current, definition):
             unsteady = _why_not_steady(current)
@@ -95,37 +102,32 @@ def deploy_model_server(
             # The right revision, but not serving (say its tasks failed while the model
             # was missing): roll it again rather than report a broken service as done.
             on_event(f"{spec.service} runs this revision but {unsteady}: redeploying")
-            updated = ecs.update_service(
-                cluster=spec.cluster, service=spec.service, forceNewDeployment=True
+            return _redeploy(ecs, spec, current, on_event, timeout_s, began)
+        arn = ecs.register_task_definition(
+            family=spec.family, networkMode="bridge", containerDefinitions=[definition]
+        )["taskDefinition"]["taskDefinitionArn"]
+        on_event(f"registered {arn}")
+        if current is None:
+            create_service(
+                ecs,
+                cluster=spec.cluster,
+                name=spec.service,
+                task_definition=arn,
+                desired_count=spec.desired_count,
+                target=ContainerTarget(target_group_arn, CONTAINER, settings.serving_port),
+                deployment=_deployment_configuration(spec),
+                grace_period_s=spec.grace_period_s,
             )
-            arn, outcome = current["taskDefinition"], "redeployed"
-            deployment_id = primary_deployment(updated["service"])["id"]
+            outcome = "created"
         else:
-            arn = ecs.register_task_definition(
-                family=spec.family, networkMode="bridge", containerDefinitions=[definition]
-            )["taskDefinition"]["taskDefinitionArn"]
-            on_event(f"registered {arn}")
-            if current is None:
-                create_service(
-                    ecs,
-                    cluster=spec.cluster,
-                    name=spec.service,
-                    task_definition=arn,
-                    desired_count=spec.desired_count,
-                    target=ContainerTarget(target_group_arn, CONTAINER, settings.serving_port),
-                    deployment=_deployment_configuration(spec),
-                    grace_period_s=spec.grace_period_s,
-                )
-                outcome = "created"
-            else:
-                updated = ecs.update_service(
-                    cluster=spec.cluster,
-                    service=spec.service,
-                    taskDefinition=arn,
-                    deploymentConfiguration=_deployment_configuration(spec),
-                )
-                outcome = "updated"
-                deployment_id = primary_deployment(updated["service"])["id"]
+            updated = ecs.update_service(
+                cluster=spec.cluster,
+                service=spec.service,
+                taskDefinition=arn,
+                deploymentConfiguration=_deployment_configuration(spec),
+            )
+            outcome = "updated"
+            deployment_id = primary_deployment(updated["service"])["id"]
         # Follow this rollout's own deployment: after a circuit-breaker rollback the old
         # one completes, which must not read as this rollout's success.
         watch_rollout(
@@ -214,9 +216,29 @@ def _why_not_steady(service: dict[str, Any]) -> str | None:
     return None
 
 
-def _active_service(ecs: Any, spec: ServiceSpec) -> dict[str, Any] | None:
-    found = ecs.describe_services(cluster=spec.cluster, services=[spec.service])["services"]
-    return found[0] if found and found[0].get("status") == "ACTIVE" else None
+def _redeploy(
+    ecs: Any,
+    spec: ServiceSpec,
+    current: dict[str, Any],
+    on_event: Callable[[str], None],
+    timeout_s: float,
+    began: float,
+) -> ServiceRollout:
+    """A forced new deployment of the service's own revision, followed to the end."""
+    seen = {e["id"] for e in current.get("events", [])}
+    updated = ecs.update_service(
+        cluster=spec.cluster, service=spec.service, forceNewDeployment=True
+    )
+    watch_rollout(
+        ecs,
+        spec.cluster,
+        spec.service,
+        seen=seen,
+        on_event=on_event,
+        timeout_s=timeout_s,
+        deployment_id=primary_deployment(updated["service"])["id"],
+    )
+    return ServiceRollout(current["taskDefinition"], "redeployed", time.monotonic() - began)
 
 
 def ensure_model_server(
@@ -225,6 +247,8 @@ def ensure_model_server(
     spec: ServiceSpec = ServiceSpec(),
     on_event: Callable[[str], None] = print,
     timeout_s: float = 600.0,
+    *,
+    why_model_refused: Callable[[dict[str, Any]], str | None],
 ) -> ServiceRollout:
     """The service the pipelines deploy to, created once; afterwards it is theirs.
 
@@ -233,34 +257,37 @@ def ensure_model_server(
     jobs only roll it to a new revision. So a missing service is created here from
     ``first_revision()`` (an image and a model URI, asked for only then), and an existing
     one is never rolled to what this checkout would build: that would undo the last
-    pipeline's deployment. An existing service that does not serve (say its tasks
-    failed while the model was missing) gets a forced deployment of its own revision.
+    pipeline's deployment. Two exceptions: an existing service whose tasks would refuse
+    the model its revision pins (``why_model_refused(container)`` says why, the tasks'
+    own check: S3 lost the version, say) is rolled to the first revision, outcome
+    ``repaired``; one that does not serve its own revision for another reason (say its
+    tasks failed while the model was missing) gets a forced deployment of it.
     """
     began = time.monotonic()
     ecs, _ = ecs_clients(settings)
     try:
         ecs.create_cluster(clusterName=spec.cluster)  # idempotent, as on AWS
-        current = _active_service(ecs, spec)
+        current = find_service(ecs, spec.cluster, spec.service)
         if current is None:
             image, model_uri = first_revision()
             return deploy_model_server(settings, image, model_uri, spec, on_event, timeout_s)
+        live = ecs.describe_task_definition(taskDefinition=current["taskDefinition"])
+        refused = why_model_refused(container_named(live["taskDefinition"], None))
+        if refused is not None:
+            revision = current["taskDefinition"].rsplit("/", 1)[-1]
+            on_event(
+                f"repairing {spec.service}: its revision {revision} pins a model its tasks "
+                f"would refuse ({refused}); rolling it to a first revision"
+            )
+            image, model_uri = first_revision()
+            rolled = deploy_model_server(settings, image, model_uri, spec, on_event, timeout_s)
+            return ServiceRollout(
+                rolled.task_definition_arn, "repaired", time.monotonic() - began, refused
+            )
         unsteady = _why_not_steady(current)
         if unsteady is None:
             return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
         on_event(f"{spec.service} exists but {unsteady}: redeploying its own revision")
-        seen = {e["id"] for e in current.get("events", [])}
-        updated = ecs.update_service(
-            cluster=spec.cluster, service=spec.service, forceNewDeployment=True
-        )
-        watch_rollout(
-            ecs,
-            spec.cluster,
-            spec.service,
-            seen=seen,
-            on_event=on_event,
-            timeout_s=timeout_s,
-            deployment_id=primary_deployment(updated["service"])["id"],
-        )
+        return _redeploy(ecs, spec, current, on_event, timeout_s, began)
     except (BotoCoreError, ClientError) as exc:
         raise DrydockError(f"ECS/ELBv2 API at {ecs.meta.endpoint_url}: {exc}") from exc
-    return ServiceRollout(current["taskDefinition"], "redeployed", time.monotonic() - began)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from harness.model.store import ModelStore
-from harness.pipeline.deploy import container_named
+from harness.pipeline.deploy import container_named, find_service
 from harness.pipeline.model_pin import ModelPin, model_pin
 from serving.manifest import ModelManifest
 
@@ -23,15 +21,10 @@ def served_pin(
 ) -> ModelPin | None:
     """The model the service's current revision pins; None when there is no such service
     (nothing is served yet, as before a first deployment)."""
-    try:
-        found = ecs.describe_services(cluster=cluster, services=[service])["services"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
-            return None
-        raise
-    if not found or found[0].get("status") != "ACTIVE":
+    found = find_service(ecs, cluster, service)
+    if found is None:
         return None
-    definition = ecs.describe_task_definition(taskDefinition=found[0]["taskDefinition"])
+    definition = ecs.describe_task_definition(taskDefinition=found["taskDefinition"])
     return model_pin(container_named(definition["taskDefinition"], container))
 
 

@@ -70,3 +70,29 @@ def test_unknown_pipeline_and_missing_log_are_named(tmp_path: Path) -> None:
         store.load(4)
     with pytest.raises(PipelineNotFoundError, match="no log for job 'build' of pipeline 4"):
         store.read_log(4, "build")
+
+
+def test_ids_continue_the_hooks_sequence_and_an_enqueued_run_becomes_pending(
+    tmp_path: Path,
+) -> None:
+    """The git remote's hook counts in ``.sequence`` ("N\\n"); a run from the host takes
+    the next number from the same file, so a push and a run never share an id."""
+    store = PipelineStore(tmp_path)
+    store.ensure()
+    (tmp_path / ".sequence").write_text("41\n")
+    first, second = store.next_id(), store.next_id()
+    assert (first, second) == (42, 43)
+    assert (tmp_path / ".sequence").read_text() == "43\n"
+    store.enqueue(Push(id=first, repo="model", sha=SHA, ref="refs/heads/main", pushed_by="me"))
+    assert not list(store.incoming.glob(".*.json")), "renamed into place"
+    (created,) = store.ingest()
+    assert (created.id, created.repo, created.status, created.pushed_by) == (
+        42,
+        "model",
+        "pending",
+        "me",
+    )
+
+
+def test_the_first_id_of_a_fresh_folder_is_one(tmp_path: Path) -> None:
+    assert PipelineStore(tmp_path / "new").next_id() == 1

@@ -118,3 +118,39 @@ def test_the_summary_table_shows_each_pipeline_with_its_jobs_and_durations(
         for job in record.jobs:
             row = next(line for line in lines if f" {job.name} " in line and job.stage in line)
             assert "success" in row and f"{job.duration_s:.1f}" in row
+
+
+def test_rerun_runs_each_seeded_repositorys_main_again_and_waits_for_it(
+    settings: DrydockSettings, remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a stack down the service is new: the demo runs main's head again."""
+    seed_and_wait(settings)
+    ran: list[tuple[str, str, str]] = []
+
+    def run_branch(_: DrydockSettings, repo: str, branch: str, *, why: str) -> Push:
+        ran.append((repo, branch, why))
+        pid = len(remote.store.all()) + 1
+        remote.store.save(finished(pid, repo, f"{pid:x}" * 40))
+        return Push(id=pid, repo=repo, sha=f"{pid:x}" * 40)
+
+    monkeypatch.setattr(demo_pipelines, "run_branch", run_branch)
+
+    quiet = seed_and_wait(settings)
+    assert ran == []
+    again = seed_and_wait(settings, rerun=True)
+
+    assert quiet.rerun == ()
+    assert [(repo, branch) for repo, branch, _ in ran] == [("model", "main"), ("service", "main")]
+    assert again.seeded == () and again.rerun == ("model", "service")
+    assert {repo: r.id for repo, r in again.newest.items() if r} == {"model": 3, "service": 4}
+    assert remote.pushes == ["model", "service"], "nothing was pushed again"
+
+
+def test_rerun_on_a_first_run_only_seeds(
+    settings: DrydockSettings, remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        demo_pipelines, "run_branch", lambda *_, **__: pytest.fail("nothing to run again")
+    )
+    first = seed_and_wait(settings, rerun=True)
+    assert first.seeded == ("model", "service") and first.rerun == ()

@@ -24,6 +24,10 @@ IMAGE = PushedImage("127.0.0.1:5050/drydock/serving", "abc", "sha256:" + "1" * 6
 MODEL_V1 = "s3://drydock-models/models/iris/1"
 
 
+def served(_: dict[str, object]) -> None:
+    """Every pinned model would load (the check on S3 is ``test_pinned_model``'s)."""
+
+
 @pytest.fixture
 def control_plane() -> ControlPlane:
     return ControlPlane()
@@ -118,12 +122,16 @@ def test_ensure_creates_the_service_once_and_then_leaves_it_to_the_pipelines(
         asked.append("first revision")
         return IMAGE, MODEL_V1
 
-    created = ensure_model_server(settings, first_revision, on_event=lambda _: None)
+    created = ensure_model_server(
+        settings, first_revision, on_event=lambda _: None, why_model_refused=served
+    )
     pipelines_image = PushedImage(IMAGE.repository, "def", "sha256:" + "2" * 64, True)
     deployed = deploy_model_server(
         settings, pipelines_image, MODEL_V1.replace("/1", "/3"), on_event=lambda _: None
     )
-    again = ensure_model_server(settings, first_revision, on_event=lambda _: None)
+    again = ensure_model_server(
+        settings, first_revision, on_event=lambda _: None, why_model_refused=served
+    )
 
     assert created.outcome == "created" and asked == ["first revision"]
     assert again.outcome == "unchanged" and asked == ["first revision"], "asked once only"
@@ -146,7 +154,7 @@ def test_ensure_redeploys_an_existing_service_that_does_not_serve_its_own_revisi
     def never() -> tuple[PushedImage, str]:
         raise AssertionError("the service exists: no first revision")
 
-    again = ensure_model_server(settings, never, on_event=events.append)
+    again = ensure_model_server(settings, never, on_event=events.append, why_model_refused=served)
 
     assert again.outcome == "redeployed"
     assert again.task_definition_arn == first.task_definition_arn
@@ -157,3 +165,51 @@ def test_ensure_redeploys_an_existing_service_that_does_not_serve_its_own_revisi
     service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
     assert service["runningCount"] == 2
     assert [d["rolloutState"] for d in service["deployments"]] == ["COMPLETED"]
+
+
+def test_ensure_repairs_a_service_pinned_to_a_model_its_tasks_would_refuse(
+    settings: DrydockSettings,
+) -> None:
+    """The emulator's journal kept the service pinned to v2 while S3 lost v2: it is rolled
+    to the first revision (v1 here), saying what was repaired and why."""
+    pinned = deploy_model_server(
+        settings, IMAGE, MODEL_V1.replace("/1", "/2"), on_event=lambda _: None
+    )
+    asked: list[str] = []
+    events: list[str] = []
+
+    def refuse_v2(container: dict[str, object]) -> str | None:
+        uri = next(
+            e["value"]
+            for e in container["environment"]  # type: ignore[attr-defined]
+            if e["name"] == "DRYDOCK_MODEL_URI"
+        )
+        asked.append(uri)
+        return "model version 2 is not published" if uri.endswith("/2") else None
+
+    def first_revision() -> tuple[PushedImage, str]:
+        return IMAGE, MODEL_V1
+
+    repaired = ensure_model_server(
+        settings, first_revision, on_event=events.append, why_model_refused=refuse_v2
+    )
+    again = ensure_model_server(
+        settings, first_revision, on_event=lambda _: None, why_model_refused=refuse_v2
+    )
+
+    assert repaired.outcome == "repaired"
+    assert repaired.repaired_because == "model version 2 is not published"
+    assert repaired.task_definition_arn != pinned.task_definition_arn
+    assert events[0] == (
+        "repairing model-server: its revision drydock-model-server:1 pins a model its "
+        "tasks would refuse (model version 2 is not published); rolling it to a first "
+        "revision"
+    )
+    ecs, _ = ecs_clients(settings)
+    service = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+    assert service["taskDefinition"] == repaired.task_definition_arn
+    definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
+    environment = definition["taskDefinition"]["containerDefinitions"][0]["environment"]
+    assert {e["name"]: e["value"] for e in environment}["DRYDOCK_MODEL_URI"] == MODEL_V1
+    assert again.outcome == "unchanged", "a repaired service is left alone"
+    assert asked == [MODEL_V1.replace("/1", "/2"), MODEL_V1]

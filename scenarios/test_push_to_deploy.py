@@ -85,8 +85,9 @@ class Remote:
         return target
 
     def commit_and_push(self, checkout: Path, message: str, branch: str = "main") -> Pushed:
-        """Commit everything and push; failures go to their own branch, keeping ``main``
-        (what later clones start from) good."""
+        """Commit everything and push. Only ``main`` (the default branch) publishes and
+        deploys; a story that must fail there restores ``main`` afterwards
+        (:meth:`restore_main`), so later clones start from a good commit."""
         git(checkout, "commit", "--quiet", "--all", "--message", message)
         sha = git(checkout, "rev-parse", "HEAD").strip()
         began = time.time()
@@ -97,6 +98,12 @@ class Remote:
         assert len(ids) == 1, f"the push named no pipeline: {output}"
         assert f"drydock pipelines show {ids[0]}" in output
         return Pushed(sha, ids[0], returned, returned_mono, output)
+
+    def restore_main(self, checkout: Path, path: str, text: str, message: str) -> None:
+        """Put ``path`` back as ``text`` on ``main`` and wait for that pipeline to succeed."""
+        (checkout / path).write_text(text)
+        record = self.wait(self.commit_and_push(checkout, message).pipeline_id)
+        assert record.status == "success", drydock("pipelines", "logs", str(record.id))
 
     def wait(self, pipeline_id: int) -> PipelineRecord:
         deadline = time.monotonic() + PIPELINE_TIMEOUT_S
@@ -253,9 +260,10 @@ def test_release_manual_waits_for_play_then_serves_the_published_version(
 ) -> None:
     checkout = remote.clone("model", "model-manual-release")
     ci = checkout / ".gitlab-ci.yml"
-    ci.write_text(ci.read_text().replace('RELEASE_MANUAL: "false"', 'RELEASE_MANUAL: "true"'))
+    automatic = ci.read_text()
+    ci.write_text(automatic.replace('RELEASE_MANUAL: "false"', 'RELEASE_MANUAL: "true"'))
     served = served_task_definition(local_cloud.settings)["taskDefinitionArn"]
-    pushed = remote.commit_and_push(checkout, "Release by hand", "manual-release")
+    pushed = remote.commit_and_push(checkout, "Release by hand")
     record = remote.wait(pushed.pipeline_id)
     assert record.status == "success", drydock("pipelines", "logs", str(record.id))
     assert remote.statuses(record)["release"] == "manual"
@@ -277,6 +285,7 @@ def test_release_manual_waits_for_play_then_serves_the_published_version(
         assert time.monotonic() < deadline
         time.sleep(0.5)
     assert predict(local_cloud.settings).headers["X-Model-Version"] == version
+    remote.restore_main(checkout, ".gitlab-ci.yml", automatic, "Release automatically again")
 
 
 def test_a_failing_unit_test_stops_the_pipeline_before_anything_reaches_ecr(
@@ -290,12 +299,7 @@ def test_a_failing_unit_test_stops_the_pipeline_before_anything_reaches_ecr(
     pushed = remote.commit_and_push(checkout, "A test that fails", "failing-test")
     record = remote.wait(pushed.pipeline_id)
     assert record.status == "failed"
-    assert remote.statuses(record) == {
-        "test": "failed",
-        "build": "skipped",
-        "push": "skipped",
-        "deploy": "skipped",
-    }
+    assert remote.statuses(record) == {"test": "failed", "build": "skipped"}
     assert "assert 1 == 2" in drydock("pipelines", "logs", str(record.id), "test")
     assert registry_tags(local_cloud.settings) == tags
     assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
@@ -312,13 +316,7 @@ def test_a_model_under_the_quality_gate_is_not_published_nor_rolled_out(
     pushed = remote.commit_and_push(checkout, "Regularise far too hard", "under-gate")
     record = remote.wait(pushed.pipeline_id)
     assert record.status == "failed"
-    assert remote.statuses(record) == {
-        "test": "success",
-        "train": "success",
-        "evaluate": "failed",
-        "publish": "skipped",
-        "release": "skipped",
-    }
+    assert remote.statuses(record) == {"test": "success", "train": "success", "evaluate": "failed"}
     log = drydock("pipelines", "logs", str(record.id), "evaluate")
     assert re.search(r"accuracy 0\.\d{4} \(candidate v0\) is below the threshold 0\.9000", log), log
     assert model_versions(local_cloud) == before
@@ -333,12 +331,7 @@ def test_a_broken_dockerfile_fails_at_build(remote: Remote, local_cloud: LocalCl
     tags = registry_tags(local_cloud.settings)
     pushed = remote.commit_and_push(checkout, "Break the image build", "broken-dockerfile")
     record = remote.wait(pushed.pipeline_id)
-    assert remote.statuses(record) == {
-        "test": "success",
-        "build": "failed",
-        "push": "skipped",
-        "deploy": "skipped",
-    }
+    assert remote.statuses(record) == {"test": "success", "build": "failed"}
     assert registry_tags(local_cloud.settings) == tags
 
 
@@ -347,11 +340,12 @@ def test_a_rollout_the_circuit_breaker_rolls_back_fails_the_deploy_job(
 ) -> None:
     checkout = remote.clone("service", "service-crash-on-start")
     dockerfile = checkout / "serving" / "Dockerfile"
+    good = dockerfile.read_text()
     crash = """ENTRYPOINT ["python3", "-c", "raise SystemExit('this release cannot start')"]"""
-    dockerfile.write_text(dockerfile.read_text() + "\n" + crash + "\n")
+    dockerfile.write_text(good + "\n" + crash + "\n")
     served = served_task_definition(local_cloud.settings)["taskDefinitionArn"]
     with ClientLoad(local_cloud.settings.lb_url, pause_s=0.05, max_seconds=400) as load:
-        pushed = remote.commit_and_push(checkout, "A release that cannot start", "crash-on-start")
+        pushed = remote.commit_and_push(checkout, "A release that cannot start")
         record = remote.wait(pushed.pipeline_id)
     assert remote.statuses(record) == {
         "test": "success",
@@ -363,6 +357,42 @@ def test_a_rollout_the_circuit_breaker_rolls_back_fails_the_deploy_job(
     assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
     assert load.successes and not load.failures, load.failures[:5]
     predict(local_cloud.settings)
+    remote.restore_main(checkout, "serving/Dockerfile", good, "Start again")
+
+
+def test_a_feature_branch_push_tests_trains_and_evaluates_and_publishes_nothing(
+    remote: Remote, local_cloud: LocalCloud
+) -> None:
+    """Only the default branch publishes and releases (``rules: - if: $CI_COMMIT_BRANCH
+    == $CI_DEFAULT_BRANCH``); a feature branch gets its tests, training and gate."""
+    checkout = remote.clone("model", "model-feature")
+    training = checkout / "training.py"
+    training.write_text(training.read_text() + "\n# tried on a feature branch\n")
+    before = model_versions(local_cloud)
+    served = served_task_definition(local_cloud.settings)["taskDefinitionArn"]
+    pushed = remote.commit_and_push(checkout, "Try a change", "feature/try-a-change")
+    record = remote.wait(pushed.pipeline_id)
+    assert record.status == "success", drydock("pipelines", "logs", str(record.id))
+    assert record.ref == "refs/heads/feature/try-a-change"
+    assert remote.statuses(record) == {"test": "success", "train": "success", "evaluate": "success"}
+    assert model_versions(local_cloud) == before
+    assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
+
+
+def test_a_feature_branch_push_tests_and_builds_and_pushes_nothing_to_ecr(
+    remote: Remote, local_cloud: LocalCloud
+) -> None:
+    checkout = remote.clone("service", "service-feature")
+    routes = checkout / "serving" / "routes.py"
+    routes.write_text(routes.read_text() + f"\n# tried on a feature branch at {time.time()}\n")
+    tags = registry_tags(local_cloud.settings)
+    served = served_task_definition(local_cloud.settings)["taskDefinitionArn"]
+    pushed = remote.commit_and_push(checkout, "Try a route change", "feature/routes")
+    record = remote.wait(pushed.pipeline_id)
+    assert record.status == "success", drydock("pipelines", "logs", str(record.id))
+    assert remote.statuses(record) == {"test": "success", "build": "success"}
+    assert registry_tags(local_cloud.settings) == tags
+    assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
 
 
 def test_two_quick_pushes_end_with_the_second_serving_never_interleaved(

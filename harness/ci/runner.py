@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.ci import records
+from harness.ci.checkout import check_out
 from harness.ci.gitlab_ci_local import GitlabCiLocal, job_environment
 from harness.ci.records import PipelineRecord
 from harness.ci.remote import remote_url
@@ -146,17 +147,9 @@ class Runner:
             thread.start()
 
     def _checkout(self, record: PipelineRecord, workdir: Path) -> None:
-        shutil.rmtree(workdir, ignore_errors=True)
-        workdir.parent.mkdir(parents=True, exist_ok=True)
-        url = self._url(record.repo)
-        branch = record.ref.removeprefix("refs/heads/")
-        for command in (
-            ["git", "clone", "--quiet", "--no-checkout", url, str(workdir)],
-            ["git", "-C", str(workdir), "checkout", "--quiet", "-B", branch, record.sha],
-        ):
-            result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-            if result.returncode != 0:
-                raise DrydockError(f"{' '.join(command[:3])} failed: {result.stderr.strip()}")
+        check_out(
+            self._url(record.repo), workdir, record.ref.removeprefix("refs/heads/"), record.sha
+        )
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """The seeded repositories' pipelines as the real gitlab-ci-local plans them (Node, no
-docker): the stages the README promises, the resource group, and ``RELEASE_MANUAL``
-turning ``release`` into a manual job."""
+docker): the stages the README promises, the resource group, ``RELEASE_MANUAL``
+turning ``release`` into a manual job, and only the default branch publishing and
+deploying, checked out the way the runner checks out a push (a clone of a bare remote,
+the pushed branch at the pushed commit)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.ci.checkout import check_out
 from harness.ci.gitlab_ci_local import GitlabCiLocal
 from harness.ci.remote import assemble, commit_all
 from harness.errors import DrydockError
@@ -67,3 +70,66 @@ def test_the_service_seed_carries_serving_and_tests_that_need_only_serving(
 def test_an_unknown_repository_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(DrydockError, match="no repository 'billing'"):
         assemble("billing", tmp_path)
+
+
+def pushed(repo: str, root: Path, branch: str, default: str = "main") -> Path:
+    """``repo``'s seed pushed to ``branch`` of a bare remote whose HEAD is ``default``,
+    then checked out as the runner checks out that push."""
+    root.mkdir(parents=True, exist_ok=True)
+    source = seeded(repo, root)
+    remote = root / f"{repo}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", default, str(remote)], check=True)
+    for ref in {default, branch}:
+        subprocess.run(
+            ["git", "push", "-q", str(remote), f"HEAD:refs/heads/{ref}"], cwd=source, check=True
+        )
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=source, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    workdir = root / "builds" / repo
+    check_out(str(remote), workdir, branch, sha)
+    return workdir
+
+
+def names(workdir: Path, **variables: str) -> list[str]:
+    return [name for name, *_ in plan(workdir, **variables)]
+
+
+def test_a_feature_branch_of_model_tests_trains_and_evaluates_only(tmp_path: Path) -> None:
+    assert names(pushed("model", tmp_path, "feature")) == ["test", "train", "evaluate"]
+    assert names(pushed("model", tmp_path / "m", "main")) == [
+        "test",
+        "train",
+        "evaluate",
+        "publish",
+        "release",
+    ]
+
+
+def test_a_feature_branch_of_service_tests_and_builds_only(tmp_path: Path) -> None:
+    assert names(pushed("service", tmp_path, "feature")) == ["test", "build"]
+    assert names(pushed("service", tmp_path / "s", "main")) == [
+        "test",
+        "build",
+        "push",
+        "deploy",
+    ]
+
+
+def test_release_manual_on_a_feature_branch_still_releases_nothing(tmp_path: Path) -> None:
+    assert names(pushed("model", tmp_path, "feature"), RELEASE_MANUAL="true") == [
+        "test",
+        "train",
+        "evaluate",
+    ]
+    main = plan(pushed("model", tmp_path / "m", "main"), RELEASE_MANUAL="true")
+    assert main[-1] == ("release", "release", "manual", "model-server")
+
+
+def test_the_default_branch_is_the_remotes_head_not_the_name_main(tmp_path: Path) -> None:
+    """gitlab-ci-local takes ``CI_DEFAULT_BRANCH`` from ``origin/HEAD``: a remote whose
+    HEAD is ``trunk`` deploys from ``trunk``, and ``main`` is then a feature branch."""
+    trunk = pushed("service", tmp_path, "trunk", default="trunk")
+    assert names(trunk) == ["test", "build", "push", "deploy"]
+    main = pushed("service", tmp_path / "t", "main", default="trunk")
+    assert names(main) == ["test", "build"]

@@ -22,7 +22,9 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from rich.console import Console
 
+from harness.aws import aws_client
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.pipeline import demo
@@ -60,10 +62,10 @@ def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
     )
     brought_up: list[str] = []
     monkeypatch.setattr(demo, "bring_up", lambda *_: brought_up.append("kit's stack"))
-    looped: list[str] = []
+    looped: list[bool] = []  # each run's ``rerun``: created -> True, found serving -> False
 
-    def no_push_loop(*_: object, **__: object) -> DemoPipelines:
-        looped.append("pipelines")
+    def no_push_loop(*_: object, rerun: bool = False, **__: object) -> DemoPipelines:
+        looped.append(rerun)
         return DemoPipelines(seeded=(), newest={"model": None, "service": None})
 
     monkeypatch.setattr(demo, "seed_and_wait", no_push_loop)
@@ -93,4 +95,58 @@ def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
     assert outcomes[rollout_stage] == "unchanged"
     assert cloud.store.versions(names.model_name) == ["1", "2"]
     assert brought_up == ["kit's stack"] * 2
-    assert looped == ["pipelines"] * 2
+    assert looped == [True, False]
+
+
+def test_a_service_pinned_to_a_model_s3_lost_is_repaired_and_the_pipelines_run_again(
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LocalStack lost its data while the emulator kept the service pinned to v2: the
+    demo publishes a first version again, rolls the service to it (saying what it
+    repaired), asks for the pipelines to run again, and the prediction is answered."""
+    cloud, names = drydock_cloud, drydock_isolation
+    settings: DrydockSettings = cloud.settings.model_copy(
+        update={
+            "model_name": names.model_name,
+            "ecs_port": urlparse(drydock_emulator.endpoint_url).port,
+            "lb_port": urlparse(drydock_emulator.listener_url(80)).port,
+        }
+    )
+    monkeypatch.setattr(demo, "bring_up", lambda *_: None)
+    reruns: list[bool] = []
+
+    def push_loop(*_: object, rerun: bool = False, **__: object) -> DemoPipelines:
+        reruns.append(rerun)
+        return DemoPipelines(seeded=(), newest={"model": None, "service": None})
+
+    monkeypatch.setattr(demo, "seed_and_wait", push_loop)
+    release_model(cloud.store, names.model_name)
+    release_model(cloud.store, names.model_name, regularization=0.05)
+    demo.run_demo(settings)
+    assert reruns == [True], "the service was created: the pipelines run again"
+    ecs = aws_client("ecs", settings)
+    pinned = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+
+    assert cloud.store.purge(names.model_name) > 0  # what a LocalStack restart does
+    console = Console(record=True, width=300)
+    repaired = demo.run_demo(settings, console)
+
+    outcomes = {r.name: r.outcome for r in repaired.results}
+    rollout_stage = next(name for name in outcomes if name.startswith("rollout"))
+    assert outcomes[rollout_stage] == "repaired"
+    said = console.export_text()
+    assert "repairing model-server: its revision" in said
+    assert "model version 2 is not published" in said
+    assert reruns == [True, True]
+    assert cloud.store.versions(names.model_name) == ["1"]
+    after = ecs.describe_services(cluster="drydock", services=["model-server"])["services"][0]
+    assert after["taskDefinition"] != pinned["taskDefinition"]
+    answers = [
+        requests.post(settings.lb_url + "/predict", json=IRIS_ROW, timeout=10) for _ in range(4)
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert {a.headers["X-Model-Version"] for a in answers} == {"1"}

@@ -56,6 +56,26 @@ def pipelines_of(store: PipelineStore, sha: str, timeout_s: float = 10.0) -> lis
     raise DrydockError(f"no pipeline was queued for the pushed commit {sha[:12]}")
 
 
+def canceled(store: PipelineStore, pipeline_id: int, timeout_s: float) -> PipelineRecord:
+    """The record once the runner applied a cancel request; raise what it refused."""
+    deadline = time.monotonic() + timeout_s
+    refused = store.cancels / f"{pipeline_id}.refused"
+    while True:
+        if refused.exists():
+            why = refused.read_text()
+            refused.unlink()
+            raise DrydockError(why)
+        record = store.load(pipeline_id)
+        if record.finished:
+            return record
+        if time.monotonic() > deadline:
+            raise DrydockError(
+                f"pipeline {pipeline_id} is still {record.status} after {timeout_s:.0f} s; "
+                "the cancel stays queued for the CI runner"
+            )
+        time.sleep(0.3)
+
+
 @click.group()
 def pipelines() -> None:
     """Pipelines of the local git remote (GitLab CI format, run by gitlab-ci-local)."""
@@ -155,6 +175,30 @@ def run_command(repo: str, branch: str) -> None:
         f"follow it: drydock pipelines show {push.id}",
         highlight=False,
     )
+
+
+@pipelines.command("cancel")
+@click.argument("pipeline_id", type=int)
+@click.option("--timeout", "timeout_s", default=60.0, show_default=True, type=float)
+@friendly_errors
+def cancel_command(pipeline_id: int, timeout_s: float) -> None:
+    """Cancel a pipeline: a pending one never runs; a running one has its job stopped."""
+    from harness.ci.runner_process import runner_pid
+
+    settings = load_settings()
+    store = PipelineStore(settings.ci_root)
+    store.request_cancel(pipeline_id)
+    if runner_pid(settings) is None:
+        console.print(
+            f"pipeline {pipeline_id}: cancel queued; no CI runner runs, so it is canceled "
+            "when one starts, before anything of it runs (drydock pipelines runner --detach)",
+            highlight=False,
+        )
+        return
+    record = canceled(store, pipeline_id, timeout_s)
+    console.print(f"pipeline {record.id} {record.status}: {record.message}", highlight=False)
+    if record.status != "canceled":
+        raise DrydockError(f"pipeline {record.id} ended {record.status} before the cancel")
 
 
 @pipelines.command("wait")

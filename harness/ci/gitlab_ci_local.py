@@ -13,11 +13,13 @@ import io
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
+from harness.ci.job_process import wait_or_stop
 from harness.ci.records import JobRecord
 from harness.errors import DrydockError
 from harness.settings import REPO_ROOT
@@ -75,16 +77,21 @@ class GitlabCiLocal:
         preview = yaml.safe_load(self._run(workdir, "--preview")) or {}
         return plan_from(listed, preview)
 
-    def run_job(self, workdir: Path, name: str, log: Path) -> int:
+    def run_job(
+        self, workdir: Path, name: str, log: Path, stop: threading.Event | None = None
+    ) -> int:
+        """Run one job to its end; when ``stop`` is set meanwhile, stop its processes."""
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as out:
-            return subprocess.run(
+            process = subprocess.Popen(
                 self._command(name, "--shell-isolation", "--max-job-name-padding", "0"),
                 cwd=workdir,
                 env=self._environment,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-            ).returncode
+                start_new_session=True,  # its own process group, for a cancel to stop
+            )
+            return wait_or_stop(process, stop)
 
 
 def plan_from(listed_csv: str, preview: Mapping[str, object]) -> list[JobRecord]:

@@ -31,6 +31,7 @@ from harness.errors import DrydockError
 from harness.settings import DrydockSettings
 
 POLL_S = 0.3
+CANCELED = "canceled by drydock pipelines cancel"
 
 
 class Runner:
@@ -48,6 +49,8 @@ class Runner:
         self._url = url or (lambda repo: remote_url(settings, repo))
         self._groups = ResourceGroups()
         self._active: dict[str, threading.Thread] = {}
+        #: Per pipeline being run: set when ``drydock pipelines cancel`` asks to stop it.
+        self._cancel: dict[int, threading.Event] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._tool = tool or GitlabCiLocal(
@@ -66,9 +69,11 @@ class Runner:
         with self._lock:
             for done in [repo for repo, t in self._active.items() if not t.is_alive()]:
                 del self._active[done]
+            self._cancel_requested()
             self._play_requested()
             candidates = [r for r in self._store.all() if r.repo not in self._active]
             for record in pipelines_to_start(candidates):
+                self._cancel[record.id] = threading.Event()
                 thread = threading.Thread(
                     target=self.run_pipeline, args=(record,), name=f"pipeline-{record.id}"
                 )
@@ -93,37 +98,77 @@ class Runner:
 
     def run_pipeline(self, record: PipelineRecord) -> None:
         workdir = self._store.builds / str(record.id)
+        cancel = self._cancel.setdefault(record.id, threading.Event())
         try:
+            if cancel.is_set():  # asked between this tick's cancels and the thread's start
+                records.cancel(record, f"{CANCELED} before it started")
+                self._store.save(record)
+                return
             self._checkout(record, workdir)
             records.start(record, self._tool.plan(workdir))
         except (DrydockError, subprocess.SubprocessError, OSError) as exc:
             records.fail_before_jobs(record, str(exc))
             self._store.save(record)
             return
+        finally:
+            if record.finished:
+                self._cancel.pop(record.id, None)
         self._store.save(record)
         self._run_jobs(record, workdir)
 
     def _run_jobs(self, record: PipelineRecord, workdir: Path) -> None:
         """Run the pipeline's created jobs in order; keep the work folder (artifacts
-        included) while a manual job waits to be played."""
+        included) while a manual job waits to be played. A cancel request stops the
+        job that runs and ends the pipeline canceled."""
+        cancel = self._cancel.setdefault(record.id, threading.Event())
         try:
             while (job := records.next_job(record)) is not None:
                 if self._stopping.is_set():
                     records.cancel(record, "the CI runner stopped")
                     break
+                if cancel.is_set():
+                    records.cancel(record, f"{CANCELED} before job {job.name}")
+                    break
                 with self._groups.hold(job.resource_group, record.id):
+                    if cancel.is_set():  # asked while it waited for its resource group
+                        continue
                     records.start_job(record, job.name)
                     self._store.save(record)
                     log = self._store.log_path(record.id, job.name)
-                    code = self._tool.run_job(workdir, job.name, log)
-                    records.finish_job(record, job.name, code)
+                    code = self._tool.run_job(workdir, job.name, log, cancel)
+                    if cancel.is_set():
+                        records.cancel(record, f"{CANCELED} while job {job.name} ran")
+                    else:
+                        records.finish_job(record, job.name, code)
                     self._store.save(record)
         finally:
+            self._cancel.pop(record.id, None)
             if not record.finished:
                 records.cancel(record, "the CI runner stopped")
                 self._store.save(record)
             if not any(j.status == "manual" for j in record.jobs) or record.status != "success":
                 shutil.rmtree(workdir, ignore_errors=True)
+
+    def _cancel_requested(self) -> None:
+        """Apply ``drydock pipelines cancel`` requests (caller holds the lock): a pending
+        pipeline is canceled here and never starts; a running one is told to stop."""
+        for request in sorted(self._store.cancels.glob("*.json")):
+            pipeline_id = int(json.loads(request.read_text())["id"])
+            request.unlink()
+            try:
+                record = self._store.load(pipeline_id)
+            except DrydockError as exc:
+                (self._store.cancels / f"{pipeline_id}.refused").write_text(str(exc))
+                continue
+            if pipeline_id in self._cancel:
+                self._cancel[pipeline_id].set()  # its thread stops the job and records it
+            elif not record.finished:
+                records.cancel(record, f"{CANCELED} before it started")
+                self._store.save(record)
+            else:
+                (self._store.cancels / f"{pipeline_id}.refused").write_text(
+                    f"pipeline {pipeline_id} already ended {record.status}: nothing to cancel"
+                )
 
     def _play_requested(self) -> None:
         """Start manual jobs asked for by ``drydock pipelines play`` (caller holds the lock)."""
@@ -140,6 +185,7 @@ class Runner:
                 (self._store.plays / f"{request.stem}.refused").write_text(str(exc))
                 continue
             self._store.save(record)
+            self._cancel[record.id] = threading.Event()
             thread = threading.Thread(
                 target=self._run_jobs, args=(record, workdir), name=f"play-{record.id}"
             )

@@ -24,6 +24,10 @@ class PipelineNotFoundError(DrydockError):
     """No pipeline (or job log) with that id."""
 
 
+class PipelineFinishedError(DrydockError):
+    """The pipeline already ended (success, failed or canceled): it cannot be canceled."""
+
+
 class PipelineStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -33,6 +37,7 @@ class PipelineStore:
         self.logs = root / "logs"
         self.builds = root / "builds"
         self.plays = root / "play"
+        self.cancels = root / "cancel"
 
     def ensure(self) -> None:
         for folder in (
@@ -42,6 +47,7 @@ class PipelineStore:
             self.logs,
             self.builds,
             self.plays,
+            self.cancels,
         ):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -132,6 +138,23 @@ class PipelineStore:
         self.plays.mkdir(parents=True, exist_ok=True)
         path = self.plays / f"{pipeline_id}-{job}.json"
         path.write_text(json.dumps({"id": pipeline_id, "job": job}))
+        return path
+
+    def request_cancel(self, pipeline_id: int) -> Path:
+        """Ask the runner to cancel a pipeline; refused at once if it already ended.
+
+        Only the runner writes records while it may run a pipeline, so a cancel is a
+        request it takes on its next tick: a pending pipeline never starts, a running
+        one has its job stopped (:mod:`harness.ci.job_process`).
+        """
+        record = self.load(pipeline_id)
+        if record.finished:
+            raise PipelineFinishedError(
+                f"pipeline {pipeline_id} already ended {record.status}: nothing to cancel"
+            )
+        self.cancels.mkdir(parents=True, exist_ok=True)
+        path = self.cancels / f"{pipeline_id}.json"
+        path.write_text(json.dumps({"id": pipeline_id}))
         return path
 
     def log_path(self, pipeline_id: int, job: str) -> Path:

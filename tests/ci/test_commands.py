@@ -78,3 +78,22 @@ def test_a_push_without_an_announced_pipeline_is_found_by_its_commit(
     assert pipelines_of(store, SHA) == [2, 1]
     with pytest.raises(DrydockError, match="no pipeline was queued for the pushed commit eeee"):
         pipelines_of(store, "e" * 40, timeout_s=0.2)
+
+
+def test_cancel_names_an_unknown_pipeline_and_one_that_already_ended(
+    store: PipelineStore,
+) -> None:
+    unknown = CliRunner().invoke(pipelines, ["cancel", "9"])
+    assert unknown.exit_code != 0 and "no pipeline 9" in unknown.output
+    ended = CliRunner().invoke(pipelines, ["cancel", "2"])
+    assert ended.exit_code != 0
+    assert "pipeline 2 already ended failed: nothing to cancel" in ended.output
+    assert list(store.cancels.iterdir()) == []
+
+
+def test_cancel_without_a_runner_stays_queued_for_its_next_start(store: PipelineStore) -> None:
+    store.save(PipelineRecord.from_push(Push(id=3, repo="model", sha=SHA)))
+    said = invoke("cancel", "3")
+    assert "pipeline 3: cancel queued; no CI runner runs" in said
+    assert json.loads((store.cancels / "3.json").read_text()) == {"id": 3}
+    assert store.load(3).status == "pending", "only the runner writes a record it may run"

@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from harness.ci.gitlab_ci_local import GitlabCiLocal
+from harness.ci.job_process import wait_or_stop
 from harness.ci.records import JobRecord
 from harness.ci.runner import Runner
-from harness.ci.store import PipelineStore
+from harness.ci.store import PipelineFinishedError, PipelineNotFoundError, PipelineStore
 from harness.errors import DrydockError
 from harness.settings import DrydockSettings
+from tests.ci.test_job_process import alive
 
 
 class ScriptedTool(GitlabCiLocal):
@@ -36,7 +40,9 @@ class ScriptedTool(GitlabCiLocal):
             ),
         ]
 
-    def run_job(self, workdir: Path, name: str, log: Path) -> int:
+    def run_job(
+        self, workdir: Path, name: str, log: Path, stop: threading.Event | None = None
+    ) -> int:
         head = (workdir / "VERSION").read_text().strip()
         self.ran.append((name, head))
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -175,3 +181,93 @@ def test_a_manual_job_waits_with_its_work_folder_until_played(
     assert not (store.builds / "1").exists()
     with pytest.raises(DrydockError, match="is success, not manual"):
         store.request_play(1, "deploy")
+
+
+class LongJobTool(ScriptedTool):
+    """``test`` is a real process group (a shell and its ``sleep``) that runs until
+    stopped; its grandchild's pid is written beside the log."""
+
+    def run_job(
+        self, workdir: Path, name: str, log: Path, stop: threading.Event | None = None
+    ) -> int:
+        self.ran.append((name, (workdir / "VERSION").read_text().strip()))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        pidfile = log.with_suffix(".pid")
+        process = subprocess.Popen(
+            ["sh", "-c", f"sleep 120 & echo $! > {pidfile}; wait"], start_new_session=True
+        )
+        return wait_or_stop(process, stop)
+
+
+def tick_until(runner: Runner, done: Callable[[], bool], timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        runner.tick()
+        time.sleep(0.05)
+
+
+def test_a_canceled_pending_pipeline_never_runs(
+    tmp_path: Path, origin: tuple[Path, list[str]]
+) -> None:
+    repo, (first, second) = origin
+    tool = ScriptedTool({})
+    runner, store = make_runner(tmp_path, repo, tool)
+    enqueue(store, 1, first)
+    enqueue(store, 2, second)
+    store.ingest()
+    store.request_cancel(1)
+    run_until_idle(runner, store)
+    record = store.load(1)
+    assert (record.status, record.jobs, record.started_at) == ("canceled", [], None)
+    assert record.message == "canceled by drydock pipelines cancel before it started"
+    assert store.load(2).status == "success", "the next pipeline of the repository runs"
+    assert tool.ran == [("test", "two"), ("deploy", "two")]
+
+
+def test_a_canceled_running_pipeline_has_its_job_processes_stopped(
+    tmp_path: Path, origin: tuple[Path, list[str]]
+) -> None:
+    repo, (first, _) = origin
+    tool = LongJobTool({})
+    runner, store = make_runner(tmp_path, repo, tool)
+    enqueue(store, 1, first)
+    pidfile = store.log_path(1, "test").with_suffix(".pid")
+    tick_until(runner, lambda: pidfile.exists() and bool(pidfile.read_text().strip()))
+    sleeper = int(pidfile.read_text())
+    assert store.load(1).job("test").status == "running"
+
+    store.request_cancel(1)
+    began = time.monotonic()
+    tick_until(runner, lambda: store.load(1).finished)
+    runner.join(10)
+
+    record = store.load(1)
+    assert record.status == "canceled"
+    assert record.message == "canceled by drydock pipelines cancel while job test ran"
+    assert [(j.name, j.status) for j in record.jobs] == [
+        ("test", "canceled"),
+        ("deploy", "canceled"),
+    ]
+    assert record.job("test").finished_at is not None
+    assert time.monotonic() - began < 8, "stopped at SIGTERM, not after the grace"
+    deadline = time.monotonic() + 5
+    while alive(sleeper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(sleeper), "the job's own child process was stopped too"
+    assert tool.ran == [("test", "one")], "deploy never started"
+    assert not (store.builds / "1").exists()
+
+
+def test_cancel_names_an_unknown_pipeline_and_one_that_already_ended(
+    tmp_path: Path, origin: tuple[Path, list[str]]
+) -> None:
+    repo, (first, _) = origin
+    runner, store = make_runner(tmp_path, repo, ScriptedTool({}))
+    with pytest.raises(PipelineNotFoundError, match="no pipeline 9"):
+        store.request_cancel(9)
+    enqueue(store, 1, first)
+    run_until_idle(runner, store)
+    with pytest.raises(PipelineFinishedError, match="pipeline 1 already ended success"):
+        store.request_cancel(1)
+    assert list(store.cancels.iterdir()) == []

@@ -10,8 +10,6 @@ waits on it once, after a forced new deployment.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,30 +18,16 @@ import pytest
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.testing import Isolation, LocalCloud
+from harness.testing.clients import aws_cli
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 
 def _aws(emulator: Emulator, home: Path, *args: str, timeout_s: float = 240) -> Any:
-    env = {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "HOME": str(home),
-        "PATH": "/usr/bin:/bin",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-    }
-    aws = Path(sys.executable).with_name("aws")
-    done = subprocess.run(
-        [str(aws), "--endpoint-url", emulator.endpoint_url, "--output", "json", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-    )
-    assert done.returncode == 0, f"aws {' '.join(args)}: {done.stderr}"
-    return json.loads(done.stdout) if done.stdout.strip() else None
+    """The kit's AWS CLI runner; every call here must succeed."""
+    code, answer, err = aws_cli(emulator, home, *args, timeout_s=timeout_s)
+    assert code == 0, f"aws {' '.join(args)}: {err}"
+    return answer
 
 
 def test_aws_cli_creates_updates_and_waits_for_a_stable_service(

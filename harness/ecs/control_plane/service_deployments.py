@@ -205,35 +205,19 @@ def lifecycle_kept(deployment: Deployment) -> bool:
 
 
 def status_of(record: ServiceDeploymentRecord) -> ServiceDeploymentStatus:
-    """The deployment's ``status``: the scheduler's lifecycle where it keeps one.
-
-    A scheduler that has not touched ``lifecycle`` (ROLLING deployments of a scheduler
-    that only keeps ``rolloutState``) is read from its rollout state: COMPLETED is
-    SUCCESSFUL; FAILED with the circuit breaker rolling back is ROLLBACK_IN_PROGRESS
-    until the deployment it returns to is steady again, then ROLLBACK_SUCCESSFUL;
-    FAILED without rollback is STOPPED; in progress but replaced by a newer deployment
-    is STOPPED. A deployment a rollback returns to had COMPLETED: it stays SUCCESSFUL.
+    """The deployment's ``status``: the scheduler's lifecycle, which both schedulers keep
+    from their first step. Only what the journal restored comes before that step: how a
+    deployment ended (``outcome``), or the COMPLETED state put back on the PRIMARY
+    (SUCCESSFUL). Anything else not stepped yet is PENDING, as ECS shows it.
     """
     d = record.deployment
     if lifecycle_kept(d):
         return d.lifecycle.status
     if record.outcome is not None:
         return record.outcome.status
-    if d.rollout_state == RolloutState.COMPLETED:
+    if d.rollout_state == RolloutState.COMPLETED:  # the journal's COMPLETED, not stepped yet
         return ServiceDeploymentStatus.SUCCESSFUL
-    if d.rollout_state == RolloutState.FAILED:
-        if not record.configuration.deployment_circuit_breaker.rollback:
-            return ServiceDeploymentStatus.STOPPED
-        target = rolled_back_to(record)
-        if target is not None and target.deployment.rollout_state == RolloutState.IN_PROGRESS:
-            return ServiceDeploymentStatus.ROLLBACK_IN_PROGRESS
-        return ServiceDeploymentStatus.ROLLBACK_SUCCESSFUL
-    if record.superseded:
-        returned_to = d.status == DeploymentStatus.PRIMARY  # a rollback's target
-        return (
-            ServiceDeploymentStatus.SUCCESSFUL if returned_to else ServiceDeploymentStatus.STOPPED
-        )
-    return ServiceDeploymentStatus.IN_PROGRESS
+    return d.lifecycle.status
 
 
 def rolled_back_to(record: ServiceDeploymentRecord) -> ServiceDeploymentRecord | None:

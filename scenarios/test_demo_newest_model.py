@@ -45,6 +45,34 @@ def drydock_time_scale() -> float:
     return 1.0
 
 
+def demo_settings(cloud: LocalCloud, names: Isolation, emulator: Emulator) -> DrydockSettings:
+    """The demo's model is this test's own; its ECS API and load balancer the in-process
+    emulator's."""
+    return cloud.settings.model_copy(
+        update={
+            "model_name": names.model_name,
+            "ecs_port": urlparse(emulator.endpoint_url).port,
+            "lb_port": urlparse(emulator.listener_url(80)).port,
+        }
+    )
+
+
+def stand_ins(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[bool]]:
+    """The kit's stack stands in for ``bring_up`` and a recorder for the push loop; the
+    lists fill with each run's ``bring_up`` and the ``rerun`` it asked the loop for
+    (True when the service was created or repaired, False when found serving)."""
+    brought_up: list[str] = []
+    reruns: list[bool] = []
+    monkeypatch.setattr(demo, "bring_up", lambda *_: brought_up.append("kit's stack"))
+
+    def push_loop(*_: object, rerun: bool = False, **__: object) -> DemoPipelines:
+        reruns.append(rerun)
+        return DemoPipelines(seeded=(), newest={"model": None, "service": None})
+
+    monkeypatch.setattr(demo, "seed_and_wait", push_loop)
+    return brought_up, reruns
+
+
 def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
     drydock_cloud: LocalCloud,
     drydock_serving_image: PushedImage,
@@ -53,22 +81,8 @@ def test_the_demo_serves_a_users_newer_model_and_publishes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cloud, names = drydock_cloud, drydock_isolation
-    settings: DrydockSettings = cloud.settings.model_copy(
-        update={
-            "model_name": names.model_name,
-            "ecs_port": urlparse(drydock_emulator.endpoint_url).port,
-            "lb_port": urlparse(drydock_emulator.listener_url(80)).port,
-        }
-    )
-    brought_up: list[str] = []
-    monkeypatch.setattr(demo, "bring_up", lambda *_: brought_up.append("kit's stack"))
-    looped: list[bool] = []  # each run's ``rerun``: created -> True, found serving -> False
-
-    def no_push_loop(*_: object, rerun: bool = False, **__: object) -> DemoPipelines:
-        looped.append(rerun)
-        return DemoPipelines(seeded=(), newest={"model": None, "service": None})
-
-    monkeypatch.setattr(demo, "seed_and_wait", no_push_loop)
+    settings = demo_settings(cloud, names, drydock_emulator)
+    brought_up, looped = stand_ins(monkeypatch)
 
     default = release_model(cloud.store, names.model_name)  # what an earlier demo published
     users = release_model(cloud.store, names.model_name, regularization=0.05)
@@ -109,21 +123,8 @@ def test_a_service_pinned_to_a_model_s3_lost_is_repaired_and_the_pipelines_run_a
     demo publishes a first version again, rolls the service to it (saying what it
     repaired), asks for the pipelines to run again, and the prediction is answered."""
     cloud, names = drydock_cloud, drydock_isolation
-    settings: DrydockSettings = cloud.settings.model_copy(
-        update={
-            "model_name": names.model_name,
-            "ecs_port": urlparse(drydock_emulator.endpoint_url).port,
-            "lb_port": urlparse(drydock_emulator.listener_url(80)).port,
-        }
-    )
-    monkeypatch.setattr(demo, "bring_up", lambda *_: None)
-    reruns: list[bool] = []
-
-    def push_loop(*_: object, rerun: bool = False, **__: object) -> DemoPipelines:
-        reruns.append(rerun)
-        return DemoPipelines(seeded=(), newest={"model": None, "service": None})
-
-    monkeypatch.setattr(demo, "seed_and_wait", push_loop)
+    settings = demo_settings(cloud, names, drydock_emulator)
+    _, reruns = stand_ins(monkeypatch)
     release_model(cloud.store, names.model_name)
     release_model(cloud.store, names.model_name, regularization=0.05)
     demo.run_demo(settings)

@@ -93,7 +93,7 @@ def deploy_model_server(
         definition = _container_definition(settings, image, model_uri, spec)
         current = find_service(ecs, spec.cluster, spec.service)
         seen = {e["id"] for e in current.get("events", [])} if current else set()
-        outcome: Literal["created", "updated"]
+        outcome: Literal["created", "updated", "redeployed"]
         deployment_id: str | None = None  # created: the first deployment, nothing to roll back to
         if current is not None and _runs(ecs, current, definition):
             unsteady = _why_not_steady(current)
@@ -102,43 +102,35 @@ def deploy_model_server(
             # The right revision, but not serving (say its tasks failed while the model
             # was missing): roll it again rather than report a broken service as done.
             on_event(f"{spec.service} runs this revision but {unsteady}: redeploying")
-            return _redeploy(ecs, spec, current, on_event, timeout_s, began)
-        arn = ecs.register_task_definition(
-            family=spec.family, networkMode="bridge", containerDefinitions=[definition]
-        )["taskDefinition"]["taskDefinitionArn"]
-        on_event(f"registered {arn}")
-        if current is None:
-            create_service(
-                ecs,
-                cluster=spec.cluster,
-                name=spec.service,
-                task_definition=arn,
-                desired_count=spec.desired_count,
-                target=ContainerTarget(target_group_arn, CONTAINER, settings.serving_port),
-                deployment=_deployment_configuration(spec),
-                grace_period_s=spec.grace_period_s,
-            )
-            outcome = "created"
+            arn, outcome = current["taskDefinition"], "redeployed"
+            deployment_id = _force_new_deployment(ecs, spec)
         else:
-            updated = ecs.update_service(
-                cluster=spec.cluster,
-                service=spec.service,
-                taskDefinition=arn,
-                deploymentConfiguration=_deployment_configuration(spec),
-            )
-            outcome = "updated"
-            deployment_id = primary_deployment(updated["service"])["id"]
-        # Follow this rollout's own deployment: after a circuit-breaker rollback the old
-        # one completes, which must not read as this rollout's success.
-        watch_rollout(
-            ecs,
-            spec.cluster,
-            spec.service,
-            seen=seen,
-            on_event=on_event,
-            timeout_s=timeout_s,
-            deployment_id=deployment_id,
-        )
+            arn = ecs.register_task_definition(
+                family=spec.family, networkMode="bridge", containerDefinitions=[definition]
+            )["taskDefinition"]["taskDefinitionArn"]
+            on_event(f"registered {arn}")
+            if current is None:
+                create_service(
+                    ecs,
+                    cluster=spec.cluster,
+                    name=spec.service,
+                    task_definition=arn,
+                    desired_count=spec.desired_count,
+                    target=ContainerTarget(target_group_arn, CONTAINER, settings.serving_port),
+                    deployment=_deployment_configuration(spec),
+                    grace_period_s=spec.grace_period_s,
+                )
+                outcome = "created"
+            else:
+                updated = ecs.update_service(
+                    cluster=spec.cluster,
+                    service=spec.service,
+                    taskDefinition=arn,
+                    deploymentConfiguration=_deployment_configuration(spec),
+                )
+                outcome = "updated"
+                deployment_id = primary_deployment(updated["service"])["id"]
+        _follow(ecs, spec, seen, deployment_id, on_event, timeout_s)
     except (BotoCoreError, ClientError) as exc:
         raise DrydockError(f"ECS/ELBv2 API at {ecs.meta.endpoint_url}: {exc}") from exc
     return ServiceRollout(arn, outcome, time.monotonic() - began)
@@ -216,19 +208,25 @@ def _why_not_steady(service: dict[str, Any]) -> str | None:
     return None
 
 
-def _redeploy(
-    ecs: Any,
-    spec: ServiceSpec,
-    current: dict[str, Any],
-    on_event: Callable[[str], None],
-    timeout_s: float,
-    began: float,
-) -> ServiceRollout:
-    """A forced new deployment of the service's own revision, followed to the end."""
-    seen = {e["id"] for e in current.get("events", [])}
+def _force_new_deployment(ecs: Any, spec: ServiceSpec) -> str:
+    """A new deployment of the service's own revision (its tasks replaced); its id."""
     updated = ecs.update_service(
         cluster=spec.cluster, service=spec.service, forceNewDeployment=True
     )
+    return str(primary_deployment(updated["service"])["id"])
+
+
+def _follow(
+    ecs: Any,
+    spec: ServiceSpec,
+    seen: set[str],
+    deployment_id: str | None,
+    on_event: Callable[[str], None],
+    timeout_s: float,
+) -> None:
+    """Follow this rollout's own deployment (None: the service's first) until it
+    COMPLETED: after a circuit-breaker rollback the old one completes, which must not
+    read as this rollout's success."""
     watch_rollout(
         ecs,
         spec.cluster,
@@ -236,9 +234,8 @@ def _redeploy(
         seen=seen,
         on_event=on_event,
         timeout_s=timeout_s,
-        deployment_id=primary_deployment(updated["service"])["id"],
+        deployment_id=deployment_id,
     )
-    return ServiceRollout(current["taskDefinition"], "redeployed", time.monotonic() - began)
 
 
 def ensure_model_server(
@@ -288,6 +285,8 @@ def ensure_model_server(
         if unsteady is None:
             return ServiceRollout(current["taskDefinition"], "unchanged", 0.0)
         on_event(f"{spec.service} exists but {unsteady}: redeploying its own revision")
-        return _redeploy(ecs, spec, current, on_event, timeout_s, began)
+        seen = {e["id"] for e in current.get("events", [])}
+        _follow(ecs, spec, seen, _force_new_deployment(ecs, spec), on_event, timeout_s)
+        return ServiceRollout(current["taskDefinition"], "redeployed", time.monotonic() - began)
     except (BotoCoreError, ClientError) as exc:
         raise DrydockError(f"ECS/ELBv2 API at {ecs.meta.endpoint_url}: {exc}") from exc

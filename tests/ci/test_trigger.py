@@ -3,7 +3,6 @@ repository standing in for the git remote (``remote_url`` pointed at it)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,16 +11,7 @@ from harness.ci import trigger
 from harness.ci.store import PipelineStore
 from harness.errors import DrydockError
 from harness.settings import DrydockSettings
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@x", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+from tests.ci.test_runner import git
 
 
 @pytest.fixture

@@ -439,3 +439,40 @@ def report_timing(
         f"\n{kind}: push returned -> rollout complete in {total:.1f} s{first} ({jobs}); "
         f"{len(load.responses)} requests under load, {len(load.failures)} failed"
     )
+
+
+def test_after_a_stack_down_the_demo_runs_main_again_and_its_pipelines_serve(
+    remote: Remote, local_cloud: LocalCloud
+) -> None:
+    """``drydock stack down`` forgets the service and every model in S3 while the
+    repositories and their records stay (last here: it takes the shared stack down).
+    The next demo creates the service from a first revision, then runs each
+    repository's ``main`` head again, so what serves is the pipelines' work, not the
+    demo's own first model."""
+    settings = local_cloud.settings
+    heads = {
+        repo: next(r for r in remote.store.all() if r.repo == repo and r.ref == "refs/heads/main")
+        for repo in REPOSITORIES
+    }
+    newest_before = max(r.id for r in remote.store.all())
+    drydock("stack", "down")
+
+    output = drydock("demo")
+
+    assert "ran main again: model, service" in output, output[-3000:]
+    rerun = {
+        repo: next(r for r in remote.store.all() if r.repo == repo and r.ref == "refs/heads/main")
+        for repo in REPOSITORIES
+    }
+    for repo, record in rerun.items():
+        assert record.id > newest_before and record.sha == heads[repo].sha
+        assert record.status == "success", drydock("pipelines", "logs", str(record.id))
+        assert record.pushed_by.startswith("drydock (demo:")
+        assert f"#{record.id}" in output
+    log = remote.store.read_log(rerun["model"].id, "publish")
+    published = re.findall(r"published:? s3://\S+/(\d+)", log)
+    assert published, log
+    assert predict(settings).headers["X-Model-Version"] == published[-1]
+    assert model_versions(local_cloud) == ["1", published[-1]], "the demo's first, then main's"
+    image = served_task_definition(settings)["containerDefinitions"][0]["image"]
+    assert image == pushed_digest(remote, rerun["service"])

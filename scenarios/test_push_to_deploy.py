@@ -395,6 +395,47 @@ def test_a_feature_branch_push_tests_and_builds_and_pushes_nothing_to_ecr(
     assert served_task_definition(local_cloud.settings)["taskDefinitionArn"] == served
 
 
+def test_cancel_stops_a_running_job_and_a_pending_pipeline_never_runs(
+    remote: Remote, local_cloud: LocalCloud
+) -> None:
+    """Two pushes of a feature branch: the second waits (one pipeline per repository at a
+    time) and is canceled before it starts; the first is canceled while ``test`` runs."""
+    checkout = remote.clone("service", "service-cancel")
+    routes = checkout / "serving" / "routes.py"
+    pushes = []
+    for n in (1, 2):
+        routes.write_text(routes.read_text() + f"\n# canceled push {n} at {time.time()}\n")
+        pushes.append(remote.commit_and_push(checkout, f"Cancel me {n}", "feature/cancel"))
+    first, second = (p.pipeline_id for p in pushes)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if remote.store.load(first).job("test").status == "running":
+                break
+        except (PipelineNotFoundError, KeyError):
+            pass  # not taken yet, or not planned yet
+        assert time.monotonic() < deadline, drydock("pipelines", "list")
+        time.sleep(0.2)
+
+    said = drydock("pipelines", "cancel", str(second))
+    assert f"pipeline {second} canceled" in said
+    said = drydock("pipelines", "cancel", str(first))
+    assert f"pipeline {first} canceled: canceled by drydock pipelines cancel while job test" in said
+
+    one, two = remote.store.load(first), remote.store.load(second)
+    assert remote.statuses(one) == {"test": "canceled", "build": "canceled"}
+    assert (two.status, two.jobs, two.started_at) == ("canceled", [], None)
+    refused = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "pipelines", "cancel", str(first)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0
+    assert f"pipeline {first} already ended canceled" in refused.stdout + refused.stderr
+
+
 def test_two_quick_pushes_end_with_the_second_serving_never_interleaved(
     remote: Remote, local_cloud: LocalCloud
 ) -> None:

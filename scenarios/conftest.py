@@ -15,6 +15,13 @@ from harness.testing.isolation import Isolation
 
 testcontainers_defaults()
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Scenarios that take the shared local cloud down run after all the others, which
+    rely on the session's stack (its registry holds the serving image they deploy)."""
+    items.sort(key=lambda item: item.get_closest_marker("takes_stack_down") is not None)
+
+
 __all__ = ["Isolation", "LocalCloud"]
 
 

@@ -39,6 +39,7 @@ from harness.ecs.control_plane.services import (
     require_task_definition,
     task_matches,
 )
+from harness.ecs.control_plane.strategy_migration import check_strategy_migration
 from harness.ecs.domain import Service, ServiceLoadBalancer, TaskDefinitionSpec
 from harness.ecs.scheduler.target_group_roles import with_production
 
@@ -201,6 +202,7 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         config = deployment_configuration(
             req["deploymentConfiguration"], svc.deployment_configuration
         )
+        check_strategy_migration(svc, config)
     balancers = svc.load_balancers
     if "loadBalancers" in req:
         balancers = _advanced_configuration_update(cp, svc, req["loadBalancers"])

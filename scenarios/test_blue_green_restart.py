@@ -116,3 +116,54 @@ def test_a_restart_after_blue_green_keeps_production_in_the_swapped_group(
         assert not second.driver.errors  # type: ignore[union-attr]
     finally:
         (second or first).stop()
+
+
+def test_a_rolling_deployment_after_blue_green_registers_in_the_production_group(
+    drydock_cloud: LocalCloud,
+    drydock_serving_image: PushedImage,
+    drydock_isolation: Isolation,
+    drydock_emulator: Emulator,
+) -> None:
+    """Switched back to ROLLING after a blue/green deployment swapped the roles, the
+    service's new tasks go where the production listener rule forwards (the swapped
+    group), so clients see no failed request while the rolling update replaces them."""
+    service, _ = serving_service(
+        drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest
+    )
+    service.with_desired_count(DESIRED).with_strategy(
+        TrafficShifting("BLUE_GREEN", bake_time_in_minutes=0)
+    )
+    with service:
+        service.wait_stable()
+        service.wait_targets_healthy(DESIRED)
+        assert service.routing is not None
+        blue, green = service.target_group_arn, service.routing.alternate_target_group_arn
+        _deploy(service, "2")
+        assert _roles(service) == (green, blue)
+        service.ecs.update_service(
+            cluster=service.cluster,
+            service=service.name,
+            deploymentConfiguration={
+                "strategy": "ROLLING",
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+            },
+        )
+        with ClientLoad(service.lb_url, threads=2) as load:
+            time.sleep(0.5)
+            before = {t["taskArn"] for t in service.tasks()}
+            env = {**service.container.environment, "DRYDOCK_RELEASE_LABEL": "3"}
+            service.update(environment=env)
+            service.wait_rollout_state("COMPLETED", timeout_s=180)
+            service.wait_stable()
+            time.sleep(1.0)
+        after = {t["taskArn"] for t in service.tasks()}
+        print(
+            f"\nrolling after blue/green: {len(load.responses)} requests, "
+            f"failed {len(load.failures)}: {[(f.error[:60], f.status) for f in load.failures[:5]]}"
+        )
+        assert not after & before, "every task replaced by the rolling deployment"
+        assert _healthy_groups(service, (blue, green)) == {green}, "new tasks in production"
+        assert _roles(service) == (green, blue)
+        assert load.failures == [], "no client error during the rolling deployment"
+    assert not drydock_emulator.driver.errors  # type: ignore[union-attr]

@@ -66,20 +66,23 @@ def set_up(inc: Incarnation) -> dict[str, str]:
         taskDefinition="web:1",
         desiredCount=1,
         deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0},
-        loadBalancers=[
-            {
-                "targetGroupArn": arns["blue"],
-                "containerName": "app",
-                "containerPort": 80,
-                "advancedConfiguration": {
-                    "alternateTargetGroupArn": arns["green"],
-                    "productionListenerRule": rule,
-                    "roleArn": ROLE,
-                },
-            }
-        ],
+        loadBalancers=[balancer(arns["blue"], arns["green"], rule)],
     )
     return arns
+
+
+def balancer(target_group: str, alternate: str, rule: str) -> dict[str, Any]:
+    """A ``loadBalancers[]`` entry as a user writes it."""
+    return {
+        "targetGroupArn": target_group,
+        "containerName": "app",
+        "containerPort": 80,
+        "advancedConfiguration": {
+            "alternateTargetGroupArn": alternate,
+            "productionListenerRule": rule,
+            "roleArn": ROLE,
+        },
+    }
 
 
 def shown(inc: Incarnation) -> tuple[str, str]:
@@ -133,16 +136,9 @@ def test_naming_the_pair_the_other_way_round_in_update_service_keeps_the_roles(
         cluster="c",
         service="web",
         loadBalancers=[
-            {
-                "targetGroupArn": arns["blue"],
-                "containerName": "app",
-                "containerPort": 80,
-                "advancedConfiguration": {
-                    "alternateTargetGroupArn": arns["green"],
-                    "productionListenerRule": lb.advanced_configuration.production_listener_rule,
-                    "roleArn": ROLE,
-                },
-            }
+            balancer(
+                arns["blue"], arns["green"], lb.advanced_configuration.production_listener_rule
+            )
         ],
     )
     assert shown(inc) == (arns["green"], arns["blue"])

@@ -225,6 +225,25 @@ class TrafficShifted(ServiceEventBase):
         )
 
 
+@dataclass(frozen=True)
+class TargetGroupRolesSwapped(ServiceEventBase):
+    """A BLUE_GREEN/LINEAR/CANARY deployment completed: the groups its tasks run in are
+    the production target groups now (``production``, one per load balancer entry), the
+    groups they replaced the alternates (:mod:`~harness.ecs.scheduler.target_group_roles`).
+    The journal keeps it, so a restart knows where production is. Approximate wording."""
+
+    deployment_id: str
+    production: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        groups = ", ".join(f"(target-group {tg})" for tg in self.production)
+        return (
+            f"{self._svc()} (deployment {self.deployment_id}) made {groups} the production "
+            "target group; the previous one is the alternate."
+        )
+
+
 Subscriber = Callable[[ServiceEventBase], None]
 
 

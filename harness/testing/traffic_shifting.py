@@ -92,10 +92,12 @@ def _listener_arn(elbv2: Any, load_balancer_arn: str, port: int) -> str:
 def _forward_rule(elbv2: Any, listener_arn: str, blue: str, green: str) -> str:
     """A rule sending every path to ``blue`` (100) and ``green`` (0): the one ECS shifts.
 
-    Green is in the forward from the start so that a shift only changes weights, which
-    HAProxy takes live; adding a target group to the forward changes the routing layout,
-    a reload, and a reload closes clients' idle keep-alive connections (a POST sent on one
-    just then fails with "Remote end closed connection", seen in the scenarios).
+    Green is in the forward from the start, as users write it, so that a shift only
+    changes weights, which HAProxy takes live. Adding a target group to the forward
+    changes the routing layout, a reload; a reload once closed clients' idle keep-alive
+    connections (a POST sent on one just then failed with "Remote end closed
+    connection"), which ``option idle-close-on-response`` now prevents
+    (``scenarios/test_balancer_reload_keep_alive.py``), so this is no longer a workaround.
     """
     groups = [{"TargetGroupArn": blue, "Weight": 100}, {"TargetGroupArn": green, "Weight": 0}]
     return str(

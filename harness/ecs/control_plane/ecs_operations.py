@@ -39,7 +39,9 @@ from harness.ecs.control_plane.services import (
     require_task_definition,
     task_matches,
 )
+from harness.ecs.control_plane.strategy_migration import check_strategy_migration
 from harness.ecs.domain import Service, ServiceLoadBalancer, TaskDefinitionSpec
+from harness.ecs.scheduler.target_group_roles import with_production
 
 # --- clusters -------------------------------------------------------------------------
 
@@ -200,6 +202,7 @@ def update_service(cp: ControlPlane, req: dict[str, Any]) -> dict[str, Any]:
         config = deployment_configuration(
             req["deploymentConfiguration"], svc.deployment_configuration
         )
+        check_strategy_migration(svc, config)
     balancers = svc.load_balancers
     if "loadBalancers" in req:
         balancers = _advanced_configuration_update(cp, svc, req["loadBalancers"])
@@ -226,7 +229,10 @@ def _advanced_configuration_update(
     ``advancedConfiguration`` (how a service moves to BLUE_GREEN, LINEAR or CANARY);
     other changes are refused."""
     definition = cp.task_definitions.resolve(svc.task_definition)
-    updated = load_balancers(requested, definition, cp.elbv2)
+    # a completed blue/green deployment swapped the roles (``scheduler.target_group_roles``):
+    # an entry naming the pair the other way round keeps the roles the service has now
+    production = [lb.target_group_arn for lb in svc.load_balancers]
+    updated = with_production(load_balancers(requested, definition, cp.elbv2), production)
 
     def targets(lbs: tuple[ServiceLoadBalancer, ...]) -> list[tuple[str, str, int]]:
         return sorted((lb.target_group_arn, lb.container_name, lb.container_port) for lb in lbs)

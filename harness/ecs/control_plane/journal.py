@@ -17,7 +17,10 @@ of the deployment they made, primed into the scheduler's id source on replay
 line (from the service events) restores COMPLETED, which the circuit breaker needs
 to roll back to after a restart. A ``service_deployment_outcome`` line keeps how any
 other service deployment ended (ROLLBACK_SUCCESSFUL, STOPPED ...) for
-DescribeServiceDeployments (``service_deployment_operations.keep_outcomes``).
+DescribeServiceDeployments (``service_deployment_operations.keep_outcomes``). A
+``target_group_roles`` line keeps which target group of each blue/green pair a completed
+deployment made production (``scheduler.target_group_roles``), so adopted tasks and the
+next deployment use the group the production listener rule forwards to.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ from harness.ecs.control_plane.errors import ControlPlaneError
 from harness.ecs.control_plane.plane import ControlPlane, Operation
 from harness.ecs.control_plane.service_deployments import Outcome
 from harness.ecs.domain import ServiceDeploymentStatus
-from harness.ecs.events import DeploymentCompleted, ServiceEventBase
+from harness.ecs.events import DeploymentCompleted, ServiceEventBase, TargetGroupRolesSwapped
 from harness.ecs.scheduler.ids import ReplayedIds
+from harness.ecs.scheduler.target_group_roles import with_production
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,8 @@ MUTATIONS = frozenset(
 #: Calls that make a deployment: their line carries its id.
 DEPLOYING = frozenset({"create_service", "update_service"})
 COMPLETED = "deployment_completed"
+#: A completed blue/green deployment swapped its service's target group roles.
+ROLES = "target_group_roles"
 OUTCOME = "service_deployment_outcome"
 
 
@@ -111,6 +117,11 @@ class Journal:
         """Subscribe to the service events: completions are kept (see the module doc)."""
         if isinstance(event, DeploymentCompleted):
             self._append({"op": COMPLETED, "deploymentId": event.deployment_id})
+        if isinstance(event, TargetGroupRolesSwapped):
+            production = list(event.production)
+            self._append(
+                {"op": ROLES, "deploymentId": event.deployment_id, "production": production}
+            )
 
     def record_outcome(self, arn: str, outcome: Outcome) -> None:
         """A service deployment finished: keep how (see the module doc)."""
@@ -176,6 +187,9 @@ class Journal:
             if entry["op"] == COMPLETED:
                 _restore_completed(control_plane, entry["deploymentId"])
                 return None
+            if entry["op"] == ROLES:
+                _restore_roles(control_plane, entry["deploymentId"], entry["production"])
+                return None
             if entry["op"] == OUTCOME:
                 outcome = Outcome(
                     ServiceDeploymentStatus(entry["status"]), entry["reason"], entry["finishedAt"]
@@ -227,3 +241,15 @@ def _restore_completed(control_plane: ControlPlane, deployment_id: str) -> None:
             if handle.restore_completed(deployment_id):
                 return
     log.warning("journal: completed deployment %s is no service's PRIMARY now", deployment_id)
+
+
+def _restore_roles(control_plane: ControlPlane, deployment_id: str, production: list[str]) -> None:
+    """The target groups ``deployment_id`` (its service's PRIMARY) made production are
+    its service's ``targetGroupArn`` again, as DescribeServices showed them."""
+    with control_plane.lock:
+        for handle in control_plane.schedulers():
+            service = handle.service
+            if service.primary.id == deployment_id:
+                service.load_balancers = with_production(service.load_balancers, production)
+                return
+    log.warning("journal: target group roles of %s: no service's PRIMARY now", deployment_id)

@@ -17,6 +17,15 @@ Choices, and why (ALB behaviour first, zero failed requests second):
   keep-alive timeout cannot race the balancer's (the classic 502 during deploys). ALB
   itself reuses backend connections; this is the one place we prefer safety to fidelity.
 * Client side keeps ALB's idle timeout (60 s by default) for keep-alive and inactivity.
+* ``option idle-close-on-response`` + ``hard-stop-after``: since HAProxy 2.4 an old
+  worker closes its idle keep-alive client connections at once on a reload, so a client
+  sending on one just then gets a reset (HAProxy's docs: "ALB sending 502 during haproxy
+  reloads"). With the option the old worker keeps them, answers the next request on each
+  with ``Connection: close`` and only then closes, as before 2.4; ``hard-stop-after``
+  (twice the idle timeout plus the connect timeout: an idle connection's last request
+  has time to finish) bounds how long an old worker lives. The listening sockets pass
+  from worker to worker through the master (master-worker mode), so no connection is
+  refused either.
 * ``retry-on conn-failure`` + ``option redispatch 1``: a request whose connection to the
   target failed was never sent, so retrying it on another target is safe even for POST.
   Nothing else is retried (an empty response may mean the POST was processed).
@@ -58,6 +67,11 @@ class ProxySettings:
     connect_timeout_s: float = 5.0
     retries: int = 2
     retry_on: tuple[str, ...] = ("conn-failure",)
+
+    @property
+    def hard_stop_after_s(self) -> float:
+        """How long an old worker may outlive a reload (see the module doc)."""
+        return 2 * self.idle_timeout_s + self.connect_timeout_s
 
 
 def as_frontend(port: int, frontend: str | Frontend) -> Frontend:
@@ -102,10 +116,12 @@ def render_config(
         "    stats socket /run/haproxy-admin.sock mode 600 level admin",
         "    stats timeout 30s",
         f"    server-state-file {SERVER_STATE_PATH}",
+        f"    hard-stop-after {to_ms(settings.hard_stop_after_s)}ms",
         "",
         "defaults",
         "    mode http",
         "    option http-server-close",
+        "    option idle-close-on-response",
         f"    timeout connect {to_ms(settings.connect_timeout_s)}ms",
         f"    timeout client {idle}ms",
         f"    timeout server {idle}ms",

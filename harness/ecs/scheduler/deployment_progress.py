@@ -22,6 +22,7 @@ from harness.ecs.domain import (
 )
 from harness.ecs.scheduler.batch import StepBatch
 from harness.ecs.scheduler.service_state import ServiceState
+from harness.ecs.scheduler.target_group_roles import promote
 
 #: Service events kept (AWS's describe-services shows the latest 100).
 MAX_EVENTS = 100
@@ -145,6 +146,7 @@ class DeploymentProgress:
             r.healthy and r.task.deployment_id == primary.id for r in live
         )
         if settled and primary.rollout_state is RolloutState.IN_PROGRESS:
+            self._promote_target_groups(primary, now, batch)
             self.complete(primary, now)
             batch.event(ev.DeploymentCompleted(name, now, primary.id))
         if settled and not state.steady:
@@ -165,6 +167,22 @@ class DeploymentProgress:
         ):
             state.stall_reported = True
             batch.event(ev.DeploymentConfigurationStall(name, now))
+
+    def _promote_target_groups(self, primary: Deployment, now: float, batch: StepBatch) -> None:
+        """A completed deployment that ran in the alternate groups makes them production
+        (:mod:`.target_group_roles`); every other deployment is INACTIVE by now."""
+        state = self._state
+        groups = state.target_groups.pop(primary.id, None)
+        state.target_groups.clear()
+        if not groups:
+            return
+        svc = state.service
+        promoted = promote(svc.load_balancers, groups)
+        if promoted == svc.load_balancers:
+            return
+        svc.load_balancers = promoted
+        production = tuple(lb.target_group_arn for lb in promoted if lb.advanced_configuration)
+        batch.event(ev.TargetGroupRolesSwapped(svc.service_name, now, primary.id, production))
 
     def prune(self, now: float) -> None:
         """Forget tasks STOPPED longer than the retention, so a crash loop stays bounded."""

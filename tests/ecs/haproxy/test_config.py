@@ -46,6 +46,14 @@ def test_idle_timeout_is_albs_by_default_and_scaled_when_asked() -> None:
     assert "timeout client 600ms" in scaled and "timeout http-keep-alive 600ms" in scaled
 
 
+def test_a_reload_keeps_idle_keep_alive_connections_until_their_next_answer() -> None:
+    # HAProxy >= 2.4 closes idle client connections at once on a soft stop; the option
+    # answers their next request with "Connection: close" instead, bounded in time
+    cfg = render_config([], {}, settings=ProxySettings(idle_timeout_s=3.0, connect_timeout_s=0.5))
+    assert "\n    option idle-close-on-response\n" in cfg.split("defaults", 1)[1]
+    assert "\n    hard-stop-after 6500ms\n" in cfg.split("defaults", 1)[0]
+
+
 def test_retries_can_be_turned_off_for_a_strict_alb() -> None:
     cfg = render_config([Backend("web")], {}, settings=ProxySettings(retries=0))
     assert "retries 0" in cfg and "retry-on" not in cfg

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.ecs.emulator.alb_metrics import load_balancer_dimension, target_group_dimension
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.testing import ClientLoad, Isolation, LocalCloud
+from harness.testing.alarms import put_target_5xx_alarm, wait_for_alarm_state
 from harness.testing.clients import aws_cli, aws_client
 from harness.testing.load import varied_iris_bodies
 from harness.testing.service import EcsService
@@ -354,35 +354,9 @@ def _green_5xx_alarm(cloudwatch: Any, name: str, world: Rehearsal) -> None:
     assert routing is not None
     groups = service.elbv2.describe_target_groups(TargetGroupArns=[service.target_group_arn])
     load_balancer = groups["TargetGroups"][0]["LoadBalancerArns"][0]
-    cloudwatch.put_metric_alarm(
-        AlarmName=name,
-        Namespace="AWS/ApplicationELB",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Dimensions=[
-            {"Name": "LoadBalancer", "Value": load_balancer_dimension(load_balancer)},
-            {
-                "Name": "TargetGroup",
-                "Value": target_group_dimension(routing.alternate_target_group_arn),
-            },
-        ],
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=GREEN_5XX_THRESHOLD,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching",
+    put_target_5xx_alarm(
+        cloudwatch, name, load_balancer, routing.alternate_target_group_arn, GREEN_5XX_THRESHOLD
     )
-
-
-def _wait_for_alarm(cloudwatch: Any, name: str, timeout_s: float) -> dict[str, Any]:
-    """The alarm as DescribeAlarms shows it once it is in ALARM (polled every 0.2 s)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        alarm = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
-        if alarm["StateValue"] == "ALARM":
-            return alarm
-        assert time.monotonic() < deadline, f"{name} not in ALARM in {timeout_s} s: {alarm}"
-        time.sleep(0.2)
 
 
 def test_a_green_failing_on_some_inputs_is_caught_by_its_alarm_and_rolled_back(
@@ -411,7 +385,7 @@ def test_a_green_failing_on_some_inputs_is_caught_by_its_alarm_and_rolled_back(
         with world.load(bodies=bodies) as load:
             world.deploy(environment={SERVER_ERROR_SHARE_VARIABLE: str(FAULT_SHARE)})
             # read while in ALARM: with green out of traffic it returns to OK a period later
-            fired = _wait_for_alarm(cloudwatch, alarm, timeout_s=120)
+            fired = wait_for_alarm_state(cloudwatch, alarm, "ALARM", timeout_s=120)
             done = wait_service_deployment(world.service, status="ROLLBACK_SUCCESSFUL")
             time.sleep(2.0)  # blue keeps answering after the rollback
     finally:

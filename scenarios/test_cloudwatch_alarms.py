@@ -22,10 +22,11 @@ import pytest
 import requests
 
 from harness.docker_engine import docker_client
-from harness.ecs.emulator.alb_metrics import load_balancer_dimension, target_group_dimension
+from harness.ecs.emulator.alb_metrics import target_group_dimension
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.testing import EcsService, Isolation, LocalCloud
+from harness.testing.alarms import put_target_5xx_alarm, wait_for_alarm_state
 from harness.testing.clients import aws_cli, aws_client
 from harness.testing.images import derived_image
 
@@ -87,16 +88,6 @@ def _aws_cli(emulator: Emulator, home: Path, *args: str) -> Any:
     return answer
 
 
-def _wait_for_state(cloudwatch: Any, name: str, state: str, timeout_s: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        alarm = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
-        if alarm["StateValue"] == state:
-            return alarm
-        assert time.monotonic() < deadline, f"{name} not {state} in {timeout_s} s: {alarm}"
-        time.sleep(0.2)
-
-
 def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cli(
     failing_service: EcsService,
     drydock_emulator: Emulator,
@@ -107,25 +98,13 @@ def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cl
     service = failing_service
     group = service.elbv2.describe_target_groups(TargetGroupArns=[service.target_group_arn])
     lb_arn = group["TargetGroups"][0]["LoadBalancerArns"][0]
-    dimensions = [
-        {"Name": "LoadBalancer", "Value": load_balancer_dimension(lb_arn)},
-        {"Name": "TargetGroup", "Value": target_group_dimension(service.target_group_arn)},
-    ]
-    assert dimensions[0]["Value"].startswith(f"app/{drydock_isolation.load_balancer_name}/")
     cloudwatch = aws_client("cloudwatch", drydock_emulator)
     alarm_name = f"{drydock_isolation.service_name}-target-5xx"
-    cloudwatch.put_metric_alarm(
-        AlarmName=alarm_name,
-        Namespace="AWS/ApplicationELB",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Dimensions=dimensions,
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=THRESHOLD,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching",
+    dimensions = put_target_5xx_alarm(
+        cloudwatch, alarm_name, lb_arn, service.target_group_arn, THRESHOLD
     )
+    assert dimensions[0]["Value"].startswith(f"app/{drydock_isolation.load_balancer_name}/")
+    assert dimensions[1]["Value"] == target_group_dimension(service.target_group_arn)
     started = datetime.now(UTC) - timedelta(seconds=1)
 
     statuses = [
@@ -138,7 +117,7 @@ def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cl
     last_request = time.monotonic()
 
     period_s = 60 * drydock_time_scale
-    alarm = _wait_for_state(cloudwatch, alarm_name, "ALARM", timeout_s=3 * period_s + 10)
+    alarm = wait_for_alarm_state(cloudwatch, alarm_name, "ALARM", timeout_s=3 * period_s + 10)
     print(
         f"alarm in ALARM {time.monotonic() - last_request:.2f} s after the last request "
         f"(period {period_s:.1f} s wall)"
@@ -177,5 +156,5 @@ def test_target_5xx_through_the_balancer_fires_an_alarm_read_by_boto3_and_the_cl
     assert total("TargetResponseTime", dimensions, "SampleCount") == REQUESTS
 
     # no traffic: missing data is notBreaching, so the next evaluation finds it OK
-    _wait_for_state(cloudwatch, alarm_name, "OK", timeout_s=3 * period_s + 10)
+    wait_for_alarm_state(cloudwatch, alarm_name, "OK", timeout_s=3 * period_s + 10)
     assert control_plane.cloudwatch.alarms_in_alarm([alarm_name]) == []

@@ -12,17 +12,20 @@ AWS minutes at the kit's time scale (0.05: one minute is 3 s).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
 from harness.testing import ClientLoad, Isolation, LocalCloud
+from harness.testing.alarms import put_target_5xx_alarm, wait_for_alarm_state
 from harness.testing.clients import aws_cli, aws_client
+from harness.testing.load import varied_iris_bodies
 from harness.testing.service import EcsService
 from harness.testing.serving import serving_service
 from harness.testing.traffic_shifting import ROLE_ARN, TEST_LISTENER_PORT, TrafficShifting
@@ -33,6 +36,7 @@ from harness.testing.traffic_watch import (
     service_deployments,
     wait_service_deployment,
 )
+from serving.faults import SERVER_ERROR_SHARE_VARIABLE, ServerErrorFault
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
@@ -53,17 +57,32 @@ class Rehearsal:
     watch: TrafficWatch
     emulator: Emulator
 
-    def deploy(self, release: str = "2") -> None:
+    def deploy(self, release: str = "2", environment: dict[str, str] | None = None) -> None:
         """A new revision (same image, another environment): the deployment to watch."""
-        env = {**self.service.container.environment, "DRYDOCK_RELEASE_LABEL": release}
+        env = {
+            **self.service.container.environment,
+            "DRYDOCK_RELEASE_LABEL": release,
+            **(environment or {}),
+        }
         self.service.update(environment=env)
 
-    def load(self, *, test_listener: bool = False, max_seconds: float = 240.0) -> ClientLoad:
+    def load(
+        self,
+        *,
+        test_listener: bool = False,
+        max_seconds: float = 240.0,
+        bodies: Sequence[dict[str, Any]] = (),
+    ) -> ClientLoad:
         url = (
             self.emulator.listener_url(TEST_LISTENER_PORT) if test_listener else self.service.lb_url
         )
         return ClientLoad(
-            url, threads=LOAD_THREADS, pause_s=0.0, max_requests=10**7, max_seconds=max_seconds
+            url,
+            bodies=bodies,
+            threads=LOAD_THREADS,
+            pause_s=0.0,
+            max_requests=10**7,
+            max_seconds=max_seconds,
         )
 
     def fleets(self, count: int = 40, test_listener: bool = False) -> set[str]:
@@ -321,6 +340,96 @@ def test_an_alarm_during_the_canary_returns_every_request_to_blue_within_seconds
         assert any(world.watch.label(r) == GREEN for r in load.successes)
     finally:
         cloudwatch.delete_alarms(AlarmNames=[alarm])
+
+
+FAULT_SHARE = 0.3  # green answers 500 for 30 % of its inputs
+GREEN_5XX_THRESHOLD = 5.0  # 5xx of the green target group per period; blue has none
+ROLLBACK_WITHIN_S = 5.0
+
+
+def _green_5xx_alarm(cloudwatch: Any, name: str, world: Rehearsal) -> None:
+    """A real ALB alarm on the GREEN (alternate) target group's target 5xx: Sum over one
+    60 s period (3 s at 0.05) >= 5. Only green is measured, and blue answers no 5xx."""
+    service, routing = world.service, world.service.routing
+    assert routing is not None
+    groups = service.elbv2.describe_target_groups(TargetGroupArns=[service.target_group_arn])
+    load_balancer = groups["TargetGroups"][0]["LoadBalancerArns"][0]
+    put_target_5xx_alarm(
+        cloudwatch, name, load_balancer, routing.alternate_target_group_arn, GREEN_5XX_THRESHOLD
+    )
+
+
+def test_a_green_failing_on_some_inputs_is_caught_by_its_alarm_and_rolled_back(
+    rehearse: Rehearse,
+    drydock_emulator: Emulator,
+    drydock_isolation: Isolation,
+) -> None:
+    """Nothing forced: green is deployed with DRYDOCK_FAULT_SERVER_ERROR_SHARE, its 500s
+    go through HAProxy, the emulator turns HAProxy's counters into the alarm's metric, the
+    alarm goes to ALARM by evaluation and the canary rolls back.
+
+    Times are compared on one clock, the epoch: the emulator runs in this process, so the
+    alarm's StateUpdatedTimestamp, the service events (the shift back) and the clients'
+    answers (monotonic, moved to the epoch by TrafficWatch) are all this host's time.
+    """
+    alarm = f"bad-green-5xx-{drydock_isolation.suffix}"
+    cloudwatch = aws_client("cloudwatch", drydock_emulator)
+    world = _canary_with_alarm(rehearse, alarm)
+    _green_5xx_alarm(cloudwatch, alarm, world)
+    bodies = varied_iris_bodies(1000)
+    fault = ServerErrorFault(FAULT_SHARE)
+    fails_on = {
+        i for i, b in enumerate(bodies) if fault.failing_row(np.array(b["instances"])) is not None
+    }
+    try:
+        with world.load(bodies=bodies) as load:
+            world.deploy(environment={SERVER_ERROR_SHARE_VARIABLE: str(FAULT_SHARE)})
+            # read while in ALARM: with green out of traffic it returns to OK a period later
+            fired = wait_for_alarm_state(cloudwatch, alarm, "ALARM", timeout_s=120)
+            done = wait_service_deployment(world.service, status="ROLLBACK_SUCCESSFUL")
+            time.sleep(2.0)  # blue keeps answering after the rollback
+    finally:
+        cloudwatch.delete_alarms(AlarmNames=[alarm])
+    watch = world.watch
+    # the alarm moved by itself: evaluation's reason (SetAlarmState would carry its own)
+    assert fired["StateReason"].startswith("Threshold Crossed: 1 datapoint"), fired
+    assert done["alarms"]["triggeredAlarmNames"] == [alarm], done["alarms"]
+    assert alarm in done["rollback"]["reason"], done["rollback"]
+    alarm_at = fired["StateUpdatedTimestamp"].timestamp()
+    history = load.responses
+    green = [r for r in history if r.task_id and watch.label(r) == GREEN]
+    green_5xx = [r for r in green if r.status == 500]
+    back = [t for t in _shift_times(watch, 0) if t >= alarm_at - 0.5]
+    first_5xx = watch.epoch(min(r.at for r in green_5xx)) if green_5xx else float("nan")
+    last_green = watch.epoch(max(r.at for r in green)) - alarm_at if green else float("nan")
+    shifted_back = back[0] if back else float("inf")
+    blue_after = [
+        r for r in history if r.ok and watch.label(r) == BLUE and watch.epoch(r.at) > shifted_back
+    ]
+    print(
+        f"\nbad green ({FAULT_SHARE:g} of inputs fail, canary 10 %): alarm ALARM "
+        f"{alarm_at - first_5xx:.2f} s after the first green 5xx; production 0 % green "
+        f"{shifted_back - alarm_at:.2f} s after the alarm; last green answer {last_green:.2f} s "
+        f"after it; {len(green_5xx)} green 5xx of {len(green)} green answers; "
+        f"{len(load.failures)} failed of {len(load.responses)} requests; "
+        f"{len(blue_after)} blue answers after the shift back"
+    )
+    assert green_5xx and any(r.ok for r in green), "green answered none or only 500s"
+    assert back and back[0] - alarm_at <= ROLLBACK_WITHIN_S, (back, alarm_at)
+    assert last_green <= ROLLBACK_WITHIN_S
+    # every failure is green's own injected 500 for an input it fails on: blue's clients
+    # saw no error, and neither the balancer nor a connection failed anyone
+    for failure in load.failures:
+        assert failure.status == 500 and failure.task_id, world.failures_in_context(load)
+        assert failure.task_id not in watch.blue_hosts, failure
+        assert "injected fault" in failure.error, failure
+        assert failure.input_index in fails_on, failure
+    assert not [r for r in green if r.ok and r.input_index in fails_on]
+    assert blue_after, "blue stopped answering"
+    deadline = time.monotonic() + 30
+    while world.running_fleets() != {BLUE} and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert world.running_fleets() == {BLUE}
 
 
 @pytest.mark.parametrize("stop_type", ["ROLLBACK", "ABORT"])

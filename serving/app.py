@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from serving.body_drain import finish_refused_body
 from serving.errors import ApiError, ModelLoadError
+from serving.faults import SERVER_ERROR_SHARE_VARIABLE, InjectedServerError
 from serving.inference import oip_datatype
 from serving.lifecycle import Lifecycle, warm_up
 from serving.metrics import ServingMetrics
@@ -76,6 +77,12 @@ def create_app(
     app.register_blueprint(ops_blueprint(state))
     _install_hooks(app, state)
     _install_error_handlers(app)
+    if settings.fault_server_error_share > 0:
+        log.warning(
+            "injecting a fault: %s=%g of inputs are answered 500",
+            SERVER_ERROR_SHARE_VARIABLE,
+            settings.fault_server_error_share,
+        )
     log.info(
         "serving model %s version %s (%d features) from %s",
         model.name,
@@ -142,6 +149,10 @@ def _install_error_handlers(app: Flask) -> None:
         if status == 413:
             return finish_refused_body(response, request.environ, drain_limit)
         return response
+
+    @app.errorhandler(InjectedServerError)
+    def injected_fault(exc: InjectedServerError) -> Response:
+        return error_for(request.path, exc.status, exc.code, exc.message)
 
     @app.errorhandler(Exception)
     def server_fault(exc: Exception) -> Response:

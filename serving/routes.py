@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from serving.errors import InvalidInput, ModelNotFound
+from serving.faults import ServerErrorFault
 from serving.http import json_response, read_json_body
 from serving.inference import (
     Prediction,
@@ -44,6 +45,7 @@ def v2_blueprint(state: ServingState) -> Blueprint:
     """Open Inference Protocol v2 (KServe, Triton, Seldon speak it)."""
     bp = Blueprint("v2", __name__, url_prefix="/v2")
     model, lifecycle = state.model, state.lifecycle
+    fault = ServerErrorFault(state.settings.fault_server_error_share)
 
     @bp.get("")
     def server_metadata() -> Response:
@@ -93,6 +95,7 @@ def v2_blueprint(state: ServingState) -> Blueprint:
         request_id = body.get("id")
         if request_id is not None and type(request_id) is not str:
             raise InvalidInput("'id' must be a string")
+        fault.check(matrix)
         prediction = predict(model, matrix)
         answer: dict[str, Any] = {
             "model_name": model.name,
@@ -154,10 +157,12 @@ def predict_blueprint(state: ServingState) -> Blueprint:
     bp = Blueprint("predict", __name__)
     model = state.model
     max_rows = state.settings.max_batch_rows
+    fault = ServerErrorFault(state.settings.fault_server_error_share)
 
     @bp.post("/predict")
     def predict_instances() -> Response:
         matrix = rows_from_instances(read_json_body(request), model.n_features, max_rows)
+        fault.check(matrix)
         prediction = predict(model, matrix)
         answer: dict[str, Any] = {
             "model": model.name,

@@ -69,6 +69,14 @@ class ServingSettings(BaseSettings):
         ),
     )
 
+    fault_server_error_share: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Rehearsal: answer 500 for this share (0..1) of inputs on the prediction "
+        "routes, the same inputs every time (see serving/faults.py); 0 injects nothing.",
+    )
+
     # gunicorn: see serving/gunicorn_conf.py for why each default is what it is.
     bind: str = "0.0.0.0:8080"
     workers: int = Field(default=2, ge=1)

@@ -1,0 +1,98 @@
+"""A restart keeps a rollback: the service comes back on the revision it rolled back to.
+
+Without a ``deployment_rolled_back`` line the replay applies the UpdateService that made
+the bad deployment and nothing undoes it: the service came back on the bad revision and
+deployed it again. The first incarnation here really rolls back (the circuit breaker on
+crashing tasks); the second
+replays its journal.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from harness.ecs import events as ev
+from harness.ecs.control_plane.ecs_operations import describe_services
+from harness.ecs.control_plane.journal import ROLLED_BACK
+from harness.ecs.domain import DeploymentStatus, RolloutState
+from tests.ecs.conftest import FakeClock
+from tests.ecs.control_plane.test_journal_deployments import Incarnation, set_up
+
+
+def described(inc: Incarnation) -> dict:
+    return inc.plane.call(describe_services, {"cluster": "c", "services": ["web"]})["services"][0]
+
+
+def assert_back_on(inc: Incarnation, good_id: str, bad_id: str) -> None:
+    service = described(inc)
+    primary = [d for d in service["deployments"] if d["status"] == "PRIMARY"]
+    assert [d["id"] for d in primary] == [good_id]
+    assert primary[0]["rolloutState"] == "COMPLETED"
+    assert service["taskDefinition"] == primary[0]["taskDefinition"]
+    assert service["taskDefinition"].endswith("web:1")
+    assert bad_id not in {d["id"] for d in service["deployments"]}
+
+
+def test_a_circuit_breaker_rollback_survives_a_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    journal = tmp_path / "journal.jsonl"
+    first = Incarnation(journal, clock)
+    set_up(first)
+    first.run(120)
+    good = first.service.primary.id
+    first.call("update_service", cluster="c", service="web", taskDefinition="web:2")
+    bad = first.service.primary.id
+    first.run(120, crash=True)  # every task of web:2 crashes: the breaker trips
+    assert [(e.failed_deployment_id, e.rollback_deployment_id) for e in first.events if
+            isinstance(e, ev.RollingBack)] == [(bad, good)]  # fmt: skip
+    assert_back_on(first, good, bad)
+
+    with caplog.at_level(logging.WARNING, logger="harness.ecs.control_plane.journal"):
+        second = Incarnation(journal, clock)
+    assert "no service's PRIMARY" not in caplog.text
+    assert "could not be replayed" not in caplog.text
+    assert_back_on(second, good, bad)
+    assert second.service.task_definition == first.service.task_definition
+    assert second.events == [], "a replay publishes nothing"
+    second.run(30)  # the tasks come back on the good revision, no new deployment
+    assert deployments_of(second) == [(good, "PRIMARY", "COMPLETED")]
+    tasks = second.plane.schedulers()[0].tasks
+    assert tasks and {t.task_definition_arn for t in tasks} == {second.service.task_definition}
+
+
+def test_a_rollback_the_restart_interrupted_replays_with_the_target_primary(
+    tmp_path: Path,
+) -> None:
+    # the restart came after the rollback began and before its target completed again
+    clock = FakeClock()
+    journal = tmp_path / "journal.jsonl"
+    first = Incarnation(journal, clock)
+    set_up(first)
+    first.run(120)
+    good = first.service.primary.id
+    first.call("update_service", cluster="c", service="web", taskDefinition="web:2")
+    bad = first.service.primary.id
+    first.run(120, crash=True)
+    lines = journal.read_text().splitlines()
+    rolled_back = next(i for i, line in enumerate(lines) if ROLLED_BACK in line)
+    journal.write_text("\n".join(lines[: rolled_back + 1]) + "\n")
+
+    second = Incarnation(journal, clock)
+    assert second.service.primary.id == good
+    assert second.service.task_definition == second.service.primary.task_definition
+    assert second.service.task_definition.endswith("web:1")
+    failed = next(d for d in second.service.deployments if d.id == bad)
+    assert failed.status is DeploymentStatus.ACTIVE
+    assert failed.rollout_state is RolloutState.FAILED
+    assert failed.desired_count == 0
+    second.run(60)  # the rollback finishes after the restart: the good revision COMPLETED
+    assert deployments_of(second) == [(good, "PRIMARY", "COMPLETED")]
+
+
+def deployments_of(inc: Incarnation) -> list[tuple[str, str, str]]:
+    return [(d.id, d.status.value, d.rollout_state.value) for d in inc.service.deployments]

@@ -3,7 +3,7 @@
 Without a ``deployment_rolled_back`` line the replay applies the UpdateService that made
 the bad deployment and nothing undoes it: the service came back on the bad revision and
 deployed it again. The first incarnation here really rolls back (the circuit breaker on
-crashing tasks); the second
+crashing tasks, in a rolling update and in a blue/green shift); the second
 replays its journal.
 """
 
@@ -18,7 +18,22 @@ from harness.ecs import events as ev
 from harness.ecs.control_plane.ecs_operations import describe_services
 from harness.ecs.control_plane.journal import ROLLED_BACK
 from harness.ecs.domain import DeploymentStatus, RolloutState
+from harness.ecs.scheduler.actions import (
+    Action,
+    DeregisterTarget,
+    RegisterTarget,
+    StartTask,
+    StopTask,
+)
+from harness.ecs.scheduler.observations import (
+    Observation,
+    TargetDrained,
+    TargetHealthChanged,
+    TaskRunning,
+    TaskStopped,
+)
 from tests.ecs.conftest import FakeClock
+from tests.ecs.control_plane import test_journal_target_group_roles as blue_green
 from tests.ecs.control_plane.test_journal_deployments import Incarnation, set_up
 
 
@@ -96,3 +111,70 @@ def test_a_rollback_the_restart_interrupted_replays_with_the_target_primary(
 
 def deployments_of(inc: Incarnation) -> list[tuple[str, str, str]]:
     return [(d.id, d.status.value, d.rollout_state.value) for d in inc.service.deployments]
+
+
+class BalancedIncarnation(Incarnation):
+    """Tasks behind target groups: registered targets turn healthy, deregistered ones
+    drain, stopped tasks stop; tasks of ``crashing`` (a revision) crash when started."""
+
+    def run_balanced(self, seconds: float, crashing: str | None = None) -> None:
+        for _ in range(int(seconds)):
+            for handle in self.plane.schedulers():
+                actions = handle.step()
+                while seen := [o for a in actions if (o := self._observe(a, crashing))]:
+                    actions = handle.step(seen)
+            self.clock.t += 1
+
+    @staticmethod
+    def _observe(action: Action, crashing: str | None) -> Observation | None:
+        match action:
+            case StartTask(task=task):
+                if crashing and task.task_definition_arn.endswith(crashing):
+                    return TaskStopped(task.task_arn, exit_code=1, reason="Essential exited")
+                return TaskRunning(task.task_arn, (("app", "c-" + task.task_arn[-6:]),))
+            case RegisterTarget(task_arn=arn, target_group_arn=group):
+                return TargetHealthChanged(arn, group, healthy=True)
+            case DeregisterTarget(task_arn=arn, target_group_arn=group):
+                return TargetDrained(arn, group)
+            case StopTask(task_arn=arn):
+                return TaskStopped(arn, exit_code=0)
+        return None
+
+
+def test_a_blue_green_rollback_survives_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    journal = tmp_path / "journal.jsonl"
+    first = BalancedIncarnation(journal, clock)
+    arns = blue_green.set_up(first)
+    first.call(
+        "register_task_definition",
+        family="web",
+        containerDefinitions=[
+            {"name": "app", "image": "app:2", "memory": 64, "portMappings": [{"containerPort": 80}]}
+        ],
+    )
+    first.run_balanced(120)
+    good = first.service.primary.id
+    assert first.service.primary.rollout_state is RolloutState.COMPLETED
+    first.call(
+        "update_service",
+        cluster="c",
+        service="web",
+        taskDefinition="web:2",
+        deploymentConfiguration={
+            "strategy": "BLUE_GREEN",
+            "bakeTimeInMinutes": 0,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        },
+    )
+    bad = first.service.primary.id
+    first.run_balanced(300, crashing="web:2")  # green's tasks crash: back to blue
+    assert [(e.failed_deployment_id, e.rollback_deployment_id) for e in first.events if
+            isinstance(e, ev.RollingBack)] == [(bad, good)]  # fmt: skip
+    assert_back_on(first, good, bad)
+
+    second = BalancedIncarnation(journal, clock)
+    assert_back_on(second, good, bad)
+    assert blue_green.shown(second) == blue_green.shown(first) == (arns["blue"], arns["green"])
+    second.run_balanced(60)  # blue keeps serving: no new deployment, nothing shifts
+    assert deployments_of(second) == [(good, "PRIMARY", "COMPLETED")]

@@ -249,6 +249,7 @@ class ServiceScheduler:
         now = state.clock.now()
         batch = StepBatch(self.service.service_name, now)
         self._rollback.revert(failed, RESTORED_ROLLBACK, ROLLING_BACK_TO, now, batch, target)
+        self._reconcilers.rolled_back_to(target_id)
         return True
 
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:

@@ -17,7 +17,7 @@ import pytest
 from harness.ecs import events as ev
 from harness.ecs.control_plane.ecs_operations import describe_services
 from harness.ecs.control_plane.journal import ROLLED_BACK
-from harness.ecs.domain import DeploymentStatus, RolloutState
+from harness.ecs.domain import DeploymentStatus, LifecycleStage, RolloutState, StopType, TaskStatus
 from harness.ecs.scheduler.actions import (
     Action,
     DeregisterTarget,
@@ -178,3 +178,51 @@ def test_a_blue_green_rollback_survives_a_restart(tmp_path: Path) -> None:
     assert blue_green.shown(second) == blue_green.shown(first) == (arns["blue"], arns["green"])
     second.run_balanced(60)  # blue keeps serving: no new deployment, nothing shifts
     assert deployments_of(second) == [(good, "PRIMARY", "COMPLETED")]
+
+
+def test_a_blue_green_rollback_the_restart_interrupted_finishes_without_a_new_shift(
+    tmp_path: Path,
+) -> None:
+    # StopServiceDeployment ROLLBACK in BAKE_TIME; the restart comes while green drains
+    clock = FakeClock()
+    journal = tmp_path / "journal.jsonl"
+    first = BalancedIncarnation(journal, clock)
+    blue_green.set_up(first)
+    first.call(
+        "register_task_definition",
+        family="web",
+        containerDefinitions=[
+            {"name": "app", "image": "app:2", "memory": 64, "portMappings": [{"containerPort": 80}]}
+        ],
+    )
+    first.run_balanced(120)
+    good = first.service.primary.id
+    first.call(
+        "update_service",
+        cluster="c",
+        service="web",
+        taskDefinition="web:2",
+        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5},
+    )
+    handle = first.plane.schedulers()[0]
+    for _ in range(120):
+        first.run_balanced(1)
+        if first.service.primary.lifecycle.stage is LifecycleStage.BAKE_TIME:
+            break
+    assert first.service.primary.lifecycle.stage is LifecycleStage.BAKE_TIME
+    bad = first.service.primary.id
+    handle.stop_deployment(StopType.ROLLBACK)
+    handle.step()  # traffic back to blue, green deregistering: then the emulator stops
+    live = [t for t in handle.tasks if t.last_status is not TaskStatus.STOPPED]
+    assert {t.deployment_id for t in live} == {good, bad}
+
+    second = BalancedIncarnation(journal, clock)
+    assert deployments_of(second)[0] == (good, "PRIMARY", "IN_PROGRESS")
+    assert second.service.task_definition.endswith("web:1")
+    adopting = second.plane.schedulers()[0]
+    for task in live:  # as restart adoption does with the containers still running
+        adopting.adopt(task.task_arn, task.deployment_id, clock.now() - 60, {"app": "c-1"})
+    second.run_balanced(120)
+    assert deployments_of(second) == [(good, "PRIMARY", "COMPLETED")]
+    assert not [e for e in second.events if isinstance(e, ev.LifecycleStageStarted)]
+    assert not [e for e in second.events if isinstance(e, ev.TrafficShifted)]

@@ -51,21 +51,34 @@ def assert_back_on(inc: Incarnation, good_id: str, bad_id: str) -> None:
     assert bad_id not in {d["id"] for d in service["deployments"]}
 
 
+def rolled_back(inc: Incarnation) -> list[tuple[str, str]]:
+    return [
+        (e.failed_deployment_id, e.rollback_deployment_id)
+        for e in inc.events
+        if isinstance(e, ev.RollingBack)
+    ]
+
+
+def roll_back_by_circuit_breaker(first: Incarnation) -> tuple[str, str]:
+    """web:1 completes, web:2's tasks all crash: the breaker rolls back. (good, bad) ids."""
+    set_up(first)
+    first.run(120)
+    good = first.service.primary.id
+    first.call("update_service", cluster="c", service="web", taskDefinition="web:2")
+    bad = first.service.primary.id
+    first.run(120, crash=True)
+    assert rolled_back(first) == [(bad, good)]
+    assert_back_on(first, good, bad)
+    return good, bad
+
+
 def test_a_circuit_breaker_rollback_survives_a_restart(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
     journal = tmp_path / "journal.jsonl"
     first = Incarnation(journal, clock)
-    set_up(first)
-    first.run(120)
-    good = first.service.primary.id
-    first.call("update_service", cluster="c", service="web", taskDefinition="web:2")
-    bad = first.service.primary.id
-    first.run(120, crash=True)  # every task of web:2 crashes: the breaker trips
-    assert [(e.failed_deployment_id, e.rollback_deployment_id) for e in first.events if
-            isinstance(e, ev.RollingBack)] == [(bad, good)]  # fmt: skip
-    assert_back_on(first, good, bad)
+    good, bad = roll_back_by_circuit_breaker(first)
 
     with caplog.at_level(logging.WARNING, logger="harness.ecs.control_plane.journal"):
         second = Incarnation(journal, clock)
@@ -86,13 +99,7 @@ def test_a_rollback_the_restart_interrupted_replays_with_the_target_primary(
     # the restart came after the rollback began and before its target completed again
     clock = FakeClock()
     journal = tmp_path / "journal.jsonl"
-    first = Incarnation(journal, clock)
-    set_up(first)
-    first.run(120)
-    good = first.service.primary.id
-    first.call("update_service", cluster="c", service="web", taskDefinition="web:2")
-    bad = first.service.primary.id
-    first.run(120, crash=True)
+    good, bad = roll_back_by_circuit_breaker(Incarnation(journal, clock))
     lines = journal.read_text().splitlines()
     rolled_back = next(i for i, line in enumerate(lines) if ROLLED_BACK in line)
     journal.write_text("\n".join(lines[: rolled_back + 1]) + "\n")
@@ -141,10 +148,9 @@ class BalancedIncarnation(Incarnation):
         return None
 
 
-def test_a_blue_green_rollback_survives_a_restart(tmp_path: Path) -> None:
-    clock = FakeClock()
-    journal = tmp_path / "journal.jsonl"
-    first = BalancedIncarnation(journal, clock)
+def deploy_green(first: BalancedIncarnation, config: dict) -> tuple[dict[str, str], str]:
+    """A BLUE_GREEN service completes web:1 in blue, then is updated to web:2 (green)
+    with ``config``. The target groups' ARNs by name, and blue's deployment id."""
     arns = blue_green.set_up(first)
     first.call(
         "register_task_definition",
@@ -161,16 +167,22 @@ def test_a_blue_green_rollback_survives_a_restart(tmp_path: Path) -> None:
         cluster="c",
         service="web",
         taskDefinition="web:2",
-        deploymentConfiguration={
-            "strategy": "BLUE_GREEN",
-            "bakeTimeInMinutes": 0,
-            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-        },
+        deploymentConfiguration={"strategy": "BLUE_GREEN", **config},
+    )
+    return arns, good
+
+
+def test_a_blue_green_rollback_survives_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    journal = tmp_path / "journal.jsonl"
+    first = BalancedIncarnation(journal, clock)
+    arns, good = deploy_green(
+        first,
+        {"bakeTimeInMinutes": 0, "deploymentCircuitBreaker": {"enable": True, "rollback": True}},
     )
     bad = first.service.primary.id
     first.run_balanced(300, crashing="web:2")  # green's tasks crash: back to blue
-    assert [(e.failed_deployment_id, e.rollback_deployment_id) for e in first.events if
-            isinstance(e, ev.RollingBack)] == [(bad, good)]  # fmt: skip
+    assert rolled_back(first) == [(bad, good)]
     assert_back_on(first, good, bad)
 
     second = BalancedIncarnation(journal, clock)
@@ -187,23 +199,7 @@ def test_a_blue_green_rollback_the_restart_interrupted_finishes_without_a_new_sh
     clock = FakeClock()
     journal = tmp_path / "journal.jsonl"
     first = BalancedIncarnation(journal, clock)
-    blue_green.set_up(first)
-    first.call(
-        "register_task_definition",
-        family="web",
-        containerDefinitions=[
-            {"name": "app", "image": "app:2", "memory": 64, "portMappings": [{"containerPort": 80}]}
-        ],
-    )
-    first.run_balanced(120)
-    good = first.service.primary.id
-    first.call(
-        "update_service",
-        cluster="c",
-        service="web",
-        taskDefinition="web:2",
-        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5},
-    )
+    _, good = deploy_green(first, {"bakeTimeInMinutes": 5})
     handle = first.plane.schedulers()[0]
     for _ in range(120):
         first.run_balanced(1)

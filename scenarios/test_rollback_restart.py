@@ -84,6 +84,7 @@ def test_a_rolled_back_deployment_stays_rolled_back_after_a_restart(
         ] == [(good["id"], "PRIMARY", revision_1, "COMPLETED")]
         assert set(again.task_ids()) == before, "the good revision's tasks, adopted"
         assert not any("has started" in e for e in again.events()), "no task was started"
+        assert not any("deployment failed" in e for e in again.events()), "no bad deployment"
         assert load.failures == [], load.failures[:5]
         assert len(load.after(restarted_at)) > 10, "served through the new emulator's time"
         assert not second.driver.errors  # type: ignore[union-attr]

@@ -487,7 +487,8 @@ def test_after_a_stack_down_the_demo_runs_main_again_and_its_pipelines_serve(
     remote: Remote, local_cloud: LocalCloud
 ) -> None:
     """``drydock stack down`` forgets the service and every model in S3 while the
-    repositories and their records stay (it takes the shared stack down, so it runs last: see ``scenarios/conftest.py``).
+    repositories and their records stay (it takes the shared stack down, so it runs
+    last: see ``scenarios/conftest.py``).
     The next demo creates the service from a first revision, then runs each
     repository's ``main`` head again, so what serves is the pipelines' work, not the
     demo's own first model."""

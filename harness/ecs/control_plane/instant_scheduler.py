@@ -144,6 +144,10 @@ class InstantScheduler:
         """Every deployment here completed when it was made: only say whether it is ours."""
         return self._service.primary.id == deployment_id
 
+    def restore_rolled_back(self, failed_id: str, target_id: str) -> bool:
+        """Nothing here fails, so nothing rolls back: only say whether it is ours."""
+        return self._service.primary.id == failed_id
+
     # ------------------------------------------------------------------------------
 
     def _new_deployment(self, spec: TaskDefinitionSpec) -> None:

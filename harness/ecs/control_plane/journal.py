@@ -20,7 +20,11 @@ other service deployment ended (ROLLBACK_SUCCESSFUL, STOPPED ...) for
 DescribeServiceDeployments (``service_deployment_operations.keep_outcomes``). A
 ``target_group_roles`` line keeps which target group of each blue/green pair a completed
 deployment made production (``scheduler.target_group_roles``), so adopted tasks and the
-next deployment use the group the production listener rule forwards to.
+next deployment use the group the production listener rule forwards to. A
+``deployment_rolled_back`` line (from ``RollingBack``) keeps a rollback (circuit breaker,
+alarm, hook, StopServiceDeployment): replayed, the rolled-back deployment is no longer
+PRIMARY and the service is on its target's revision again, so a restart does not deploy
+the bad revision a second time.
 """
 
 from __future__ import annotations
@@ -40,7 +44,12 @@ from harness.ecs.control_plane.errors import ControlPlaneError
 from harness.ecs.control_plane.plane import ControlPlane, Operation
 from harness.ecs.control_plane.service_deployments import Outcome
 from harness.ecs.domain import ServiceDeploymentStatus
-from harness.ecs.events import DeploymentCompleted, ServiceEventBase, TargetGroupRolesSwapped
+from harness.ecs.events import (
+    DeploymentCompleted,
+    RollingBack,
+    ServiceEventBase,
+    TargetGroupRolesSwapped,
+)
 from harness.ecs.scheduler.ids import ReplayedIds
 from harness.ecs.scheduler.target_group_roles import with_production
 
@@ -90,6 +99,8 @@ COMPLETED = "deployment_completed"
 #: A completed blue/green deployment swapped its service's target group roles.
 ROLES = "target_group_roles"
 OUTCOME = "service_deployment_outcome"
+#: A deployment was rolled back to an earlier one.
+ROLLED_BACK = "deployment_rolled_back"
 
 
 def _primary_id(output: dict[str, Any] | None) -> str | None:
@@ -121,6 +132,14 @@ class Journal:
             production = list(event.production)
             self._append(
                 {"op": ROLES, "deploymentId": event.deployment_id, "production": production}
+            )
+        if isinstance(event, RollingBack):
+            self._append(
+                {
+                    "op": ROLLED_BACK,
+                    "failedDeploymentId": event.failed_deployment_id,
+                    "deploymentId": event.rollback_deployment_id,
+                }
             )
 
     def record_outcome(self, arn: str, outcome: Outcome) -> None:
@@ -187,6 +206,11 @@ class Journal:
             if entry["op"] == COMPLETED:
                 _restore_completed(control_plane, entry["deploymentId"])
                 return None
+            if entry["op"] == ROLLED_BACK:
+                _restore_rolled_back(
+                    control_plane, entry["failedDeploymentId"], entry["deploymentId"]
+                )
+                return None
             if entry["op"] == ROLES:
                 _restore_roles(control_plane, entry["deploymentId"], entry["production"])
                 return None
@@ -241,6 +265,14 @@ def _restore_completed(control_plane: ControlPlane, deployment_id: str) -> None:
             if handle.restore_completed(deployment_id):
                 return
     log.warning("journal: completed deployment %s is no service's PRIMARY now", deployment_id)
+
+
+def _restore_rolled_back(control_plane: ControlPlane, failed_id: str, target_id: str) -> None:
+    with control_plane.lock:
+        for handle in control_plane.schedulers():
+            if handle.restore_rolled_back(failed_id, target_id):
+                return
+    log.warning("journal: rolled-back deployment %s is no service's PRIMARY now", failed_id)
 
 
 def _restore_roles(control_plane: ControlPlane, deployment_id: str, production: list[str]) -> None:

@@ -106,6 +106,9 @@ class ServiceSchedulerHandle:
     def restore_completed(self, deployment_id: str) -> bool:
         return self.scheduler.restore_completed(deployment_id)
 
+    def restore_rolled_back(self, failed_id: str, target_id: str) -> bool:
+        return self.scheduler.restore_rolled_back(failed_id, target_id)
+
     def adopt(
         self, task_arn: str, deployment_id: str, started_at: float, container_ids: Mapping[str, str]
     ) -> None:

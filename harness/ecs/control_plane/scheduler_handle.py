@@ -96,6 +96,11 @@ class SchedulerHandle(Protocol):
         False when it is not this service's PRIMARY (another service's line)."""
         ...
 
+    def restore_rolled_back(self, failed_id: str, target_id: str) -> bool:
+        """Journal replay: the PRIMARY ``failed_id`` was rolled back to ``target_id``
+        before a restart; False when it is not this service's PRIMARY."""
+        ...
+
 
 #: Builds the handle for a new service. Gets the Service the control plane built from the
 #: request and the first revision's spec; the handle creates the first deployment.

@@ -78,3 +78,11 @@ class Reconcilers:
         """When the reconciler of ``config``'s strategy next acts on time alone."""
         wakeup = getattr(self.for_config(config), "next_wakeup", None)
         return wakeup() if wakeup is not None else None
+
+    def rolled_back_to(self, deployment_id: str) -> None:
+        """Journal replay: ``deployment_id`` is PRIMARY again after a rollback; tell the
+        reconcilers that keep which deployments they have begun (a restart forgot)."""
+        for reconciler in self._built.values():
+            noted = getattr(reconciler, "rolled_back_to", None)
+            if noted is not None:
+                noted(deployment_id)

@@ -40,7 +40,7 @@ from harness.ecs.scheduler import task_health
 from harness.ecs.scheduler.actions import Action
 from harness.ecs.scheduler.batch import StepBatch
 from harness.ecs.scheduler.bounds import Bounds
-from harness.ecs.scheduler.deployment_guard import in_progress
+from harness.ecs.scheduler.deployment_guard import ROLLING_BACK_TO, in_progress
 from harness.ecs.scheduler.deployment_inbox import NoSuchPausedHook, NothingToStop
 from harness.ecs.scheduler.deployment_progress import DeploymentProgress
 from harness.ecs.scheduler.deployment_status import DeploymentStatuses
@@ -53,6 +53,10 @@ from harness.ecs.scheduler.service_state import ServiceState
 from harness.ecs.scheduler.settings import SchedulerSettings
 from harness.ecs.scheduler.task_lifecycle import TaskLifecycle
 from harness.ecs.scheduler.task_observations import TaskObservations
+
+#: Why a replayed rollback's deployment failed (the journal keeps ids, not the reason;
+#: how the service deployment ended is restored from its own line).
+RESTORED_ROLLBACK = "Service deployment rolled back before the emulator restarted."
 
 
 class ServiceScheduler:
@@ -86,7 +90,7 @@ class ServiceScheduler:
             service, clock=clock, settings=self.settings, ids=ids or RandomIds()
         )
         self._lifecycle = TaskLifecycle(self._state)
-        rollback = Rollback(self._state)
+        rollback = self._rollback = Rollback(self._state)
         self._observations = TaskObservations(self._state, self._lifecycle, rollback)
         self._reconcilers = Reconcilers(self._state, self._lifecycle, rollback)
         self._progress = DeploymentProgress(self._state, self.bus)
@@ -231,6 +235,22 @@ class ServiceScheduler:
         """Journal replay: mark the PRIMARY ``deployment_id`` COMPLETED again, as it was
         before a restart (:meth:`DeploymentProgress.restore_completed`)."""
         return self._progress.restore_completed(deployment_id, self._state.clock.now())
+
+    def restore_rolled_back(self, failed_id: str, target_id: str) -> bool:
+        """Journal replay: the PRIMARY ``failed_id`` was rolled back to ``target_id``
+        before a restart. The rollback's own :meth:`Rollback.revert` runs again on a
+        batch that is thrown away: its events were published (and journaled) then, and
+        the weights it set are journaled lines of their own. False (nothing changed)
+        when ``failed_id`` is not this service's PRIMARY or ``target_id`` not its own."""
+        state = self._state
+        failed, target = state.deployment(failed_id), state.deployment(target_id)
+        if failed is None or target is None or failed is not self.service.primary:
+            return False
+        now = state.clock.now()
+        batch = StepBatch(self.service.service_name, now)
+        self._rollback.revert(failed, RESTORED_ROLLBACK, ROLLING_BACK_TO, now, batch, target)
+        self._reconcilers.rolled_back_to(target_id)
+        return True
 
     def step(self, observations: Iterable[Observation] = ()) -> list[Action]:
         """Apply observations, decide, and return the actions for the runtime/balancer."""

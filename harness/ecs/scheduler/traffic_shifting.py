@@ -200,6 +200,11 @@ class TrafficShifting:
         later = [t for t in times if t > now]
         return min(later) if later else None
 
+    def rolled_back_to(self, deployment_id: str) -> None:
+        """Journal replay: the rollback target is PRIMARY again, not a new deployment to
+        shift to (a restart while the failed fleet drains would otherwise begin one)."""
+        self._seen.add(deployment_id)
+
     # ------------------------------------------------------------------ runs
 
     def _begin_new(self, now: float, batch: StepBatch) -> None:

@@ -158,6 +158,8 @@ def _with_model(good: ModelArtifact, data: bytes, **changes: Any) -> ModelArtifa
 #: answers HTTP and 404s the ready path, so its target never becomes healthy. (An image
 #: that crashes at start is scenarios/test_emulator_circuit_breaker.py's.)
 NEVER_READY = 'ENTRYPOINT ["python3", "-m", "http.server", "8080"]'
+#: A container that exits at once: a crash loop, which trips the circuit breaker.
+CRASH = 'ENTRYPOINT ["/opt/venv/bin/python", "-c", "raise SystemExit(1)"]'
 
 
 def push_never_ready_image(
@@ -171,4 +173,18 @@ def push_never_ready_image(
         registry,
         "drydock/scenario-variants",
         f"never-ready-{serving.digest.removeprefix('sha256:')[:12]}",
+    )
+
+
+def push_crash_looping_image(
+    client: docker.DockerClient, serving: PushedImage, registry: str
+) -> PushedImage:
+    """The crash-looping variant of ``serving``, built and pushed by the kit's helper."""
+    return derived_image(
+        client,
+        serving,
+        [CRASH],
+        registry,
+        "drydock/scenario-variants",
+        f"crash-{serving.digest.removeprefix('sha256:')[:12]}",
     )

@@ -14,12 +14,11 @@ import pytest
 
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
-from harness.testing import BoundsWatcher, ClientLoad, Isolation, LocalCloud, derived_image
+from harness.testing import BoundsWatcher, ClientLoad, Isolation, LocalCloud
 from harness.testing.serving import serving_service
+from scenarios.bad_artifacts import push_crash_looping_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
-
-CRASH = 'ENTRYPOINT ["/opt/venv/bin/python", "-c", "raise SystemExit(1)"]'
 
 
 def test_crash_looping_image_fails_the_deployment_and_rolls_back(
@@ -29,13 +28,8 @@ def test_crash_looping_image_fails_the_deployment_and_rolls_back(
     drydock_emulator: Emulator,
 ) -> None:
     settings = drydock_cloud.settings
-    crashing = derived_image(
-        drydock_cloud.client,
-        drydock_serving_image,
-        [CRASH],
-        settings.registry_address,
-        "drydock/scenario-variants",
-        f"crash-{drydock_serving_image.digest[7:19]}",
+    crashing = push_crash_looping_image(
+        drydock_cloud.client, drydock_serving_image, settings.registry_address
     )
     service, _ = serving_service(
         drydock_emulator, drydock_isolation, drydock_cloud, drydock_serving_image.by_digest

@@ -29,13 +29,11 @@ from harness.testing import (
     Isolation,
     LocalCloud,
     aws_client,
-    derived_image,
 )
 from harness.testing.serving import serving_environment_for
+from scenarios.bad_artifacts import push_crash_looping_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
-
-CRASH = 'ENTRYPOINT ["/opt/venv/bin/python", "-c", "raise SystemExit(1)"]'
 
 
 def _pinned_service(
@@ -162,13 +160,8 @@ def test_a_release_whose_tasks_fail_is_rolled_back_and_the_command_says_so(
     drydock_emulator: Emulator,
 ) -> None:
     cloud, names = drydock_cloud, drydock_isolation
-    crashing = derived_image(
-        cloud.client,
-        drydock_serving_image,
-        [CRASH],
-        cloud.settings.registry_address,
-        "drydock/scenario-variants",
-        f"crash-{drydock_serving_image.digest[7:19]}",
+    crashing = push_crash_looping_image(
+        cloud.client, drydock_serving_image, cloud.settings.registry_address
     )
     # The crashing image's repository in ECR: the release names it by tag and must
     # register it by digest (asked through ECR's DescribeImages).

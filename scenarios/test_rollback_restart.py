@@ -17,9 +17,9 @@ import pytest
 
 from harness.ecs.emulator.emulator import Emulator
 from harness.images.registry import PushedImage
-from harness.testing import ClientLoad, EcsService, Isolation, LocalCloud, derived_image
+from harness.testing import ClientLoad, EcsService, Isolation, LocalCloud
 from harness.testing.serving import serving_service
-from scenarios.test_emulator_circuit_breaker import CRASH
+from scenarios.bad_artifacts import push_crash_looping_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
@@ -35,13 +35,8 @@ def test_a_rolled_back_deployment_stays_rolled_back_after_a_restart(
     tmp_path: Path,
 ) -> None:
     settings = drydock_cloud.settings.model_copy(update={"time_scale": drydock_time_scale})
-    crashing = derived_image(
-        drydock_cloud.client,
-        drydock_serving_image,
-        [CRASH],
-        settings.registry_address,
-        "drydock/scenario-variants",
-        f"crash-{drydock_serving_image.digest[7:19]}",
+    crashing = push_crash_looping_image(
+        drydock_cloud.client, drydock_serving_image, settings.registry_address
     )
     journal = tmp_path / "journal.jsonl"
     first = Emulator(settings, journal=journal, owner=drydock_emulator_owner).start()
